@@ -1,0 +1,37 @@
+# Nexus Live. `make run` serves the app on the embedded default; `make test` checks everything.
+PORT ?= 8000
+UV_VERSION := 0.13.9
+TOOLS := .tools
+UV := $(TOOLS)/bin/uv
+PY := .venv/bin/python
+# uv's cache lives outside the repository (ruff must never see it); no Python downloads.
+export UV_CACHE_DIR ?= $(HOME)/.cache/nexus-live-uv
+export UV_PYTHON_DOWNLOADS := never
+
+.PHONY: install run test lint pytest browser-test bench
+
+$(UV):
+	python3 -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+install: $(UV)
+	$(UV) sync --frozen
+
+run: install
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py seed_demo
+	@echo "Nexus Live on http://127.0.0.1:$(PORT)/"
+	$(PY) -m daphne -b 127.0.0.1 -p $(PORT) nexus_live.asgi:application
+
+lint: install
+	.venv/bin/ruff check .
+	.venv/bin/ruff format --check .
+	.venv/bin/hadolint Dockerfile
+
+# Browser tests run in their own pytest process: Playwright's sync API leaves an event loop
+# running that would break the asyncio tests after it.
+pytest: install
+	.venv/bin/pytest -m "not browser"
+	.venv/bin/pytest -m browser
+
+test: lint pytest

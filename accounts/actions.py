@@ -1,0 +1,114 @@
+"""Every write to profiles, teams, memberships and invites: check, validate, write atomically."""
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils.text import slugify
+
+from accounts import policies
+from accounts.models import Invite, Membership, Role, Team, Track, User
+
+NAME_MAX = 80
+
+
+def update_profile(*, user: User, display_name: str, track: str) -> User:
+    display_name = display_name.strip()
+    if len(display_name) > NAME_MAX:
+        raise ValidationError(f"Display name is at most {NAME_MAX} characters.")
+    if track not in Track.values:
+        raise ValidationError("Choose a track: backend, frontend or mentor.")
+    user.display_name = display_name
+    user.track = track
+    user.save(update_fields=["display_name", "track"])
+    return user
+
+
+def create_team(*, user: User, name: str, description: str = "") -> Team:
+    if not policies.can_create_team(user):
+        raise PermissionDenied("Sign in to create a team.")
+    name = name.strip()
+    if not name:
+        raise ValidationError("A team needs a name.")
+    if len(name) > NAME_MAX:
+        raise ValidationError(f"A team name is at most {NAME_MAX} characters.")
+    base = slugify(name)[:80] or "team"
+    for attempt in range(50):
+        slug = base if attempt == 0 else f"{base}-{attempt + 1}"
+        try:
+            with transaction.atomic():
+                team = Team.objects.create(name=name, slug=slug, description=description.strip())
+                Membership.objects.create(team=team, user=user, role=Role.OWNER)
+                return team
+        except IntegrityError:
+            continue
+    raise ValidationError("Could not find a free address for this team; try another name.")
+
+
+def create_invite(*, team: Team, user: User, role: str = Role.MEMBER) -> Invite:
+    if not policies.can_manage_team(user, team):
+        raise PermissionDenied("Only owners can invite people.")
+    if role not in (Role.MEMBER, Role.VIEWER):
+        raise ValidationError("An invite makes people members or viewers.")
+    return Invite.objects.create(team=team, role=role, created_by=user)
+
+
+def revoke_invite(*, invite: Invite, user: User) -> None:
+    if not policies.can_manage_team(user, invite.team):
+        raise PermissionDenied("Only owners can revoke invites.")
+    invite.revoked = True
+    invite.save(update_fields=["revoked"])
+
+
+def accept_invite(*, invite: Invite, user: User) -> Membership:
+    if not user.is_authenticated:
+        raise PermissionDenied("Sign in to accept an invite.")
+    with transaction.atomic():
+        invite = Invite.objects.select_for_update().get(pk=invite.pk)
+        if not invite.is_usable:
+            raise ValidationError("This invite has expired or was revoked. Ask for a new one.")
+        membership, _ = Membership.objects.get_or_create(
+            team=invite.team, user=user, defaults={"role": invite.role}
+        )
+        return membership
+
+
+def _lock_team(team: Team) -> None:
+    """Serialise role changes in one team so the last owner can never be removed by a race."""
+    Team.objects.select_for_update().filter(pk=team.pk).first()
+
+
+def change_role(*, team: Team, user: User, member: User, role: str) -> Membership:
+    if not policies.can_manage_team(user, team):
+        raise PermissionDenied("Only owners can change roles.")
+    if role not in Role.values:
+        raise ValidationError("Choose a role: owner, member or viewer.")
+    with transaction.atomic():
+        _lock_team(team)
+        membership = Membership.objects.select_for_update().get(team=team, user=member)
+        if membership.role == Role.OWNER and role != Role.OWNER and team.owner_count() == 1:
+            raise ValidationError("A team needs an owner: make someone else owner first.")
+        membership.role = role
+        membership.save(update_fields=["role"])
+        return membership
+
+
+def remove_member(*, team: Team, user: User, member: User) -> None:
+    if not policies.can_manage_team(user, team):
+        raise PermissionDenied("Only owners can remove members.")
+    if member == user:
+        raise ValidationError("To remove yourself, leave the team.")
+    with transaction.atomic():
+        _lock_team(team)
+        membership = Membership.objects.select_for_update().get(team=team, user=member)
+        if membership.role == Role.OWNER and team.owner_count() == 1:
+            raise ValidationError("A team needs an owner.")
+        membership.delete()
+
+
+def leave_team(*, team: Team, user: User) -> None:
+    with transaction.atomic():
+        _lock_team(team)
+        if not policies.can_leave_team(user, team):
+            if policies.role_of(user, team) is None:
+                raise PermissionDenied("You are not in this team.")
+            raise ValidationError("You are the last owner: make someone else owner first.")
+        Membership.objects.filter(team=team, user=user).delete()

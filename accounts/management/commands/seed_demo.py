@@ -1,0 +1,115 @@
+"""Create demo people, a team, rooms and a board; safe to run again and again."""
+
+import secrets
+
+from allauth.account.models import EmailAddress
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from accounts.models import Membership, Role, Team, Track, User
+from boards.models import Board, Card, Column
+from chat.models import Room
+
+PEOPLE = [
+    ("alice@nexus.test", "Alice", Track.BACKEND, Role.OWNER),
+    ("bob@nexus.test", "Bob", Track.FRONTEND, Role.MEMBER),
+    ("charlie@nexus.test", "Charlie", Track.MENTOR, None),
+]
+
+# The seed document's "Real-world challenges & solutions" table.
+CHALLENGES = [
+    ("Handling long-running tasks", "Implemented Celery with RabbitMQ", "Celery, RabbitMQ"),
+    ("Slow API performance", "Applied Redis caching and pagination", "Redis, Caching"),
+    ("Token expiration issues", "Introduced JWT refresh tokens", "JWT"),
+    ("Frontend CORS errors", "Enabled CORS handling via middleware", "CORS"),
+    ("API versioning", "Used DRF `DefaultRouter` + versioned URLs", "DRF"),
+]
+
+
+def _demo_password() -> str:
+    """One random password per checkout, kept in var/ so every run prints the same one."""
+    path = settings.VAR_DIR / "demo-password"
+    if not path.exists():
+        path.parent.mkdir(exist_ok=True)
+        path.write_text(f"nexus-{secrets.token_urlsafe(9)}\n")
+    return path.read_text().strip()
+
+
+class Command(BaseCommand):
+    help = "Create alice, bob, charlie, the Project Nexus team, rooms and a board (idempotent)."
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument(
+            "--password", help="Password for the demo people (default: a new random one)."
+        )
+
+    def handle(self, *args: object, **options: object) -> None:
+        if not settings.DEBUG and not options["password"]:
+            raise CommandError("Refusing to create demo people with DEBUG off.")
+        password = options["password"] or _demo_password()
+        with transaction.atomic():
+            people = [
+                self._person(email, name, track, password) for email, name, track, _ in PEOPLE
+            ]
+            alice = people[0]
+            team, _ = Team.objects.get_or_create(
+                slug="project-nexus",
+                defaults={"name": "Project Nexus", "description": "ALX ProDev Backend learners"},
+            )
+            for person, (_, _, _, role) in zip(people, PEOPLE, strict=True):
+                if role:
+                    Membership.objects.get_or_create(
+                        team=team, user=person, defaults={"role": role}
+                    )
+            Room.objects.get_or_create(
+                slug="general",
+                defaults={
+                    "name": "general",
+                    "topic": "Say hello, share what you are working on",
+                    "created_by": alice,
+                },
+            )
+            Room.objects.get_or_create(
+                slug="help",
+                defaults={
+                    "name": "help",
+                    "topic": "Stuck? Paste the traceback here",
+                    "created_by": alice,
+                },
+            )
+            self._board(team, alice)
+        self.stdout.write(self.style.SUCCESS("Demo data ready. Sign in as (development only):"))
+        for email, *_ in PEOPLE:
+            self.stdout.write(f"  {email}  password: {password}")
+
+    def _person(self, email: str, name: str, track: str, password: str) -> User:
+        user, _ = User.objects.get_or_create(
+            email=email, defaults={"display_name": name, "track": track}
+        )
+        user.set_password(password)
+        user.save(update_fields=["password"])
+        EmailAddress.objects.update_or_create(
+            user=user, email=email, defaults={"verified": True, "primary": True}
+        )
+        return user
+
+    def _board(self, team: Team, alice: User) -> None:
+        board, created = Board.objects.get_or_create(
+            name="Real-world challenges", team=team, defaults={"created_by": alice}
+        )
+        if not created:
+            return
+        columns = [
+            Column.objects.create(board=board, name=name, position=i)
+            for i, name in enumerate(["Challenge", "Investigating", "Solved"])
+        ]
+        for i, (challenge, solution, _tags) in enumerate(CHALLENGES):
+            Card.objects.create(
+                board=board,
+                column=columns[2],
+                title=challenge,
+                solution=solution,
+                position=float(i + 1),
+                created_by=alice,
+            )

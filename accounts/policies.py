@@ -1,0 +1,76 @@
+"""Who may do what: one function per verb, shared by pages, htmx endpoints, sockets and the API.
+
+Rooms and boards build on the team verbs here: a team-private room or board is visible to
+`can_view_team`, writable by `can_contribute` and administered by `can_manage_team`.
+"""
+
+from typing import Protocol
+
+from accounts.models import Role, Team, User
+
+
+def role_of(user: User, team: Team) -> str | None:
+    if not user.is_authenticated or not user.is_active:
+        return None
+    return user.role_in(team)
+
+
+def can_view_team(user: User, team: Team) -> bool:
+    return role_of(user, team) is not None
+
+
+def can_contribute(user: User, team: Team) -> bool:
+    """Write in the team's rooms and boards: owners and members, not viewers."""
+    return role_of(user, team) in (Role.OWNER, Role.MEMBER)
+
+
+def can_manage_team(user: User, team: Team) -> bool:
+    """Invite, change roles, remove members."""
+    return role_of(user, team) == Role.OWNER
+
+
+def can_leave_team(user: User, team: Team) -> bool:
+    role = role_of(user, team)
+    if role is None:
+        return False
+    return role != Role.OWNER or team.owner_count() > 1
+
+
+def can_create_team(user: User) -> bool:
+    return user.is_authenticated and user.is_active
+
+
+class Space(Protocol):
+    """A room or a board: public to every signed-in person, or private to one team."""
+
+    team: Team | None
+    is_private: bool
+
+
+def can_view_space(user: User, space: Space) -> bool:
+    if not user.is_authenticated or not user.is_active:
+        return False
+    if not space.is_private:
+        return True
+    return space.team is not None and can_view_team(user, space.team)
+
+
+def can_write_space(user: User, space: Space) -> bool:
+    """Post in a room, edit a board. Public spaces: any signed-in person; team viewers read only."""
+    if not can_view_space(user, space):
+        return False
+    if space.team is None:
+        return True
+    role = role_of(user, space.team)
+    if role is None:
+        return not space.is_private  # public space of a team one is not in
+    return role in (Role.OWNER, Role.MEMBER)
+
+
+def can_manage_space(user: User, space: Space, *, created_by_id: int | None) -> bool:
+    """Edit a room's topic, archive it, manage a board's columns: team owners or the creator."""
+    if not can_view_space(user, space):
+        return False
+    if space.team is not None and can_manage_team(user, space.team):
+        return True
+    return created_by_id is not None and created_by_id == user.pk

@@ -1,0 +1,3 @@
+"""WebSocket routes of the boards; asgi.py mounts them behind the Origin check and sign-in."""
+
+websocket_urlpatterns: list = []

@@ -1,0 +1,17 @@
+"""Top-level URLs: the shell, sign-in, health, and each app's own."""
+
+from django.contrib import admin
+from django.urls import include, path
+
+from nexus_live import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
+    path("readyz", views.readyz, name="readyz"),
+    path("accounts/", include("allauth.urls")),
+    path("", include("accounts.urls")),
+    path("rooms/", include("chat.urls")),
+    path("boards/", include("boards.urls")),
+    path("admin/", admin.site.urls),
+]
