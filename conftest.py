@@ -1,15 +1,27 @@
 """Test people: alice owns Project Nexus, bob is a member, vera a viewer, charlie an outsider."""
 
+import os
+from functools import cache
+
 import pytest
 from allauth.account.models import EmailAddress
+from django.contrib.auth.hashers import make_password
 
 from accounts.models import Membership, Role, Team, User
 
 PASSWORD = "correct-horse-battery-staple"
 
 
+@cache
+def _password_hash() -> str:
+    """Hash once per run: the real hasher is slow on purpose, and every test makes people."""
+    return make_password(PASSWORD)
+
+
 def make_person(email: str, name: str) -> User:
-    user = User.objects.create_user(email=email, password=PASSWORD, display_name=name)
+    user = User.objects.create_user(email=email, display_name=name)
+    user.password = _password_hash()
+    user.save(update_fields=["password"])
     EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
     return user
 
@@ -41,3 +53,11 @@ def team(alice: User, bob: User, vera: User) -> Team:
     Membership.objects.create(team=team, user=bob, role=Role.MEMBER)
     Membership.objects.create(team=team, user=vera, role=Role.VIEWER)
     return team
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """CI must test against the real services, never the embedded fallback."""
+    if os.environ.get("CI") == "true":
+        missing = [name for name in ("DATABASE_URL", "REDIS_URL") if not os.environ.get(name)]
+        if missing:
+            pytest.exit(f"CI=true but {', '.join(missing)} unset: start the services first")
