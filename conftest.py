@@ -26,6 +26,16 @@ def make_person(email: str, name: str) -> User:
     return user
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Rate limits, presence and used tokens live in the cache: no test sees another's."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 @pytest.fixture
 def alice(db) -> User:
     return make_person("alice@example.com", "Alice")
