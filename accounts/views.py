@@ -3,6 +3,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db.models import Case, IntegerField, Value, When
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
@@ -21,11 +22,15 @@ def _get_team_for_user(request: HttpRequest, slug: str) -> Team:
 
 
 def _team_context(request: HttpRequest, team: Team, **extra: object) -> dict[str, object]:
-    memberships = team.memberships.select_related("user").order_by("role", "user__email")
+    rank = Case(
+        *(When(role=role, then=Value(i)) for i, role in enumerate(Role.values)),
+        output_field=IntegerField(),
+    )
+    memberships = team.memberships.select_related("user").order_by(rank, "user__email")
     context = {
         "team": team,
         "memberships": memberships,
-        "my_role": policies.role_of(request.user, team),
+        "my_role": Role(policies.role_of(request.user, team)).label,
         "can_manage": policies.can_manage_team(request.user, team),
         "can_leave": policies.can_leave_team(request.user, team),
         "invites": team.invites.usable().order_by("-created_at")
