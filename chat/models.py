@@ -24,6 +24,7 @@ class Room(models.Model):
     )
     is_private = models.BooleanField(default=False)
     is_archived = models.BooleanField(default=False)
+    last_seq = models.BigIntegerField(default=0)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
@@ -44,3 +45,69 @@ class Room(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("chat:room", args=[self.slug])
+
+
+class Message(models.Model):
+    """One message. `seq` orders a room; (room, author, client_id) makes a retry harmless."""
+
+    room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="messages")
+    seq = models.BigIntegerField()
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="messages"
+    )
+    client_id = models.CharField(max_length=64)
+    parent = models.ForeignKey(
+        "self", on_delete=models.CASCADE, null=True, blank=True, related_name="replies"
+    )
+    body = models.TextField()
+    body_html = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    edited_at = models.DateTimeField(null=True, blank=True)
+    deleted_at = models.DateTimeField(null=True, blank=True)
+    reply_count = models.PositiveIntegerField(default=0)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["room", "seq"], name="one_message_per_seq"),
+            models.UniqueConstraint(
+                fields=["room", "author", "client_id"], name="one_message_per_client_id"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.room} #{self.seq}"
+
+    def get_absolute_url(self) -> str:
+        return f"{self.room.get_absolute_url()}?at={self.seq}#message-{self.pk}"
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.deleted_at is not None
+
+
+class MessageEdit(models.Model):
+    """The text a message had before an edit: edits keep their history."""
+
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="edits")
+    body = models.TextField()
+    edited_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"edit of {self.message}"
+
+
+class RoomVisit(models.Model):
+    """How far a person has read in a room: drives "new since your last visit" and unread counts."""
+
+    room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="visits")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="room_visits"
+    )
+    last_read_seq = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["room", "user"], name="one_visit_per_room")]
+
+    def __str__(self) -> str:
+        return f"{self.user} read {self.room} to {self.last_read_seq}"

@@ -1,3 +1,9 @@
 """WebSocket routes of the rooms; asgi.py mounts them behind the Origin check and sign-in."""
 
-websocket_urlpatterns: list = []
+from django.urls import path
+
+from chat.consumers import RoomConsumer
+
+websocket_urlpatterns = [
+    path("ws/rooms/<slug:slug>/", RoomConsumer.as_asgi()),
+]

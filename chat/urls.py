@@ -6,4 +6,6 @@ app_name = "chat"
 urlpatterns = [
     path("", views.rooms, name="rooms"),
     path("<slug:slug>/", views.room, name="room"),
+    path("<slug:slug>/messages", views.messages, name="messages"),
+    path("<slug:slug>/post", views.post, name="post"),
 ]

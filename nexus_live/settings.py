@@ -177,7 +177,8 @@ USE_TZ = True
 
 # --- Static files -------------------------------------------------------------------------------
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+# collectstatic writes here; the image bakes it in at build time, tests point it at a tmp dir.
+STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -228,3 +229,7 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"daphne": {"level": "WARNING"}},
 }
+
+# --- Live rooms -------------------------------------------------------------------------------
+CHAT_RATE_BURST = env.int("CHAT_RATE_BURST", default=10)
+CHAT_RATE_INTERVAL = env.float("CHAT_RATE_INTERVAL", default=1.0)

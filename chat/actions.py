@@ -1,0 +1,202 @@
+"""Every write to rooms and messages: check, validate, write atomically, broadcast after commit."""
+
+import json
+import re
+import time
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.cache import cache
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, connection, transaction
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from accounts import policies
+from accounts.models import User
+from chat.models import Message, MessageEdit, Room, RoomVisit
+from nexus_live.broadcast import broadcast_on_commit
+from nexus_live.markdown import render_markdown
+
+MAX_BODY = 8000  # characters; the composer says so
+CLIENT_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+
+
+class RateLimited(ValidationError):
+    def __init__(self, retry_after: float) -> None:
+        self.retry_after = retry_after
+        super().__init__(f"You are sending too fast. Try again in {retry_after:.0f} s.")
+
+
+@dataclass(frozen=True)
+class Posted:
+    message: Message
+    created: bool  # False when a retry found the message its client id already made
+
+
+def room_group(room: Room) -> str:
+    return f"room-{room.pk}"
+
+
+def can_post(user: User, room: Room) -> bool:
+    return not room.is_archived and policies.can_write_space(user, room)
+
+
+def can_moderate(user: User, room: Room) -> bool:
+    """Room owners (team owners or its creator) and mentors may delete any message."""
+    if not policies.can_view_space(user, room):
+        return False
+    return user.track == "mentor" or policies.can_manage_space(
+        user, room, created_by_id=room.created_by_id
+    )
+
+
+def _clean_body(body: object) -> str:
+    if not isinstance(body, str):
+        raise ValidationError("A message is text.")
+    body = body.strip()
+    if not body:
+        raise ValidationError("Write something first.")
+    if len(body) > MAX_BODY:
+        raise ValidationError(f"A message is at most {MAX_BODY:,} characters ({len(body):,} now).")
+    return body
+
+
+def _check_rate(user: User) -> None:
+    """GCRA: a burst of CHAT_RATE_BURST messages, then one per CHAT_RATE_INTERVAL seconds."""
+    interval = settings.CHAT_RATE_INTERVAL
+    burst = settings.CHAT_RATE_BURST
+    key = f"chat-rate:{user.pk}"
+    now = time.time()
+    theoretical = max(cache.get(key, now), now) + interval
+    if theoretical - now > burst * interval:
+        raise RateLimited(theoretical - now - burst * interval)
+    cache.set(key, theoretical, timeout=int(burst * interval) + 1)
+
+
+def _next_seq(room: Room) -> int:
+    """Take the room's next seq; the row stays locked until the writing transaction ends."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE chat_room SET last_seq = last_seq + 1 WHERE id = %s RETURNING last_seq",
+            [room.pk],
+        )
+        return cursor.fetchone()[0]
+
+
+def render_message(message: Message) -> str:
+    return render_to_string("chat/room.html#message", {"message": message})
+
+
+def _frame(kind: str, message: Message, **extra: object) -> str:
+    return json.dumps(
+        {
+            "type": kind,
+            "seq": message.seq,
+            "id": message.pk,
+            "client_id": message.client_id,
+            "html": render_message(message),
+            **extra,
+        }
+    )
+
+
+def post_message(
+    *, room: Room, author: User, body: object, client_id: object, parent: Message | None = None
+) -> Posted:
+    if not can_post(author, room):
+        raise PermissionDenied("You cannot post in this room.")
+    if not isinstance(client_id, str) or not CLIENT_ID.match(client_id):
+        raise ValidationError("A message needs a client id of 1-64 letters, digits, - or _.")
+    existing = Message.objects.filter(room=room, author=author, client_id=client_id).first()
+    if existing:
+        return Posted(existing, created=False)
+    body = _clean_body(body)
+    if parent is not None and (parent.room_id != room.pk or parent.parent_id is not None):
+        raise ValidationError("Reply to a message of this room.")
+    _check_rate(author)
+    html = render_markdown(body)
+    try:
+        with transaction.atomic():
+            message = Message.objects.create(
+                room=room,
+                seq=_next_seq(room),
+                author=author,
+                client_id=client_id,
+                parent=parent,
+                body=body,
+                body_html=html,
+            )
+            message.author = author
+            message.room = room
+            broadcast_on_commit(
+                room_group(room),
+                {
+                    "type": "chat.message_posted",
+                    "seq": message.seq,
+                    "frame": _frame("message", message),
+                },
+            )
+    except IntegrityError:
+        # The same client id won a race in another request: that message is the answer.
+        existing = Message.objects.filter(room=room, author=author, client_id=client_id).first()
+        if existing is None:
+            raise
+        return Posted(existing, created=False)
+    return Posted(message, created=True)
+
+
+def _broadcast_change(message: Message) -> None:
+    broadcast_on_commit(
+        room_group(message.room),
+        {
+            "type": "chat.message_changed",
+            "seq": message.seq,
+            "frame": _frame("message_changed", message),
+        },
+    )
+
+
+def edit_message(*, message: Message, user: User, body: object) -> Message:
+    if message.author_id != user.pk or not can_post(user, message.room):
+        raise PermissionDenied("You can edit only your own messages.")
+    if message.is_deleted:
+        raise ValidationError("This message was deleted.")
+    body = _clean_body(body)
+    if body == message.body:
+        return message
+    with transaction.atomic():
+        locked = Message.objects.select_for_update().get(pk=message.pk)
+        MessageEdit.objects.create(message=locked, body=locked.body)
+        locked.body = body
+        locked.body_html = render_markdown(body)
+        locked.edited_at = timezone.now()
+        locked.save(update_fields=["body", "body_html", "edited_at"])
+        locked.room, locked.author = message.room, message.author
+        _broadcast_change(locked)
+    return locked
+
+
+def delete_message(*, message: Message, user: User) -> Message:
+    own = message.author_id == user.pk and policies.can_view_space(user, message.room)
+    if not (own or can_moderate(user, message.room)):
+        raise PermissionDenied("You can delete only your own messages.")
+    if message.is_deleted:
+        return message
+    with transaction.atomic():
+        locked = Message.objects.select_for_update().get(pk=message.pk)
+        locked.deleted_at = timezone.now()
+        locked.body, locked.body_html = "", ""
+        locked.save(update_fields=["deleted_at", "body", "body_html"])
+        MessageEdit.objects.filter(message=locked).delete()
+        locked.room, locked.author = message.room, message.author
+        _broadcast_change(locked)
+    return locked
+
+
+def mark_read(*, room: Room, user: User, seq: int) -> None:
+    """Move the person's read mark forward (never back)."""
+    seq = min(int(seq), room.last_seq)
+    visit, _ = RoomVisit.objects.get_or_create(room=room, user=user)
+    if seq > visit.last_read_seq:
+        RoomVisit.objects.filter(pk=visit.pk, last_read_seq__lt=seq).update(last_read_seq=seq)

@@ -1,0 +1,64 @@
+"""Rooms for the chat tests: a public #general, a private #nexus for the team, sockets to them."""
+
+import json
+from contextlib import asynccontextmanager
+
+import pytest
+from channels.db import database_sync_to_async
+from channels.testing import WebsocketCommunicator
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+from django.contrib.sessions.backends.db import SessionStore
+
+from chat.models import Room
+from nexus_live.asgi import application
+
+ORIGIN = (b"origin", b"http://127.0.0.1")
+
+
+@pytest.fixture
+def general(db, alice) -> Room:
+    return Room.objects.create(name="general", slug="general", created_by=alice)
+
+
+@pytest.fixture
+def private_room(team, alice) -> Room:
+    return Room.objects.create(
+        name="nexus", slug="nexus", team=team, is_private=True, created_by=alice
+    )
+
+
+def _session_cookie(user) -> bytes:
+    session = SessionStore()
+    session[SESSION_KEY] = str(user.pk)
+    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    session.create()
+    return f"sessionid={session.session_key}".encode()
+
+
+@asynccontextmanager
+async def connected(user, room: Room, since: int | None = None, *, origin=ORIGIN):
+    """A socket to the room as `user`; always disconnected afterwards."""
+    headers = [origin]
+    if user is not None:
+        cookie = await database_sync_to_async(_session_cookie)(user)
+        headers.append((b"cookie", cookie))
+    path = f"/ws/rooms/{room.slug}/" + (f"?since={since}" if since is not None else "")
+    communicator = WebsocketCommunicator(application, path, headers=headers)
+    ok, code = await communicator.connect()
+    communicator.accepted = ok
+    communicator.close_code = code
+    try:
+        yield communicator
+    finally:
+        await communicator.disconnect()
+
+
+async def frames_until(communicator, kind: str, wait: float = 2) -> list[dict]:
+    """Every frame up to and including the first of `kind`."""
+    seen = []
+    while True:
+        frame = json.loads(await communicator.receive_from(timeout=wait))
+        seen.append(frame)
+        if frame["type"] == kind:
+            return seen
