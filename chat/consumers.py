@@ -7,11 +7,14 @@ from urllib.parse import parse_qs
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.template.loader import render_to_string
 
 from accounts import policies
 from accounts.models import User
 from chat import actions
 from chat.models import Message, Room
+from nexus_live import presence
+from nexus_live.broadcast import broadcast_now
 from nexus_live.sessions import session_group
 
 log = logging.getLogger(__name__)
@@ -39,6 +42,11 @@ def _frames_after(room: Room, since: int) -> tuple[list[str], int]:
     return [actions._frame("message", m) for m in messages], last_seq
 
 
+def _render_online(user_pks: set[int]) -> str:
+    people = User.objects.filter(pk__in=user_pks).order_by("display_name", "email")
+    return render_to_string("chat/room.html#online", {"online": people})
+
+
 def _as_int(value: object, default: int = 0) -> int:
     if isinstance(value, bool):
         raise ValueError("not a number")
@@ -53,6 +61,7 @@ def _as_int(value: object, default: int = 0) -> int:
 
 class RoomConsumer(AsyncWebsocketConsumer):
     room: Room | None = None
+    last_online: set[int] | None = None
 
     async def connect(self) -> None:
         user = self.scope["user"]
@@ -67,6 +76,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
             await self.close(code=4403)
             return
         self.group = actions.room_group(self.room)
+        self.may_post = await database_sync_to_async(actions.can_post)(user, self.room)
         # Join first, then read the database: a message committed in between arrives twice
         # (the client drops the duplicate by seq) but never zero times.
         await self.channel_layer.group_add(self.group, self.channel_name)
@@ -80,12 +90,28 @@ class RoomConsumer(AsyncWebsocketConsumer):
         except ValueError:
             since = 0
         await self._catch_up(since)
+        await presence.touch(self.room.pk, user.pk, self.channel_name)
+        await self._announce_presence()
 
     async def disconnect(self, code: int) -> None:
         if self.room is not None:
             await self.channel_layer.group_discard(self.group, self.channel_name)
             if self.session_group:
                 await self.channel_layer.group_discard(self.session_group, self.channel_name)
+            await presence.leave(self.room.pk, self.user.pk, self.channel_name)
+            await self._announce_presence()
+
+    async def _presence_frame(self) -> str:
+        people = await presence.online(self.room.pk)
+        self.last_online = people
+        html = await database_sync_to_async(_render_online)(people)
+        return json.dumps({"type": "presence", "html": html})
+
+    async def _announce_presence(self) -> None:
+        """Rendered once here, forwarded as is to everyone in the room."""
+        frame = await self._presence_frame()
+        event = {"type": "chat.presence", "frame": frame, "people": sorted(self.last_online)}
+        await broadcast_now(self.group, event)
 
     async def _catch_up(self, since: int) -> None:
         frames, last_seq = await database_sync_to_async(_frames_after)(self.room, since)
@@ -190,13 +216,30 @@ class RoomConsumer(AsyncWebsocketConsumer):
         )()
 
     async def do_ping(self, frame: dict) -> None:
+        """The heartbeat: renews this socket's presence and refreshes a stale Online list."""
+        await presence.touch(self.room.pk, self.user.pk, self.channel_name)
+        if await presence.online(self.room.pk) != self.last_online:
+            await self.send(text_data=await self._presence_frame())
         await self.send(text_data='{"type": "pong"}')
+
+    async def do_typing(self, frame: dict) -> None:
+        if not self.may_post:
+            return
+        event = {"type": "typing", "user": self.user.pk, "name": self.user.name}
+        await broadcast_now(self.group, {"type": "chat.typing", "frame": json.dumps(event)})
 
     # Events from the channel layer: the frame was rendered once by the action; just forward it.
     async def chat_message_posted(self, event: dict) -> None:
         await self.send(text_data=event["frame"])
 
     async def chat_message_changed(self, event: dict) -> None:
+        await self.send(text_data=event["frame"])
+
+    async def chat_presence(self, event: dict) -> None:
+        self.last_online = set(event["people"])
+        await self.send(text_data=event["frame"])
+
+    async def chat_typing(self, event: dict) -> None:
         await self.send(text_data=event["frame"])
 
     async def session_signed_out(self, event: dict) -> None:

@@ -23,3 +23,10 @@ def _send(group: str, event: dict) -> None:
     except Exception:
         # The write is committed; clients catch up by seq on their next sync.
         log.exception("broadcast to %s failed", group)
+
+
+async def broadcast_now(group: str, event: dict) -> None:
+    """For ephemeral events (presence, typing) that write nothing: no transaction to wait for."""
+    layer = get_channel_layer()
+    if layer is not None:
+        await layer.group_send(group, event)

@@ -54,11 +54,26 @@ async def connected(user, room: Room, since: int | None = None, *, origin=ORIGIN
         await communicator.disconnect()
 
 
+EPHEMERAL = ("presence", "typing")
+
+
 async def frames_until(communicator, kind: str, wait: float = 2) -> list[dict]:
-    """Every frame up to and including the first of `kind`."""
+    """Every frame up to and including the first of `kind`, presence and typing left out."""
     seen = []
     while True:
         frame = json.loads(await communicator.receive_from(timeout=wait))
+        if frame["type"] in EPHEMERAL and frame["type"] != kind:
+            continue
         seen.append(frame)
         if frame["type"] == kind:
             return seen
+
+
+async def drain(communicator, quiet: float = 0.2) -> list[dict]:
+    """What else arrives until the socket is quiet a moment, presence and typing left out."""
+    seen = []
+    while not await communicator.receive_nothing(timeout=quiet):
+        frame = json.loads(await communicator.receive_from())
+        if frame["type"] not in EPHEMERAL:
+            seen.append(frame)
+    return seen

@@ -137,12 +137,36 @@
           showComposerError(frame.message);
         }
         break;
+      case "presence": {
+        const online = fragment(frame.html);
+        if (online) document.getElementById("online")?.replaceWith(online);
+        break;
+      }
+      case "typing":
+        if (String(frame.user) !== me) showTyping(frame.user, frame.name);
+        break;
       case "reset":
         window.location.reload();
         break;
       default:
         break;
     }
+  }
+
+  const typists = new Map();   // user id -> timer
+  function renderTyping() {
+    const names = [...typists.values()].map((entry) => entry.name);
+    const line = document.getElementById("typing");
+    if (!line) return;
+    line.textContent = names.length === 0 ? "" :
+      names.length === 1 ? `${names[0]} is typing…` :
+      names.length === 2 ? `${names[0]} and ${names[1]} are typing…` : "Several people are typing…";
+  }
+  function showTyping(user, name) {
+    clearTimeout(typists.get(user)?.timer);
+    const timer = setTimeout(() => { typists.delete(user); renderTyping(); }, 5000);
+    typists.set(user, { name, timer });
+    renderTyping();
   }
 
   function connect() {
@@ -228,6 +252,13 @@
         showPendingState(clientId, "pending", "Waiting for the connection…");
       }
     });
+    let lastTyping = 0;
+    textarea.addEventListener("input", () => {
+      if (Date.now() - lastTyping > 3000 && textarea.value.trim()) {
+        lastTyping = Date.now();
+        send({ action: "typing" });
+      }
+    });
     textarea.addEventListener("keydown", (event) => {
       if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
         event.preventDefault();
@@ -301,5 +332,6 @@
   if (rendered.length) contiguous = Math.max(...rendered);
   document.getElementById("new-line")?.scrollIntoView({ block: "center" });
   document.addEventListener("visibilitychange", scheduleRead);
+  setInterval(() => send({ action: "ping" }), 20000);  // presence heartbeat
   connect();
 })();

@@ -1,0 +1,94 @@
+"""Two people in one room, in two browsers: messages arrive live and survive a lost socket."""
+
+import pytest
+from playwright.sync_api import WebSocketRoute, expect
+
+from chat.models import Message, Room
+from tests.browser.conftest import SCREENSHOTS_DIR
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def general(alice):
+    return Room.objects.create(name="general", slug="general", topic="Say hello", created_by=alice)
+
+
+def _send(page, text):
+    box = page.get_by_label("Message", exact=True)
+    box.fill(text)
+    box.press("Enter")
+
+
+def test_one_writes_and_the_other_sees_it(new_person_page, console_errors, alice, bob, general):
+    ana, ben = new_person_page(alice), new_person_page(bob)
+    for page in (ana, ben):
+        page.goto("/rooms/general/")
+        expect(page.locator("#connection")).to_have_text("Live")
+
+    _send(ana, "Who knows **Celery** retries?\n")
+    expect(ben.locator("#messages li.message")).to_have_count(1)
+    expect(ben.locator("#messages li.message strong", has_text="Celery")).to_be_visible()
+
+    ben.get_by_label("Message", exact=True).fill("Me:\n```python\nretry(countdown=5)\n```")
+    ben.get_by_role("button", name="Send").click()
+    code = ana.locator("#messages li.message .codeblock")
+    expect(code).to_have_count(1)
+    expect(code.locator(".highlight")).to_contain_text("retry(countdown=5)")
+    expect(ana.locator("#messages li.pending")).to_have_count(0)
+    assert [m.body for m in Message.objects.order_by("seq")] == [
+        "Who knows **Celery** retries?",
+        "Me:\n```python\nretry(countdown=5)\n```",
+    ]
+    ana.screenshot(path=SCREENSHOTS_DIR / "room.png", full_page=True)
+    assert console_errors(ana) == [] and console_errors(ben) == []
+
+
+def test_raw_html_is_shown_as_text(new_person_page, alice, general):
+    page = new_person_page(alice)
+    page.goto("/rooms/general/")
+    expect(page.locator("#connection")).to_have_text("Live")
+    _send(page, '<img src=x onerror="document.title=1">hi')
+    expect(page.locator("#messages li.message .body")).to_contain_text('<img src=x onerror="')
+    expect(page.locator("#messages li.message .body img")).to_have_count(0)
+    assert page.title() != "1"
+
+
+def test_a_dropped_socket_reconnects_and_fills_in_what_it_missed(
+    new_person_page, alice, bob, general
+):
+    ana, ben = new_person_page(alice), new_person_page(bob)
+    sockets: list[WebSocketRoute] = []
+    cut = {"on": False}
+
+    def through(ws: WebSocketRoute) -> None:
+        if cut["on"]:
+            ws.close(code=4000)  # still offline: refuse the reconnect
+            return
+        ws.connect_to_server()
+        sockets.append(ws)
+
+    ben.route_web_socket("**/ws/rooms/**", through)
+    for page in (ana, ben):
+        page.goto("/rooms/general/")
+        expect(page.locator("#connection")).to_have_text("Live")
+
+    _send(ana, "before the cut")
+    expect(ben.locator("#messages li.message")).to_have_count(1)
+
+    cut["on"] = True
+    for ws in sockets:
+        ws.close(code=4000)
+    expect(ben.locator("#connection")).to_contain_text("Reconnecting")
+    for i in range(5):
+        _send(ana, f"while away {i}")
+    expect(ana.locator("#messages li.message:not(.pending)")).to_have_count(6)
+    expect(ben.locator("#messages li.message")).to_have_count(1)
+
+    cut["on"] = False
+    expect(ben.locator("#connection")).to_have_text("Live", timeout=15_000)
+    texts = ben.locator("#messages li.message .body")
+    expect(texts).to_have_count(6)
+    expect(texts).to_have_text(["before the cut"] + [f"while away {i}" for i in range(5)])
+    seqs = ben.locator("#messages li.message").evaluate_all("els => els.map(e => +e.dataset.seq)")
+    assert seqs == [1, 2, 3, 4, 5, 6]
