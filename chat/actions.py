@@ -9,11 +9,12 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
+from django.db.models import F
 from django.template.loader import render_to_string
 from django.utils import timezone
 
 from accounts import policies
-from accounts.models import User
+from accounts.models import Team, User
 from chat.models import Message, MessageEdit, Room, RoomVisit
 from nexus_live.broadcast import broadcast_on_commit
 from nexus_live.markdown import render_markdown
@@ -49,6 +50,77 @@ def can_moderate(user: User, room: Room) -> bool:
     return user.track == "mentor" or policies.can_manage_space(
         user, room, created_by_id=room.created_by_id
     )
+
+
+ROOM_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
+TOPIC_MAX = 300
+
+
+def _clean_topic(topic: object) -> str:
+    if not isinstance(topic, str):
+        raise ValidationError("A topic is text.")
+    topic = " ".join(topic.split())
+    if len(topic) > TOPIC_MAX:
+        raise ValidationError(f"A topic is at most {TOPIC_MAX} characters.")
+    return topic
+
+
+def create_room(
+    *, user: User, name: str, topic: str = "", team: Team | None = None, is_private: bool = False
+) -> Room:
+    """Public rooms: anyone signed in may create one. Team rooms: the team's owners and members."""
+    name = name.strip().lstrip("#").lower()
+    if not ROOM_NAME.match(name):
+        raise ValidationError(
+            "A room name is 1-40 lowercase letters, digits or dashes; it starts with a letter "
+            "or a digit."
+        )
+    if is_private and team is None:
+        raise ValidationError("A private room belongs to a team.")
+    if team is not None and not policies.can_contribute(user, team):
+        raise PermissionDenied("Only the team's owners and members can add rooms to it.")
+    if Room.objects.filter(slug=name).exists():
+        raise ValidationError(f"There is already a room called #{name}.")
+    try:
+        with transaction.atomic():
+            return Room.objects.create(
+                name=name,
+                slug=name,
+                topic=_clean_topic(topic),
+                team=team,
+                is_private=is_private,
+                created_by=user,
+            )
+    except IntegrityError:
+        raise ValidationError(f"There is already a room called #{name}.") from None
+
+
+def _broadcast_room(room: Room) -> None:
+    frame = json.dumps(
+        {"type": "room", "html": render_to_string("chat/room.html#header", {"room": room})}
+    )
+    broadcast_on_commit(room_group(room), {"type": "chat.room_changed", "frame": frame})
+
+
+def update_topic(*, room: Room, user: User, topic: object) -> Room:
+    if not policies.can_manage_space(user, room, created_by_id=room.created_by_id):
+        raise PermissionDenied("Only the room's owners can change its topic.")
+    room.topic = _clean_topic(topic)
+    with transaction.atomic():
+        Room.objects.filter(pk=room.pk).update(topic=room.topic)
+        _broadcast_room(room)
+    return room
+
+
+def archive_room(*, room: Room, user: User, archived: bool = True) -> Room:
+    """Archived rooms stay readable and searchable; nobody can post in them."""
+    if not policies.can_manage_space(user, room, created_by_id=room.created_by_id):
+        raise PermissionDenied("Only the room's owners can archive it.")
+    room.is_archived = archived
+    with transaction.atomic():
+        Room.objects.filter(pk=room.pk).update(is_archived=archived)
+        _broadcast_room(room)
+    return room
 
 
 def _clean_body(body: object) -> str:
@@ -95,6 +167,7 @@ def _frame(kind: str, message: Message, **extra: object) -> str:
             "seq": message.seq,
             "id": message.pk,
             "client_id": message.client_id,
+            "parent": message.parent_id,
             "html": render_message(message),
             **extra,
         }
@@ -129,6 +202,11 @@ def post_message(
             )
             message.author = author
             message.room = room
+            if parent is not None:
+                Message.objects.filter(pk=parent.pk).update(reply_count=F("reply_count") + 1)
+                parent.refresh_from_db(fields=["reply_count"])
+                parent.room = room
+                _broadcast_change(parent)
             broadcast_on_commit(
                 room_group(room),
                 {
@@ -189,6 +267,27 @@ def delete_message(*, message: Message, user: User) -> Message:
         locked.body, locked.body_html = "", ""
         locked.save(update_fields=["deleted_at", "body", "body_html"])
         MessageEdit.objects.filter(message=locked).delete()
+        locked.room, locked.author = message.room, message.author
+        _broadcast_change(locked)
+    return locked
+
+
+def can_resolve(user: User, message: Message) -> bool:
+    """The asker, the room's owners and mentors."""
+    if message.author_id == user.pk:
+        return policies.can_view_space(user, message.room)
+    return can_moderate(user, message.room)
+
+
+def resolve_thread(*, message: Message, user: User, resolved: bool = True) -> Message:
+    if message.parent_id is not None:
+        raise ValidationError("Resolve the thread's first message, not a reply.")
+    if not can_resolve(user, message):
+        raise PermissionDenied("Only the asker, the room's owners and mentors can resolve this.")
+    with transaction.atomic():
+        locked = Message.objects.select_for_update().get(pk=message.pk)
+        locked.resolved_at = timezone.now() if resolved else None
+        locked.save(update_fields=["resolved_at"])
         locked.room, locked.author = message.room, message.author
         _broadcast_change(locked)
     return locked

@@ -190,20 +190,30 @@ class RoomConsumer(AsyncWebsocketConsumer):
     async def do_edit(self, frame: dict) -> None:
         await database_sync_to_async(self._edit)(frame)
 
-    def _edit(self, frame: dict) -> None:
-        message = Message.objects.select_related("room", "author").get(
+    def _message(self, frame: dict) -> Message:
+        return Message.objects.select_related("room", "author").get(
             pk=_as_int(frame.get("id")), room=self.room
         )
+
+    def _edit(self, frame: dict) -> None:
+        message = self._message(frame)
         actions.edit_message(message=message, user=self.user, body=frame.get("body"))
 
     async def do_delete(self, frame: dict) -> None:
         await database_sync_to_async(self._delete)(frame)
 
     def _delete(self, frame: dict) -> None:
-        message = Message.objects.select_related("room", "author").get(
-            pk=_as_int(frame.get("id")), room=self.room
-        )
+        message = self._message(frame)
         actions.delete_message(message=message, user=self.user)
+
+    async def do_resolve(self, frame: dict) -> None:
+        await database_sync_to_async(self._resolve)(frame)
+
+    def _resolve(self, frame: dict) -> None:
+        message = self._message(frame)
+        actions.resolve_thread(
+            message=message, user=self.user, resolved=frame.get("resolved") is not False
+        )
 
     async def do_sync(self, frame: dict) -> None:
         await self._catch_up(_as_int(frame.get("since")))
@@ -233,6 +243,9 @@ class RoomConsumer(AsyncWebsocketConsumer):
         await self.send(text_data=event["frame"])
 
     async def chat_message_changed(self, event: dict) -> None:
+        await self.send(text_data=event["frame"])
+
+    async def chat_room_changed(self, event: dict) -> None:
         await self.send(text_data=event["frame"])
 
     async def chat_presence(self, event: dict) -> None:

@@ -2,7 +2,8 @@
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 
 from accounts.models import User
@@ -13,6 +14,14 @@ class RoomQuerySet(models.QuerySet):
         if not user.is_authenticated:
             return self.none()
         return self.filter(Q(is_private=False) | Q(team__memberships__user=user)).distinct()
+
+    def with_unread(self, user: User) -> "RoomQuerySet":
+        """Annotate `unread`: messages after the person's read mark (rooms never opened: 0)."""
+        last_read = RoomVisit.objects.filter(room=OuterRef("pk"), user=user).values("last_read_seq")
+        return self.annotate(
+            last_read_seq=Subquery(last_read),
+            unread=Coalesce(F("last_seq") - Subquery(last_read), Value(0)),
+        )
 
 
 class Room(models.Model):
@@ -79,6 +88,9 @@ class Message(models.Model):
         return f"{self.room} #{self.seq}"
 
     def get_absolute_url(self) -> str:
+        if self.parent_id:
+            thread = reverse("chat:thread", args=[self.room.slug, self.parent_id])
+            return f"{thread}#message-{self.pk}"
         return f"{self.room.get_absolute_url()}?at={self.seq}#message-{self.pk}"
 
     @property

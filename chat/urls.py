@@ -8,4 +8,8 @@ urlpatterns = [
     path("<slug:slug>/", views.room, name="room"),
     path("<slug:slug>/messages", views.messages, name="messages"),
     path("<slug:slug>/post", views.post, name="post"),
+    path("<slug:slug>/topic", views.topic, name="topic"),
+    path("<slug:slug>/threads/<int:message_id>/", views.thread, name="thread"),
+    path("<slug:slug>/messages/<int:message_id>/history", views.history, name="history"),
+    path("<slug:slug>/archive", views.archive, name="archive"),
 ]

@@ -5,12 +5,15 @@ import uuid
 from django.contrib import messages as flash
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from accounts import policies
+from accounts.models import Role, Team
 from chat import actions
+from chat.forms import RoomForm
 from chat.models import Message, Room, RoomVisit
 
 PAGE = 50
@@ -34,8 +37,25 @@ def _seq_param(request: HttpRequest, name: str) -> int | None:
 
 @login_required
 def rooms(request: HttpRequest) -> HttpResponse:
-    visible = Room.objects.visible_to(request.user).select_related("team").order_by("name")
-    return render(request, "chat/rooms.html", {"rooms": visible, "nav": "rooms"})
+    teams = Team.objects.filter(
+        memberships__user=request.user, memberships__role__in=[Role.OWNER, Role.MEMBER]
+    ).order_by("name")
+    form = RoomForm(request.POST or None, teams=teams)
+    if request.method == "POST" and form.is_valid():
+        try:
+            room = actions.create_room(user=request.user, **form.room_fields())
+        except ValidationError as exc:
+            form.add_error("name", exc)
+        else:
+            return redirect(room)
+    visible = Room.objects.visible_to(request.user).with_unread(request.user).order_by("name")
+    context = {"rooms": visible, "form": form, "nav": "rooms"}
+    return render(request, "chat/rooms.html", context, status=400 if form.errors else 200)
+
+
+def _timeline(room: Room):
+    """Messages of the main timeline: a thread's replies live in the thread."""
+    return Message.objects.filter(room=room, parent__isnull=True).select_related("author", "room")
 
 
 @login_required
@@ -43,24 +63,72 @@ def room(request: HttpRequest, slug: str) -> HttpResponse:
     room = _get_room_for_user(request, slug)
     visit = RoomVisit.objects.filter(room=room, user=request.user).first()
     last_read = visit.last_read_seq if visit else room.last_seq
-    latest = list(
-        Message.objects.filter(room=room).select_related("author").order_by("-seq")[:PAGE]
-    )[::-1]
+    timeline = _timeline(room)
+    only_open = request.GET.get("filter") == "open"
+    at = request.GET.get("at", "")
+    if only_open:
+        timeline = timeline.filter(resolved_at__isnull=True, deleted_at__isnull=True).filter(
+            Q(body__contains="?") | Q(reply_count__gt=0)
+        )
+    if at.isdigit():
+        # A permalink: the page around that message, not the latest one.
+        latest = list(timeline.filter(seq__lt=int(at)).order_by("-seq")[: PAGE // 2])[::-1]
+        latest += list(timeline.filter(seq__gte=int(at)).order_by("seq")[: PAGE // 2])
+    else:
+        latest = list(timeline.order_by("-seq")[:PAGE])[::-1]
     first_unread = next((m.seq for m in latest if m.seq > last_read), None)
     actions.mark_read(room=room, user=request.user, seq=room.last_seq)
     context = {
         "room": room,
-        "messages": latest,
-        "has_older": bool(latest) and latest[0].seq > 1,
+        "timeline": latest,
+        "has_older": bool(latest) and latest[0].seq > 1 and not only_open,
         "first_unread_seq": first_unread,
         "last_read_seq": last_read,
+        "only_open": only_open,
+        "live": not only_open and not at.isdigit(),
         "can_post": actions.can_post(request.user, room),
         "can_moderate": actions.can_moderate(request.user, room),
+        "can_manage": policies.can_manage_space(
+            request.user, room, created_by_id=room.created_by_id
+        ),
         "client_id": uuid.uuid4().hex,
         "max_body": actions.MAX_BODY,
+        "composer_body": request.session.pop(f"draft-{room.pk}", ""),
         "nav": "rooms",
     }
     return render(request, "chat/room.html", context)
+
+
+@login_required
+def thread(request: HttpRequest, slug: str, message_id: int) -> HttpResponse:
+    room = _get_room_for_user(request, slug)
+    root = get_object_or_404(_timeline(room), pk=message_id)
+    replies = root.replies.select_related("author", "room").order_by("seq")
+    context = {
+        "room": room,
+        "root": root,
+        "replies": replies,
+        "can_post": actions.can_post(request.user, room),
+        "can_moderate": actions.can_moderate(request.user, room),
+        "can_manage": False,
+        "max_body": actions.MAX_BODY,
+        "client_id": uuid.uuid4().hex,
+        "nav": "rooms",
+    }
+    template = "chat/thread.html#panel" if request.htmx else "chat/thread.html"
+    return render(request, template, context)
+
+
+@login_required
+def history(request: HttpRequest, slug: str, message_id: int) -> HttpResponse:
+    room = _get_room_for_user(request, slug)
+    message = get_object_or_404(
+        Message.objects.select_related("author", "room"), pk=message_id, room=room
+    )
+    if message.is_deleted:
+        raise Http404("This message was deleted")
+    edits = message.edits.order_by("-edited_at")
+    return render(request, "chat/history.html", {"room": room, "message": message, "edits": edits})
 
 
 @login_required
@@ -71,14 +139,14 @@ def messages(request: HttpRequest, slug: str) -> HttpResponse:
         after, before = _seq_param(request, "after"), _seq_param(request, "before")
     except ValidationError as exc:
         return HttpResponseBadRequest(exc.messages[0])
-    found = Message.objects.filter(room=room).select_related("author")
-    if after is not None:
+    if after is not None:  # catch-up: every event after `after`, replies included
+        found = Message.objects.filter(room=room).select_related("author", "room")
         page = list(found.filter(seq__gt=after).order_by("seq")[:PAGE])
-    elif before is not None:
-        page = list(found.filter(seq__lt=before).order_by("-seq")[:PAGE])[::-1]
+    elif before is not None:  # history: the main timeline only
+        page = list(_timeline(room).filter(seq__lt=before).order_by("-seq")[:PAGE])[::-1]
     else:
         return HttpResponseBadRequest("Ask for ?after=<seq> or ?before=<seq>.")
-    return render(request, "chat/messages.html", {"messages": page})
+    return render(request, "chat/messages.html", {"page": page})
 
 
 @login_required
@@ -86,13 +154,33 @@ def messages(request: HttpRequest, slug: str) -> HttpResponse:
 def post(request: HttpRequest, slug: str) -> HttpResponse:
     """The composer without JavaScript: the same action the socket calls."""
     room = _get_room_for_user(request, slug)
+    body = request.POST.get("body", "")
     try:
         actions.post_message(
-            room=room,
-            author=request.user,
-            body=request.POST.get("body", ""),
-            client_id=request.POST.get("client_id", ""),
+            room=room, author=request.user, body=body, client_id=request.POST.get("client_id", "")
         )
     except ValidationError as exc:
         flash.error(request, exc.messages[0])
+        request.session[f"draft-{room.pk}"] = body[: actions.MAX_BODY * 2]  # nothing typed is lost
+    return redirect(room)
+
+
+@login_required
+@require_POST
+def topic(request: HttpRequest, slug: str) -> HttpResponse:
+    room = _get_room_for_user(request, slug)
+    try:
+        actions.update_topic(room=room, user=request.user, topic=request.POST.get("topic", ""))
+    except ValidationError as exc:
+        flash.error(request, exc.messages[0])
+    return redirect(room)
+
+
+@login_required
+@require_POST
+def archive(request: HttpRequest, slug: str) -> HttpResponse:
+    room = _get_room_for_user(request, slug)
+    archived = request.POST.get("archived") == "1"
+    actions.archive_room(room=room, user=request.user, archived=archived)
+    flash.success(request, f"#{room.name} is {'archived' if archived else 'open again'}.")
     return redirect(room)

@@ -1,35 +1,35 @@
 // A live room: one socket, messages ordered by seq, nothing lost, nothing twice.
-// The server renders every message; this file only places fragments, by seq, and keeps
+// The server renders every message; this file only places the fragments by seq and keeps
 // the person's own unsent messages until the server has them.
 "use strict";
 
 (() => {
   const room = document.getElementById("room");
   if (!room) return;
-  const list = document.getElementById("messages");
+  const main = document.getElementById("messages");
   const status = document.getElementById("connection");
-  const composer = document.getElementById("composer");
+  const panel = document.getElementById("thread-panel");
   const me = room.dataset.user;
   const moderator = room.dataset.moderator === "true";
-  const seen = new Set();        // seqs rendered
-  let contiguous = 0;            // every seq up to this one is rendered
+  const seen = new Set();      // seqs received (timeline, replies, edits alike)
+  let contiguous = 0;          // every seq up to this one has been received
   let socket = null;
   let attempt = 0;
   let gapTimer = null;
   let readTimer = null;
-  const pending = new Map();     // client_id -> {body, element}
+  const pending = new Map();   // client_id -> {body, parent, element}
 
   const newClientId = () =>
-    (crypto.randomUUID ? crypto.randomUUID() : String(Date.now()) + Math.random()).replace(/[^A-Za-z0-9]/g, "");
+    (crypto.randomUUID ? crypto.randomUUID() : `${Date.now()}${Math.random()}`).replace(/[^A-Za-z0-9]/g, "");
 
   function setState(state, text) {
+    if (!status) return;
     status.dataset.state = state;
     status.textContent = text;
   }
 
   function markOwn(element) {
-    const own = element.dataset.author === me;
-    element.classList.toggle("mine", own);
+    element.classList.toggle("mine", element.dataset.author === me);
     element.classList.toggle("moderated", moderator);
   }
 
@@ -44,35 +44,38 @@
     return template.content.firstElementChild;
   }
 
-  // Place a rendered message by its seq; replace it if it is already here (an edit or a repeat).
-  function place(html, { replaceOnly = false } = {}) {
-    const element = fragment(html);
-    if (!element) return;
-    const seq = Number(element.dataset.seq);
-    markOwn(element);
-    const existing = document.getElementById(element.id);
-    if (existing) {
-      if (existing.outerHTML !== element.outerHTML) existing.replaceWith(element);
-      remember(seq);
-      return;
-    }
-    if (replaceOnly && seq <= contiguous) return;   // a change to a message not loaded here
-    const empty = document.getElementById("empty");
-    if (empty) empty.remove();
-    let before = null;
-    for (const item of list.querySelectorAll(":scope > li.message")) {
-      if (Number(item.dataset.seq) > seq) { before = item; break; }
-    }
-    const firstPending = list.querySelector(":scope > li.pending");
-    list.insertBefore(element, before || firstPending);
-    remember(seq);
-    const atBottom = list.parentElement.scrollHeight - list.parentElement.scrollTop - list.parentElement.clientHeight < 120;
-    if (atBottom || element.dataset.author === me) element.scrollIntoView({ block: "end" });
+  function listFor(element) {
+    const parent = element.dataset.parent;
+    return parent ? document.getElementById(`replies-${parent}`) : main;
   }
 
-  function watchForGap(seq) {
-    if (seq <= contiguous + 1 || gapTimer) return;
-    // Frames can arrive out of order across server processes; ask again if a hole stays.
+  // Put a rendered message where its seq says; replace it where it already is (edits, repeats).
+  function place(html) {
+    const element = fragment(html);
+    if (!element) return null;
+    markOwn(element);
+    for (const existing of document.querySelectorAll(`[id="${element.id}"]`)) {
+      const copy = element.cloneNode(true);
+      if (existing.outerHTML !== copy.outerHTML) existing.replaceWith(copy);
+    }
+    if (document.getElementById(element.id)) return element;
+    const list = listFor(element);
+    if (!list) return element;   // a reply to a thread that is not open here
+    document.getElementById("empty")?.remove();
+    const seq = Number(element.dataset.seq);
+    const before = [...list.querySelectorAll(":scope > li.message:not(.pending)")].find(
+      (item) => Number(item.dataset.seq) > seq,
+    );
+    list.insertBefore(element, before || list.querySelector(":scope > li.pending"));
+    const scroller = list.closest(".timeline, .thread-replies") || list;
+    const nearBottom = scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight < 150;
+    if (nearBottom || element.dataset.author === me) element.scrollIntoView({ block: "nearest" });
+    return element;
+  }
+
+  function watchForGap() {
+    if (gapTimer || seen.size === 0 || Math.max(...seen) <= contiguous) return;
+    // Frames may arrive out of order from several server processes; ask again if a hole stays.
     gapTimer = setTimeout(() => {
       gapTimer = null;
       if (Math.max(...seen) > contiguous) send({ action: "sync", since: contiguous });
@@ -95,6 +98,13 @@
     }, 1000);
   }
 
+  function settle(clientId) {
+    const entry = pending.get(clientId);
+    if (!entry) return;
+    entry.element.remove();
+    pending.delete(clientId);
+  }
+
   function showPendingState(clientId, state, text) {
     const entry = pending.get(clientId);
     if (!entry) return;
@@ -107,25 +117,22 @@
     switch (frame.type) {
       case "message":
       case "message_changed": {
-        place(frame.html, { replaceOnly: frame.type === "message_changed" });
-        if (frame.client_id && pending.has(frame.client_id) && document.getElementById(`message-${frame.id}`)?.dataset.author === me) {
-          pending.get(frame.client_id).element.remove();
-          pending.delete(frame.client_id);
-        }
-        watchForGap(frame.seq);
+        const element = place(frame.html);
+        remember(frame.seq);
+        if (frame.type === "message" && element?.dataset.author === me) settle(frame.client_id);
+        watchForGap();
         scheduleRead();
         break;
       }
       case "ack":
-        showPendingState(frame.client_id, "sent", "Sent");
-        if (document.getElementById(`message-${frame.id}`) && pending.has(frame.client_id)) {
-          pending.get(frame.client_id).element.remove();
-          pending.delete(frame.client_id);
-        }
+        if (frame.seq <= contiguous || document.getElementById(`message-${frame.id}`)) settle(frame.client_id);
+        else showPendingState(frame.client_id, "sent", "Sent");
         break;
       case "synced":
         for (const [clientId, entry] of pending) {
-          if (entry.element.dataset.state !== "failed") send({ action: "post", client_id: clientId, body: entry.body });
+          if (entry.element.dataset.state !== "failed") {
+            send({ action: "post", client_id: clientId, body: entry.body, parent: entry.parent });
+          }
         }
         if (frame.last_seq > contiguous) send({ action: "sync", since: contiguous });
         scheduleRead();
@@ -134,12 +141,17 @@
         if (frame.client_id && pending.has(frame.client_id)) {
           showPendingState(frame.client_id, "failed", `Not sent: ${frame.message}`);
         } else {
-          showComposerError(frame.message);
+          showError(frame.message);
         }
         break;
       case "presence": {
         const online = fragment(frame.html);
         if (online) document.getElementById("online")?.replaceWith(online);
+        break;
+      }
+      case "room": {
+        const head = fragment(frame.html);
+        if (head) document.getElementById("room-head")?.replaceWith(head);
         break;
       }
       case "typing":
@@ -153,11 +165,11 @@
     }
   }
 
-  const typists = new Map();   // user id -> timer
+  const typists = new Map();   // user id -> {name, timer}
   function renderTyping() {
-    const names = [...typists.values()].map((entry) => entry.name);
     const line = document.getElementById("typing");
     if (!line) return;
+    const names = [...typists.values()].map((entry) => entry.name);
     line.textContent = names.length === 0 ? "" :
       names.length === 1 ? `${names[0]} is typing…` :
       names.length === 2 ? `${names[0]} and ${names[1]} are typing…` : "Several people are typing…";
@@ -179,11 +191,13 @@
       setState("live", "Live");
     });
     socket.addEventListener("message", (event) => {
+      let frame;
       try {
-        handle(JSON.parse(event.data));
-      } catch (error) {
-        console.warn("bad frame", error);
+        frame = JSON.parse(event.data);
+      } catch {
+        return;
       }
+      handle(frame);
     });
     socket.addEventListener("close", (event) => {
       socket = null;
@@ -197,17 +211,17 @@
       }
       attempt += 1;
       const delay = Math.min(15000, 500 * 2 ** Math.min(attempt, 5)) * (0.75 + Math.random() / 2);
-      setState("reconnecting", `Offline. Reconnecting in ${Math.round(delay / 1000)} s…`);
+      setState("reconnecting", `Offline. Reconnecting in ${Math.max(1, Math.round(delay / 1000))} s…`);
       setTimeout(connect, delay);
     });
   }
 
-  function showComposerError(text) {
-    const error = document.getElementById("composer-error");
+  function showError(text, form) {
+    const error = form?.querySelector(".composer-error, #composer-error") || document.getElementById("composer-error");
     if (error) error.textContent = text || "";
   }
 
-  function addPending(clientId, body) {
+  function addPending(clientId, body, parent, list) {
     const element = document.createElement("li");
     element.className = "message pending mine";
     element.dataset.state = "pending";
@@ -225,56 +239,85 @@
     retry.hidden = true;
     retry.addEventListener("click", () => {
       showPendingState(clientId, "pending", "Sending…");
-      send({ action: "post", client_id: clientId, body });
+      send({ action: "post", client_id: clientId, body, parent });
     });
     element.append(text, state, retry);
     list.append(element);
-    element.scrollIntoView({ block: "end" });
-    pending.set(clientId, { body, element });
+    element.scrollIntoView({ block: "nearest" });
+    pending.set(clientId, { body, parent, element });
   }
 
-  if (composer) {
-    const textarea = composer.querySelector("textarea");
+  // Every composer (the room's and a thread's): Enter sends, Shift+Enter adds a line.
+  room.addEventListener("submit", (event) => {
+    const form = event.target.closest("form.composer");
+    if (!form) return;
+    event.preventDefault();
+    const textarea = form.querySelector("textarea");
+    const body = textarea.value.trim();
+    if (!body) return;
     const max = Number(textarea.getAttribute("maxlength"));
-    composer.addEventListener("submit", (event) => {
+    if (body.length > max) {
+      showError(`A message is at most ${max} characters.`, form);
+      return;
+    }
+    showError("", form);
+    const parent = form.dataset.parent ? Number(form.dataset.parent) : null;
+    const list = parent ? document.getElementById(`replies-${parent}`) : main;
+    const clientId = newClientId();
+    addPending(clientId, body, parent, list);
+    textarea.value = "";
+    if (!send({ action: "post", client_id: clientId, body, parent })) {
+      showPendingState(clientId, "pending", "Waiting for the connection…");
+    }
+  });
+  let lastTyping = 0;
+  room.addEventListener("keydown", (event) => {
+    if (!event.target.matches("form.composer textarea")) return;
+    if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
       event.preventDefault();
-      const body = textarea.value.trim();
-      if (!body) return;
-      if (body.length > max) {
-        showComposerError(`A message is at most ${max} characters.`);
-        return;
-      }
-      showComposerError("");
-      const clientId = newClientId();
-      addPending(clientId, body);
-      textarea.value = "";
-      if (!send({ action: "post", client_id: clientId, body })) {
-        showPendingState(clientId, "pending", "Waiting for the connection…");
-      }
-    });
-    let lastTyping = 0;
-    textarea.addEventListener("input", () => {
-      if (Date.now() - lastTyping > 3000 && textarea.value.trim()) {
-        lastTyping = Date.now();
-        send({ action: "typing" });
-      }
-    });
-    textarea.addEventListener("keydown", (event) => {
-      if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
-        event.preventDefault();
-        composer.requestSubmit();
-      }
-    });
-  }
+      event.target.form.requestSubmit();
+    }
+  });
+  room.addEventListener("input", (event) => {
+    if (!event.target.matches("form.composer textarea")) return;
+    if (Date.now() - lastTyping > 3000 && event.target.value.trim()) {
+      lastTyping = Date.now();
+      send({ action: "typing" });
+    }
+  });
 
-  list.addEventListener("click", (event) => {
+  room.addEventListener("click", async (event) => {
     const del = event.target.closest("[data-delete]");
-    if (del && window.confirm("Delete this message?")) {
-      send({ action: "delete", id: Number(del.dataset.delete) });
+    if (del) {
+      if (window.confirm("Delete this message?")) send({ action: "delete", id: Number(del.dataset.delete) });
+      return;
+    }
+    const resolve = event.target.closest("[data-resolve]");
+    if (resolve) {
+      send({ action: "resolve", id: Number(resolve.dataset.resolve), resolved: resolve.dataset.resolved !== "true" });
       return;
     }
     const edit = event.target.closest("[data-edit]");
-    if (edit) startEdit(edit.closest("li.message"), Number(edit.dataset.edit));
+    if (edit) {
+      startEdit(edit.closest("li.message"), Number(edit.dataset.edit));
+      return;
+    }
+    if (event.target.closest("[data-close-thread]") && panel) {
+      panel.hidden = true;
+      panel.replaceChildren();
+      return;
+    }
+    const link = event.target.closest("a[data-thread]");
+    if (link && panel && !event.ctrlKey && !event.metaKey) {
+      event.preventDefault();
+      const response = await fetch(link.href, { headers: { "HX-Request": "true" }, credentials: "same-origin" });
+      if (!response.ok) return;
+      const section = fragment(await response.text());
+      section.querySelectorAll("li.message").forEach(markOwn);
+      panel.replaceChildren(section);
+      panel.hidden = false;
+      section.querySelector("textarea")?.focus();
+    }
   });
 
   function startEdit(element, id) {
@@ -283,12 +326,13 @@
     const form = document.createElement("form");
     form.className = "edit";
     const label = document.createElement("label");
-    label.textContent = "Edit message";
     label.className = "visually-hidden";
+    label.textContent = "Edit message";
+    label.htmlFor = `edit-${id}`;
     const area = document.createElement("textarea");
+    area.id = `edit-${id}`;
     area.value = source ? source.content.textContent : "";
     area.rows = 3;
-    label.append(area);
     const save = document.createElement("button");
     save.type = "submit";
     save.className = "button small primary";
@@ -298,7 +342,7 @@
     cancel.className = "button small";
     cancel.textContent = "Cancel";
     cancel.addEventListener("click", () => form.remove());
-    form.append(label, save, cancel);
+    form.append(label, area, save, cancel);
     form.addEventListener("submit", (event) => {
       event.preventDefault();
       if (send({ action: "edit", id, body: area.value })) form.remove();
@@ -308,30 +352,27 @@
   }
 
   const older = document.getElementById("load-older");
-  if (older) {
-    older.addEventListener("click", async () => {
-      const before = older.dataset.before;
-      const response = await fetch(`${room.dataset.history}?before=${before}`, { credentials: "same-origin" });
-      if (!response.ok) return;
-      const template = document.createElement("template");
-      template.innerHTML = (await response.text()).trim();
-      const items = [...template.content.querySelectorAll("li.message")];
-      items.forEach(markOwn);
-      list.prepend(...items.filter((item) => !document.getElementById(item.id)));
-      if (items.length && Number(items[0].dataset.seq) > 1) older.dataset.before = items[0].dataset.seq;
-      else older.remove();
-    });
-  }
+  older?.addEventListener("click", async () => {
+    const response = await fetch(`${room.dataset.history}?before=${older.dataset.before}`, { credentials: "same-origin" });
+    if (!response.ok) return;
+    const template = document.createElement("template");
+    template.innerHTML = (await response.text()).trim();
+    const items = [...template.content.querySelectorAll("li.message")].filter((item) => !document.getElementById(item.id));
+    items.forEach(markOwn);
+    main.prepend(...items);
+    if (items.length && Number(items[0].dataset.seq) > 1) older.dataset.before = items[0].dataset.seq;
+    else older.remove();
+  });
 
-  for (const item of list.querySelectorAll(":scope > li.message")) {
-    markOwn(item);
-    remember(Number(item.dataset.seq));
-  }
-  // The page was rendered up to some seq; older ones are history, not gaps.
-  const rendered = [...seen];
-  if (rendered.length) contiguous = Math.max(...rendered);
+  for (const item of document.querySelectorAll("li.message")) markOwn(item);
+  // The page was rendered up to its newest seq; older seqs are history, not gaps.
+  const rendered = [...document.querySelectorAll("li.message[data-seq]")].map((item) => Number(item.dataset.seq));
+  contiguous = rendered.length ? Math.max(...rendered) : 0;
   document.getElementById("new-line")?.scrollIntoView({ block: "center" });
-  document.addEventListener("visibilitychange", scheduleRead);
-  setInterval(() => send({ action: "ping" }), 20000);  // presence heartbeat
-  connect();
+  if (window.location.hash) document.querySelector(window.location.hash)?.classList.add("highlighted");
+  if (room.dataset.live === "true") {
+    document.addEventListener("visibilitychange", scheduleRead);
+    setInterval(() => send({ action: "ping" }), 20000);  // presence heartbeat
+    connect();
+  }
 })();

@@ -1,0 +1,156 @@
+"""Posting, editing, deleting, threads, resolving, history pages and permalinks."""
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.urls import reverse
+
+from chat import actions
+from chat.models import Message
+
+
+def _post(room, author, body="hello", client_id="c1", parent=None):
+    return actions.post_message(
+        room=room, author=author, body=body, client_id=client_id, parent=parent
+    ).message
+
+
+def test_messages_get_consecutive_seqs_per_room(alice, general, private_room):
+    seqs = [_post(general, alice, client_id=f"g{i}").seq for i in range(3)]
+    assert seqs == [1, 2, 3]
+    assert _post(private_room, alice, client_id="p1").seq == 1
+
+
+def test_a_retry_returns_the_first_message(alice, general):
+    first = actions.post_message(room=general, author=alice, body="hi", client_id="same")
+    again = actions.post_message(room=general, author=alice, body="hi", client_id="same")
+    assert (first.created, again.created) == (True, False)
+    assert again.message.pk == first.message.pk
+    assert Message.objects.count() == 1
+
+
+def test_it_broadcasts_only_after_commit(alice, general, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks() as callbacks:
+        _post(general, alice)
+    assert len(callbacks) == 1
+
+
+def test_an_edit_keeps_the_old_text_and_marks_the_message(alice, general):
+    message = _post(general, alice, body="frist")
+    actions.edit_message(message=message, user=alice, body="first")
+    message.refresh_from_db()
+    assert message.body == "first" and message.edited_at is not None
+    assert list(message.edits.values_list("body", flat=True)) == ["frist"]
+    html = actions.render_message(message)
+    assert "(edited)" in html
+
+
+def test_only_the_author_edits(alice, bob, general):
+    message = _post(general, alice)
+    with pytest.raises(PermissionDenied):
+        actions.edit_message(message=message, user=bob, body="mine now")
+
+
+def test_moderators_and_authors_delete_others_do_not(alice, bob, charlie, general):
+    message = _post(general, bob)
+    with pytest.raises(PermissionDenied):
+        actions.delete_message(message=message, user=charlie)
+    actions.delete_message(message=message, user=alice)  # alice created the room
+    message.refresh_from_db()
+    assert message.is_deleted and message.body == ""
+    assert "This message was deleted." in actions.render_message(message)
+
+
+def test_a_mentor_may_delete_any_message(bob, charlie, general):
+    charlie.track = "mentor"
+    charlie.save()
+    message = _post(general, bob)
+    actions.delete_message(message=message, user=charlie)
+    message.refresh_from_db()
+    assert message.is_deleted
+
+
+def test_replies_count_on_the_thread_and_stay_out_of_the_timeline(client, alice, bob, general):
+    root = _post(general, alice, body="How do I retry a Celery task?")
+    _post(general, bob, body="Use autoretry_for", client_id="r1", parent=root)
+    root.refresh_from_db()
+    assert root.reply_count == 1
+    client.force_login(bob)
+    page = client.get(general.get_absolute_url()).content.decode()
+    assert "How do I retry" in page and "autoretry_for" not in page
+    assert "1 reply" in page
+    thread = client.get(reverse("chat:thread", args=[general.slug, root.pk])).content.decode()
+    assert "autoretry_for" in thread
+
+
+def test_a_reply_to_a_reply_is_refused(alice, general):
+    root = _post(general, alice)
+    reply = _post(general, alice, client_id="r1", parent=root)
+    with pytest.raises(ValidationError):
+        _post(general, alice, client_id="r2", parent=reply)
+
+
+@pytest.mark.parametrize(("who", "allowed"), [("bob", True), ("alice", True), ("charlie", False)])
+def test_who_may_resolve_a_question(request, bob, general, who, allowed):
+    question = _post(general, bob, body="Why CORS?")
+    person = request.getfixturevalue(who)
+    if allowed:
+        actions.resolve_thread(message=question, user=person)
+        question.refresh_from_db()
+        assert question.resolved_at is not None
+    else:
+        with pytest.raises(PermissionDenied):
+            actions.resolve_thread(message=question, user=person)
+
+
+def test_the_open_filter_shows_unresolved_questions(client, alice, general):
+    open_q = _post(general, alice, body="Open: why?", client_id="a")
+    done_q = _post(general, alice, body="Done: why?", client_id="b")
+    _post(general, alice, body="Just chatting", client_id="c")
+    actions.resolve_thread(message=done_q, user=alice)
+    client.force_login(alice)
+    page = client.get(general.get_absolute_url() + "?filter=open").content.decode()
+    assert f'id="message-{open_q.pk}"' in page
+    assert f'id="message-{done_q.pk}"' not in page
+    assert "Just chatting" not in page
+
+
+def test_a_permalink_opens_the_page_around_the_message(client, alice, general, settings):
+    settings.CHAT_RATE_BURST = 1000
+    messages = [_post(general, alice, body=f"m{i}", client_id=f"c{i}") for i in range(120)]
+    target = messages[10]
+    client.force_login(alice)
+    page = client.get(target.get_absolute_url()).content.decode()
+    assert f'id="message-{target.pk}"' in page
+    assert f'id="message-{messages[-1].pk}"' not in page
+
+
+def test_history_pages_by_seq(client, alice, general, settings):
+    settings.CHAT_RATE_BURST = 1000
+    for i in range(60):
+        _post(general, alice, body=f"m{i}", client_id=f"c{i}")
+    client.force_login(alice)
+    url = reverse("chat:messages", args=[general.slug])
+    older = client.get(url, {"before": 11}).content.decode()
+    assert older.count('<li class="message') == 10 and 'data-seq="10"' in older
+    newer = client.get(url, {"after": 55}).content.decode()
+    assert [f'data-seq="{s}"' in newer for s in (55, 56, 60)] == [False, True, True]
+    assert client.get(url, {"after": "x"}).status_code == 400
+    assert client.get(url).status_code == 400
+
+
+def test_the_edit_history_page_lists_earlier_versions(client, alice, charlie, general):
+    message = _post(general, alice, body="v1")
+    actions.edit_message(message=message, user=alice, body="v2")
+    client.force_login(charlie)
+    page = client.get(reverse("chat:history", args=[general.slug, message.pk])).content.decode()
+    assert "v1" in page and "v2" in page
+
+
+def test_the_form_post_keeps_a_rejected_draft(client, alice, general):
+    client.force_login(alice)
+    too_long = "x" * (actions.MAX_BODY + 1)
+    client.post(reverse("chat:post", args=[general.slug]), {"body": too_long, "client_id": "f1"})
+    page = client.get(general.get_absolute_url()).content.decode()
+    assert too_long in page
+    assert "at most 8,000 characters" in page
+    assert not Message.objects.exists()

@@ -1,0 +1,80 @@
+"""Creating rooms, changing their topic, archiving them, and who may do each."""
+
+import pytest
+from django.urls import reverse
+
+from chat import actions
+from chat.models import Room
+
+
+def test_it_creates_a_public_room(client, charlie):
+    client.force_login(charlie)
+    response = client.post(
+        reverse("chat:rooms"), {"name": "#Celery-Help", "topic": "Queues", "audience": "public"}
+    )
+    room = Room.objects.get(slug="celery-help")
+    assert response.status_code == 302
+    assert (room.name, room.topic, room.is_private, room.created_by) == (
+        "celery-help",
+        "Queues",
+        False,
+        charlie,
+    )
+
+
+def test_it_creates_a_team_room_for_members(client, bob, team):
+    client.force_login(bob)
+    client.post(reverse("chat:rooms"), {"name": "nexus", "audience": str(team.pk)})
+    room = Room.objects.get(slug="nexus")
+    assert room.is_private and room.team == team
+
+
+@pytest.mark.parametrize("who", ["vera", "charlie"])
+def test_viewers_and_outsiders_cannot_add_team_rooms(client, request, team, who):
+    client.force_login(request.getfixturevalue(who))
+    response = client.post(reverse("chat:rooms"), {"name": "nexus", "audience": str(team.pk)})
+    assert response.status_code == 400  # the team is not among their choices
+    assert not Room.objects.exists()
+
+
+@pytest.mark.parametrize("name", ["", "has space", "UPPER_snake", "x" * 41, "-dash-first"])
+def test_it_rejects_bad_room_names(client, charlie, name):
+    client.force_login(charlie)
+    response = client.post(reverse("chat:rooms"), {"name": name, "audience": "public"})
+    assert response.status_code == 400
+    assert not Room.objects.exists()
+
+
+def test_it_refuses_a_taken_name(client, charlie, general):
+    client.force_login(charlie)
+    response = client.post(reverse("chat:rooms"), {"name": "general", "audience": "public"})
+    assert response.status_code == 400
+    assert "already a room called #general" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("who", "changed"),
+    [("alice", True), ("bob", False), ("vera", False), ("charlie", False)],
+)
+def test_only_owners_change_a_team_rooms_topic(client, request, private_room, who, changed):
+    client.force_login(request.getfixturevalue(who))
+    response = client.post(reverse("chat:topic", args=[private_room.slug]), {"topic": "New"})
+    private_room.refresh_from_db()
+    assert (private_room.topic == "New") is changed
+    assert response.status_code == (404 if who == "charlie" else 302 if changed else 403)
+
+
+def test_an_archived_room_is_read_only(alice, bob, general):
+    actions.archive_room(room=general, user=alice)
+    general.refresh_from_db()
+    assert general.is_archived
+    assert not actions.can_post(bob, general)
+
+
+def test_the_rooms_page_shows_unread_counts(client, alice, bob, general):
+    client.force_login(bob)
+    client.get(general.get_absolute_url())  # bob has read everything
+    for i in range(3):
+        actions.post_message(room=general, author=alice, body=f"m{i}", client_id=f"c{i}")
+    page = client.get(reverse("chat:rooms")).content.decode()
+    assert 'aria-label="3 unread"' in page
