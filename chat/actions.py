@@ -15,11 +15,12 @@ from django.utils import timezone
 
 from accounts import policies
 from accounts.models import Team, User
-from chat.models import Message, MessageEdit, Room, RoomVisit
+from chat.models import REACTIONS, Message, MessageEdit, Reaction, Room, RoomVisit
 from nexus_live.broadcast import broadcast_on_commit
 from nexus_live.markdown import render_markdown
 
 MAX_BODY = 8000  # characters; the composer says so
+MESSAGE_CONTEXT = {"reactions_palette": REACTIONS}  # what every rendering of a message needs
 CLIENT_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
 
@@ -157,7 +158,7 @@ def _next_seq(room: Room) -> int:
 
 
 def render_message(message: Message) -> str:
-    return render_to_string("chat/room.html#message", {"message": message})
+    return render_to_string("chat/room.html#message", {"message": message, **MESSAGE_CONTEXT})
 
 
 def _frame(kind: str, message: Message, **extra: object) -> str:
@@ -270,6 +271,20 @@ def delete_message(*, message: Message, user: User) -> Message:
         locked.room, locked.author = message.room, message.author
         _broadcast_change(locked)
     return locked
+
+
+def toggle_reaction(*, message: Message, user: User, emoji: object) -> bool:
+    """Add the reaction, or take it back if it is there. Returns whether it is there now."""
+    if emoji not in REACTIONS:
+        raise ValidationError("React with one of: " + " ".join(REACTIONS))
+    if not policies.can_view_space(user, message.room) or message.is_deleted:
+        raise PermissionDenied("You cannot react to this message.")
+    with transaction.atomic():
+        removed, _ = Reaction.objects.filter(message=message, user=user, emoji=emoji).delete()
+        if not removed:
+            Reaction.objects.get_or_create(message=message, user=user, emoji=emoji)
+        _broadcast_change(message)
+    return not removed
 
 
 def can_resolve(user: User, message: Message) -> bool:

@@ -34,6 +34,7 @@ def _frames_after(room: Room, since: int) -> tuple[list[str], int]:
     messages = list(
         Message.objects.filter(room=room, seq__gt=since)
         .select_related("author", "room")
+        .prefetch_related("reactions__user")
         .order_by("seq")[: CATCH_UP_MAX + 1]
     )
     last_seq = Room.objects.values_list("last_seq", flat=True).get(pk=room.pk)
@@ -205,6 +206,12 @@ class RoomConsumer(AsyncWebsocketConsumer):
     def _delete(self, frame: dict) -> None:
         message = self._message(frame)
         actions.delete_message(message=message, user=self.user)
+
+    async def do_react(self, frame: dict) -> None:
+        await database_sync_to_async(self._react)(frame)
+
+    def _react(self, frame: dict) -> None:
+        actions.toggle_reaction(message=self._message(frame), user=self.user, emoji=frame.get("emoji"))
 
     async def do_resolve(self, frame: dict) -> None:
         await database_sync_to_async(self._resolve)(frame)

@@ -97,6 +97,22 @@ class Message(models.Model):
     def is_deleted(self) -> bool:
         return self.deleted_at is not None
 
+    def reaction_summary(self) -> list[dict]:
+        """[{emoji, count, names, user_ids}] in palette order; uses prefetched reactions."""
+        by_emoji: dict[str, list] = {}
+        for reaction in self.reactions.all():
+            by_emoji.setdefault(reaction.emoji, []).append(reaction.user)
+        return [
+            {
+                "emoji": emoji,
+                "count": len(people),
+                "names": ", ".join(person.name for person in people),
+                "user_ids": ",".join(str(person.pk) for person in people),
+            }
+            for emoji in REACTIONS
+            if (people := by_emoji.get(emoji))
+        ]
+
 
 class MessageEdit(models.Model):
     """The text a message had before an edit: edits keep their history."""
@@ -123,3 +139,21 @@ class RoomVisit(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} read {self.room} to {self.last_read_seq}"
+
+
+REACTIONS = ["👍", "❤️", "😄", "🎉", "🤔", "👀", "🚀", "✅"]
+
+
+class Reaction(models.Model):
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="reactions")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    emoji = models.CharField(max_length=8)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["message", "user", "emoji"], name="one_reaction_each")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.emoji} on {self.message}"

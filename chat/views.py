@@ -55,7 +55,16 @@ def rooms(request: HttpRequest) -> HttpResponse:
 
 def _timeline(room: Room):
     """Messages of the main timeline: a thread's replies live in the thread."""
-    return Message.objects.filter(room=room, parent__isnull=True).select_related("author", "room")
+    return _messages(room).filter(parent__isnull=True)
+
+
+def _messages(room: Room):
+    """Messages with what rendering them needs, fetched in a fixed number of queries."""
+    return (
+        Message.objects.filter(room=room)
+        .select_related("author", "room")
+        .prefetch_related("reactions__user")
+    )
 
 
 @login_required
@@ -95,6 +104,7 @@ def room(request: HttpRequest, slug: str) -> HttpResponse:
         "max_body": actions.MAX_BODY,
         "composer_body": request.session.pop(f"draft-{room.pk}", ""),
         "nav": "rooms",
+        **actions.MESSAGE_CONTEXT,
     }
     return render(request, "chat/room.html", context)
 
@@ -103,7 +113,7 @@ def room(request: HttpRequest, slug: str) -> HttpResponse:
 def thread(request: HttpRequest, slug: str, message_id: int) -> HttpResponse:
     room = _get_room_for_user(request, slug)
     root = get_object_or_404(_timeline(room), pk=message_id)
-    replies = root.replies.select_related("author", "room").order_by("seq")
+    replies = _messages(room).filter(parent=root).order_by("seq")
     context = {
         "room": room,
         "root": root,
@@ -114,6 +124,7 @@ def thread(request: HttpRequest, slug: str, message_id: int) -> HttpResponse:
         "max_body": actions.MAX_BODY,
         "client_id": uuid.uuid4().hex,
         "nav": "rooms",
+        **actions.MESSAGE_CONTEXT,
     }
     template = "chat/thread.html#panel" if request.htmx else "chat/thread.html"
     return render(request, template, context)
@@ -122,13 +133,12 @@ def thread(request: HttpRequest, slug: str, message_id: int) -> HttpResponse:
 @login_required
 def history(request: HttpRequest, slug: str, message_id: int) -> HttpResponse:
     room = _get_room_for_user(request, slug)
-    message = get_object_or_404(
-        Message.objects.select_related("author", "room"), pk=message_id, room=room
-    )
+    message = get_object_or_404(_messages(room), pk=message_id)
     if message.is_deleted:
         raise Http404("This message was deleted")
     edits = message.edits.order_by("-edited_at")
-    return render(request, "chat/history.html", {"room": room, "message": message, "edits": edits})
+    context = {"room": room, "message": message, "edits": edits, **actions.MESSAGE_CONTEXT}
+    return render(request, "chat/history.html", context)
 
 
 @login_required
@@ -140,13 +150,12 @@ def messages(request: HttpRequest, slug: str) -> HttpResponse:
     except ValidationError as exc:
         return HttpResponseBadRequest(exc.messages[0])
     if after is not None:  # catch-up: every event after `after`, replies included
-        found = Message.objects.filter(room=room).select_related("author", "room")
-        page = list(found.filter(seq__gt=after).order_by("seq")[:PAGE])
+        page = list(_messages(room).filter(seq__gt=after).order_by("seq")[:PAGE])
     elif before is not None:  # history: the main timeline only
         page = list(_timeline(room).filter(seq__lt=before).order_by("-seq")[:PAGE])[::-1]
     else:
         return HttpResponseBadRequest("Ask for ?after=<seq> or ?before=<seq>.")
-    return render(request, "chat/messages.html", {"page": page})
+    return render(request, "chat/messages.html", {"page": page, **actions.MESSAGE_CONTEXT})
 
 
 @login_required

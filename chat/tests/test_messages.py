@@ -154,3 +154,39 @@ def test_the_form_post_keeps_a_rejected_draft(client, alice, general):
     assert too_long in page
     assert "at most 8,000 characters" in page
     assert not Message.objects.exists()
+
+
+def test_a_reaction_toggles_and_shows_who_reacted(alice, bob, general):
+    message = _post(general, alice)
+    assert actions.toggle_reaction(message=message, user=bob, emoji="🎉") is True
+    assert actions.toggle_reaction(message=message, user=alice, emoji="🎉") is True
+    html = actions.render_message(message)
+    assert "🎉 2" in html
+    assert 'title="Bob, Alice"' in html  # in the order people reacted
+    assert actions.toggle_reaction(message=message, user=bob, emoji="🎉") is False
+    assert list(message.reactions.values_list("user__email", flat=True)) == [alice.email]
+
+
+def test_it_refuses_an_emoji_outside_the_palette(alice, general):
+    message = _post(general, alice)
+    with pytest.raises(ValidationError):
+        actions.toggle_reaction(message=message, user=alice, emoji="<script>")
+
+
+def test_outsiders_cannot_react_in_a_private_room(alice, charlie, private_room):
+    message = _post(private_room, alice)
+    with pytest.raises(PermissionDenied):
+        actions.toggle_reaction(message=message, user=charlie, emoji="👍")
+
+
+def test_the_room_page_renders_in_a_fixed_number_of_queries(
+    client, alice, bob, general, settings, django_assert_max_num_queries
+):
+    settings.CHAT_RATE_BURST = 1000
+    for i in range(40):
+        message = _post(general, alice if i % 2 else bob, body=f"m{i}", client_id=f"c{i}")
+        actions.toggle_reaction(message=message, user=bob, emoji="👍")
+    client.force_login(alice)
+    with django_assert_max_num_queries(20):
+        response = client.get(general.get_absolute_url())
+    assert response.content.decode().count('<li class="message') == 40

@@ -31,6 +31,11 @@
   function markOwn(element) {
     element.classList.toggle("mine", element.dataset.author === me);
     element.classList.toggle("moderated", moderator);
+    for (const button of element.querySelectorAll(".reaction")) {
+      const mine = button.dataset.users.split(",").includes(me);
+      button.classList.toggle("mine", mine);
+      button.setAttribute("aria-pressed", String(mine));
+    }
   }
 
   function remember(seq) {
@@ -290,6 +295,12 @@
     const del = event.target.closest("[data-delete]");
     if (del) {
       if (window.confirm("Delete this message?")) send({ action: "delete", id: Number(del.dataset.delete) });
+      return;
+    }
+    const react = event.target.closest("[data-react]");
+    if (react) {
+      send({ action: "react", id: Number(react.dataset.message), emoji: react.dataset.react });
+      react.closest("details")?.removeAttribute("open");
       return;
     }
     const resolve = event.target.closest("[data-resolve]");
