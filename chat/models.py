@@ -151,6 +151,7 @@ class Reaction(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        ordering = ["pk"]  # the order people reacted
         constraints = [
             models.UniqueConstraint(fields=["message", "user", "emoji"], name="one_reaction_each")
         ]
