@@ -9,13 +9,21 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 
 from accounts import policies
 from accounts.models import Team, User
-from chat.models import REACTIONS, Message, MessageEdit, Reaction, Room, RoomVisit
+from chat.models import (
+    REACTIONS,
+    Mention,
+    Message,
+    MessageEdit,
+    Reaction,
+    Room,
+    RoomVisit,
+)
 from nexus_live.broadcast import broadcast_on_commit
 from nexus_live.markdown import render_markdown
 
@@ -40,6 +48,30 @@ def room_group(room: Room) -> str:
     return f"room-{room.pk}"
 
 
+def activity_group(room: Room | int) -> str:
+    """The people who follow a room's unread count (from any page) listen here."""
+    return f"room-activity-{getattr(room, 'pk', room)}"
+
+
+def user_group(user: User | int) -> str:
+    return f"user-{getattr(user, 'pk', user)}"
+
+
+MENTION = re.compile(r"(?<![\w@])@([A-Za-z0-9][A-Za-z0-9._-]{0,63})")
+
+
+def mentioned_people(room: Room, body: str) -> list[User]:
+    """@alice matches the person whose email starts alice@, or whose display name is Alice."""
+    handles = {handle.rstrip(".").lower() for handle in MENTION.findall(body)}
+    if not handles:
+        return []
+    match = Q()
+    for handle in handles:
+        match |= Q(email__istartswith=f"{handle}@") | Q(display_name__iexact=handle)
+    candidates = User.objects.filter(match, is_active=True)
+    return [person for person in candidates if policies.can_view_space(person, room)]
+
+
 def can_post(user: User, room: Room) -> bool:
     return not room.is_archived and policies.can_write_space(user, room)
 
@@ -55,6 +87,7 @@ def can_moderate(user: User, room: Room) -> bool:
 
 ROOM_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
 TOPIC_MAX = 300
+RESERVED_ROOM_NAMES = {"mentions", "search"}  # pages under /rooms/
 
 
 def _clean_topic(topic: object) -> str:
@@ -76,6 +109,8 @@ def create_room(
             "A room name is 1-40 lowercase letters, digits or dashes; it starts with a letter "
             "or a digit."
         )
+    if name in RESERVED_ROOM_NAMES:
+        raise ValidationError(f"#{name} is a reserved name; choose another.")
     if is_private and team is None:
         raise ValidationError("A private room belongs to a team.")
     if team is not None and not policies.can_contribute(user, team):
@@ -216,6 +251,9 @@ def post_message(
                     "frame": _frame("message", message),
                 },
             )
+            activity = json.dumps({"type": "activity", "room": room.pk, "seq": message.seq})
+            broadcast_on_commit(activity_group(room), {"type": "chat.activity", "frame": activity})
+            _notify_mentions(message, body)
     except IntegrityError:
         # The same client id won a race in another request: that message is the answer.
         existing = Message.objects.filter(room=room, author=author, client_id=client_id).first()
@@ -223,6 +261,23 @@ def post_message(
             raise
         return Posted(existing, created=False)
     return Posted(message, created=True)
+
+
+def _notify_mentions(message: Message, body: str) -> None:
+    people = [p for p in mentioned_people(message.room, body) if p.pk != message.author_id]
+    Mention.objects.bulk_create([Mention(message=message, user=person) for person in people])
+    for person in people:
+        unseen = Mention.objects.filter(user=person, seen_at__isnull=True).count()
+        frame = json.dumps(
+            {
+                "type": "mention",
+                "count": unseen,
+                "room": message.room.name,
+                "author": message.author.name,
+                "url": message.get_absolute_url(),
+            }
+        )
+        broadcast_on_commit(user_group(person), {"type": "chat.mentioned", "frame": frame})
 
 
 def _broadcast_change(message: Message) -> None:
@@ -309,8 +364,22 @@ def resolve_thread(*, message: Message, user: User, resolved: bool = True) -> Me
 
 
 def mark_read(*, room: Room, user: User, seq: int) -> None:
-    """Move the person's read mark forward (never back)."""
-    seq = min(int(seq), room.last_seq)
-    visit, _ = RoomVisit.objects.get_or_create(room=room, user=user)
-    if seq > visit.last_read_seq:
-        RoomVisit.objects.filter(pk=visit.pk, last_read_seq__lt=seq).update(last_read_seq=seq)
+    """Move the person's read mark forward (never back); their other tabs hear of it."""
+    seq = min(int(seq), Room.objects.values_list("last_seq", flat=True).get(pk=room.pk))
+    visit, created = RoomVisit.objects.get_or_create(
+        room=room, user=user, defaults={"last_read_seq": seq}
+    )
+    if created or RoomVisit.objects.filter(pk=visit.pk, last_read_seq__lt=seq).update(
+        last_read_seq=seq
+    ):
+        frame = json.dumps({"type": "read", "room": room.pk, "seq": seq})
+        event = {"type": "chat.read", "frame": frame, "room": room.pk, "new": created}
+        broadcast_on_commit(user_group(user), event)
+
+
+def mark_mentions_seen(*, user: User) -> int:
+    seen = Mention.objects.filter(user=user, seen_at__isnull=True).update(seen_at=timezone.now())
+    if seen:
+        frame = json.dumps({"type": "mention", "count": 0})
+        broadcast_on_commit(user_group(user), {"type": "chat.mentioned", "frame": frame})
+    return seen

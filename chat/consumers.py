@@ -211,7 +211,9 @@ class RoomConsumer(AsyncWebsocketConsumer):
         await database_sync_to_async(self._react)(frame)
 
     def _react(self, frame: dict) -> None:
-        actions.toggle_reaction(message=self._message(frame), user=self.user, emoji=frame.get("emoji"))
+        actions.toggle_reaction(
+            message=self._message(frame), user=self.user, emoji=frame.get("emoji")
+        )
 
     async def do_resolve(self, frame: dict) -> None:
         await database_sync_to_async(self._resolve)(frame)
@@ -267,3 +269,58 @@ class RoomConsumer(AsyncWebsocketConsumer):
 
 
 RateLimitedError = actions.RateLimited
+
+
+def _followed_rooms(user: User) -> list[int]:
+    return [
+        room.pk
+        for room in Room.objects.filter(visits__user=user).select_related("team")
+        if policies.can_view_space(user, room)
+    ]
+
+
+class UserConsumer(AsyncWebsocketConsumer):
+    """One per tab: unread counts of the rooms a person follows, and their @mentions."""
+
+    groups_joined: list[str]
+
+    async def connect(self) -> None:
+        self.groups_joined = []
+        user = self.scope["user"]
+        if not user.is_authenticated:
+            await self.close(code=4401)
+            return
+        self.user = user
+        rooms = await database_sync_to_async(_followed_rooms)(user)
+        session = session_group(self.scope["session"].session_key)
+        for group in [actions.user_group(user), *map(actions.activity_group, rooms), session]:
+            if group:
+                await self._join(group)
+        await self.accept()
+
+    async def _join(self, group: str) -> None:
+        await self.channel_layer.group_add(group, self.channel_name)
+        self.groups_joined.append(group)
+
+    async def disconnect(self, code: int) -> None:
+        for group in self.groups_joined:
+            await self.channel_layer.group_discard(group, self.channel_name)
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        await self.send(
+            text_data='{"type": "error", "code": "read_only", "message": "Nothing to send here."}'
+        )
+
+    async def chat_activity(self, event: dict) -> None:
+        await self.send(text_data=event["frame"])
+
+    async def chat_read(self, event: dict) -> None:
+        if event.get("new"):  # a room opened for the first time: follow its count from now on
+            await self._join(actions.activity_group(event["room"]))
+        await self.send(text_data=event["frame"])
+
+    async def chat_mentioned(self, event: dict) -> None:
+        await self.send(text_data=event["frame"])
+
+    async def session_signed_out(self, event: dict) -> None:
+        await self.close(code=4401)

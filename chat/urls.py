@@ -5,6 +5,7 @@ from chat import views
 app_name = "chat"
 urlpatterns = [
     path("", views.rooms, name="rooms"),
+    path("mentions/", views.mentions, name="mentions"),
     path("<slug:slug>/", views.room, name="room"),
     path("<slug:slug>/messages", views.messages, name="messages"),
     path("<slug:slug>/post", views.post, name="post"),

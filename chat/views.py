@@ -14,7 +14,7 @@ from accounts import policies
 from accounts.models import Role, Team
 from chat import actions
 from chat.forms import RoomForm
-from chat.models import Message, Room, RoomVisit
+from chat.models import Mention, Message, Room, RoomVisit
 
 PAGE = 50
 
@@ -193,3 +193,18 @@ def archive(request: HttpRequest, slug: str) -> HttpResponse:
     actions.archive_room(room=room, user=request.user, archived=archived)
     flash.success(request, f"#{room.name} is {'archived' if archived else 'open again'}.")
     return redirect(room)
+
+
+@login_required
+def mentions(request: HttpRequest) -> HttpResponse:
+    """Where the person was @mentioned, newest first; opening the list clears the badge."""
+    found = (
+        Mention.objects.filter(user=request.user)
+        .select_related("message__author", "message__room")
+        .prefetch_related("message__reactions__user")
+        .order_by("-created_at")[:100]
+    )
+    found = [m for m in found if policies.can_view_space(request.user, m.message.room)]
+    actions.mark_mentions_seen(user=request.user)
+    context = {"mentions": found, "nav": "mentions", **actions.MESSAGE_CONTEXT}
+    return render(request, "chat/mentions.html", context)

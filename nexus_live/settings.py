@@ -69,6 +69,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "nexus_live.context_processors.site",
+                "chat.context_processors.nav_counts",
             ],
         },
     },
@@ -100,15 +101,57 @@ if REDIS_URL:
             "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="nexus"),
         }
     }
-    CHANNEL_LAYERS = {
-        "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {
-                "hosts": [REDIS_URL],
-                "prefix": env.str("CHANNEL_LAYER_PREFIX", default="nexus"),
-            },
-        }
+    # Channel layer: choices and figures in docs/decisions/003-channel-layer.md. Each knob is
+    # set on purpose: channels-redis's defaults drop messages and fail connections silently.
+    CHANNEL_LAYER_BACKEND = env.str("CHANNEL_LAYER_BACKEND", default="pubsub")
+    _redis_host = {
+        "address": REDIS_URL,
+        # redis-py's asyncio pool raises MaxConnectionsError past this (default 100), which
+        # closes the consumer that needed a connection. Per process and per event loop.
+        "max_connections": env.int("REDIS_MAX_CONNECTIONS", default=1000),
     }
+    if CHANNEL_LAYER_BACKEND == "pubsub":
+        # Redis PUBLISH to a group, fanned out in each process: no per-channel capacity (the
+        # per-consumer queue is unbounded), no group expiry; at-most-once like the list layer.
+        CHANNEL_LAYERS = {
+            "default": {
+                "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+                "CONFIG": {
+                    "hosts": [_redis_host],
+                    "prefix": env.str("CHANNEL_LAYER_PREFIX", default="nexus"),
+                },
+            }
+        }
+    elif CHANNEL_LAYER_BACKEND == "redis":
+        CHANNEL_LAYERS = {
+            "default": {
+                "BACKEND": "channels_redis.core.RedisChannelLayer",
+                "CONFIG": {
+                    "hosts": [_redis_host],
+                    "prefix": env.str("CHANNEL_LAYER_PREFIX", default="nexus"),
+                    # Messages waiting per Redis channel key (one key per daphne process) and
+                    # per consumer buffer; overflow is dropped (default 100).
+                    "capacity": env.int("CHANNEL_LAYER_CAPACITY", default=10000),
+                    # A channel older than this leaves its groups silently (default 1 day):
+                    # longer than daphne's own websocket timeout (1 day) closes sockets.
+                    "group_expiry": env.int("CHANNEL_LAYER_GROUP_EXPIRY", default=2 * 86400),
+                },
+            }
+        }
+    else:
+        raise environ.ImproperlyConfigured("CHANNEL_LAYER_BACKEND is 'pubsub' or 'redis'")
+
+    import logging
+
+    def _channel_layer_drop_is_an_error(record: logging.LogRecord) -> bool:
+        """channels-redis reports group messages dropped over capacity at INFO only."""
+        if "over capacity" in str(record.msg):
+            record.levelno, record.levelname = logging.ERROR, "ERROR"
+        return True
+
+    _channels_redis_log = logging.getLogger("channels_redis.core")
+    _channels_redis_log.setLevel(logging.INFO)  # even when LOG_LEVEL hides INFO elsewhere
+    _channels_redis_log.addFilter(_channel_layer_drop_is_an_error)
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}

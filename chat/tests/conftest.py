@@ -37,13 +37,16 @@ def _session_cookie(user) -> bytes:
 
 
 @asynccontextmanager
-async def connected(user, room: Room, since: int | None = None, *, origin=ORIGIN):
-    """A socket to the room as `user`; always disconnected afterwards."""
+async def connected(user, room: Room | None, since: int | None = None, *, origin=ORIGIN):
+    """A socket to the room (None: the person's own /ws/me/) as `user`; always closed after."""
     headers = [origin]
     if user is not None:
         cookie = await database_sync_to_async(_session_cookie)(user)
         headers.append((b"cookie", cookie))
-    path = f"/ws/rooms/{room.slug}/" + (f"?since={since}" if since is not None else "")
+    if room is None:
+        path = "/ws/me/"
+    else:
+        path = f"/ws/rooms/{room.slug}/" + (f"?since={since}" if since is not None else "")
     communicator = WebsocketCommunicator(application, path, headers=headers)
     ok, code = await communicator.connect()
     communicator.accepted = ok

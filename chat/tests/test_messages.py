@@ -2,10 +2,12 @@
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.urls import reverse
 
 from chat import actions
 from chat.models import Message
+from nexus_live import broadcast
 
 
 def _post(room, author, body="hello", client_id="c1", parent=None):
@@ -28,10 +30,53 @@ def test_a_retry_returns_the_first_message(alice, general):
     assert Message.objects.count() == 1
 
 
-def test_it_broadcasts_only_after_commit(alice, general, django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks() as callbacks:
+@pytest.fixture
+def sent(monkeypatch):
+    """What reaches the channel layer, as (group, event type)."""
+    record = []
+    monkeypatch.setattr(
+        broadcast, "_send", lambda group, event: record.append((group, event["type"]))
+    )
+    return record
+
+
+def test_it_broadcasts_only_after_commit(alice, general, sent, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
         _post(general, alice)
-    assert len(callbacks) == 1
+        assert sent == []  # still inside the transaction
+    assert sent == [
+        (f"room-{general.pk}", "chat.message_posted"),
+        (f"room-activity-{general.pk}", "chat.activity"),
+    ]
+
+
+def test_nothing_is_broadcast_for_a_rolled_back_post(alice, general, sent):
+    with pytest.raises(RuntimeError), transaction.atomic():
+        _post(general, alice)
+        raise RuntimeError("the request failed after the post")
+    assert sent == []
+    assert not Message.objects.exists()
+
+
+def test_a_mention_notifies_the_person_once(
+    alice, bob, charlie, private_room, sent, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        _post(private_room, alice, body="@bob and @Charlie, see this? @bob")
+    assert (f"user-{bob.pk}", "chat.mentioned") in sent
+    assert (f"user-{charlie.pk}", "chat.mentioned") not in sent  # charlie cannot see the room
+    assert list(bob.mentions.values_list("message__body", flat=True)) == [
+        "@bob and @Charlie, see this? @bob"
+    ]
+
+
+def test_the_mentions_page_lists_and_clears(client, alice, bob, general):
+    _post(general, alice, body="thanks @Bob")
+    client.force_login(bob)
+    assert 'id="mention-count" ><span class="count">1</span>' in client.get("/").content.decode()
+    page = client.get(reverse("chat:mentions")).content.decode()
+    assert "thanks @Bob" in page
+    assert not bob.mentions.filter(seen_at__isnull=True).exists()
 
 
 def test_an_edit_keeps_the_old_text_and_marks_the_message(alice, general):

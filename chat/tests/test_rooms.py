@@ -77,4 +77,5 @@ def test_the_rooms_page_shows_unread_counts(client, alice, bob, general):
     for i in range(3):
         actions.post_message(room=general, author=alice, body=f"m{i}", client_id=f"c{i}")
     page = client.get(reverse("chat:rooms")).content.decode()
-    assert 'aria-label="3 unread"' in page
+    assert f'data-room-unread="{general.pk}" ><span class="count">3</span>' in page
+    assert f'"rooms": {{"{general.pk}": [3, 0]}}' in page  # the state app.js keeps live

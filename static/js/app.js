@@ -12,3 +12,54 @@ document.addEventListener("click", (event) => {
     setTimeout(() => { button.textContent = label; }, 1500);
   });
 });
+
+// Unread counts and @mentions, live on every page: one socket per tab to /ws/me/.
+(() => {
+  const stateTag = document.getElementById("nav-state");
+  if (!stateTag) return;
+  const state = JSON.parse(stateTag.textContent);   // {rooms: {id: [lastSeq, lastRead]}, mentions}
+  const openRoom = document.getElementById("room")?.dataset.roomId;
+
+  function setBadge(element, count) {
+    if (!element) return;
+    element.hidden = count <= 0;
+    element.querySelector(".count").textContent = String(count);
+  }
+
+  function render() {
+    let total = 0;
+    for (const [room, [lastSeq, lastRead]] of Object.entries(state.rooms)) {
+      const unread = room === openRoom ? 0 : Math.max(0, lastSeq - lastRead);
+      total += unread;
+      setBadge(document.querySelector(`[data-room-unread="${room}"]`), unread);
+    }
+    setBadge(document.getElementById("unread-total"), total);
+    setBadge(document.getElementById("mention-count"), state.mentions);
+  }
+
+  function handle(frame) {
+    const room = String(frame.room);
+    const entry = state.rooms[room] || (state.rooms[room] = [0, 0]);
+    if (frame.type === "activity") entry[0] = Math.max(entry[0], frame.seq);
+    else if (frame.type === "read") { entry[1] = Math.max(entry[1], frame.seq); entry[0] = Math.max(entry[0], frame.seq); }
+    else if (frame.type === "mention") state.mentions = frame.count;
+    render();
+  }
+
+  let attempt = 0;
+  function connect() {
+    const scheme = window.location.protocol === "https:" ? "wss" : "ws";
+    const socket = new WebSocket(`${scheme}://${window.location.host}/ws/me/`);
+    socket.addEventListener("open", () => { attempt = 0; });
+    socket.addEventListener("message", (event) => {
+      try { handle(JSON.parse(event.data)); } catch { /* not ours */ }
+    });
+    socket.addEventListener("close", (event) => {
+      if (event.code === 4401) return;
+      attempt += 1;
+      setTimeout(connect, Math.min(30000, 1000 * 2 ** Math.min(attempt, 5)) * (0.75 + Math.random() / 2));
+    });
+  }
+  render();
+  connect();
+})();

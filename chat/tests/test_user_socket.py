@@ -1,0 +1,58 @@
+"""/ws/me/: unread counts of followed rooms and @mentions reach every page, live."""
+
+import json
+
+import pytest
+from channels.db import database_sync_to_async
+
+from chat import actions
+from chat.models import RoomVisit
+from chat.tests.conftest import connected
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def _post(room, author, body, client_id):
+    actions.post_message(room=room, author=author, body=body, client_id=client_id)
+
+
+async def test_anonymous_is_refused(general):
+    async with connected(None, None) as socket:
+        assert socket.accepted is False
+
+
+async def test_it_counts_activity_in_followed_rooms_only(alice, bob, general, private_room):
+    await database_sync_to_async(RoomVisit.objects.create)(room=general, user=bob)
+    async with connected(bob, None) as socket:
+        assert socket.accepted
+        await database_sync_to_async(_post)(general, alice, "hi", "c1")
+        await database_sync_to_async(_post)(private_room, alice, "not followed", "c2")
+        frame = json.loads(await socket.receive_from())
+        assert frame == {"type": "activity", "room": general.pk, "seq": 1}
+        assert await socket.receive_nothing(timeout=0.2)
+
+
+async def test_a_first_visit_follows_the_room_from_then_on(alice, bob, general):
+    async with connected(bob, None) as socket:
+        await database_sync_to_async(actions.mark_read)(room=general, user=bob, seq=0)
+        assert json.loads(await socket.receive_from())["type"] == "read"
+        await database_sync_to_async(_post)(general, alice, "hi", "c1")
+        assert json.loads(await socket.receive_from()) == {
+            "type": "activity",
+            "room": general.pk,
+            "seq": 1,
+        }
+
+
+async def test_a_mention_arrives_with_the_unseen_count(alice, bob, general):
+    async with connected(bob, None) as socket:
+        await database_sync_to_async(_post)(general, alice, "ping @bob", "c1")
+        frame = json.loads(await socket.receive_from())
+        assert frame["type"] == "mention" and frame["count"] == 1
+        assert frame["author"] == "Alice" and frame["room"] == "general"
+
+
+async def test_frames_sent_to_it_get_an_error(bob):
+    async with connected(bob, None) as socket:
+        await socket.send_to(text_data="{}")
+        assert json.loads(await socket.receive_from())["code"] == "read_only"
