@@ -15,6 +15,7 @@ from accounts.models import Role, Team
 from chat import actions
 from chat.forms import RoomForm
 from chat.models import Mention, Message, Room, RoomVisit
+from chat.search import search_messages
 
 PAGE = 50
 
@@ -208,3 +209,11 @@ def mentions(request: HttpRequest) -> HttpResponse:
     actions.mark_mentions_seen(user=request.user)
     context = {"mentions": found, "nav": "mentions", **actions.MESSAGE_CONTEXT}
     return render(request, "chat/mentions.html", context)
+
+
+@login_required
+def search(request: HttpRequest) -> HttpResponse:
+    text = request.GET.get("q", "").strip()[:200]
+    results = search_messages(request.user, text) if text else []
+    context = {"q": text, "results": results, "nav": "rooms", **actions.MESSAGE_CONTEXT}
+    return render(request, "chat/search.html", context)
