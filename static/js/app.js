@@ -63,3 +63,14 @@ document.addEventListener("click", (event) => {
   render();
   connect();
 })();
+
+// Copy buttons on code blocks (rendered by the server with data-copy-code).
+document.addEventListener("click", (event) => {
+  const button = event.target.closest("[data-copy-code]");
+  if (!button || !navigator.clipboard) return;
+  const code = button.parentElement.querySelector("pre");
+  navigator.clipboard.writeText(code ? code.innerText : "").then(() => {
+    button.textContent = "Copied";
+    setTimeout(() => { button.textContent = "Copy"; }, 1500);
+  });
+});

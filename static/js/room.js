@@ -363,22 +363,41 @@
   }
 
   const older = document.getElementById("load-older");
-  older?.addEventListener("click", async () => {
+  let loadingOlder = false;
+  async function loadOlder() {
+    if (loadingOlder || !older.isConnected) return;
+    loadingOlder = true;
     const response = await fetch(`${room.dataset.history}?before=${older.dataset.before}`, { credentials: "same-origin" });
-    if (!response.ok) return;
+    if (!response.ok) {
+      loadingOlder = false;
+      return;
+    }
     const template = document.createElement("template");
     template.innerHTML = (await response.text()).trim();
     const items = [...template.content.querySelectorAll("li.message")].filter((item) => !document.getElementById(item.id));
     items.forEach(markOwn);
+    const timeline = main.closest(".timeline");
+    const fromBottom = timeline.scrollHeight - timeline.scrollTop;
     main.prepend(...items);
+    timeline.scrollTop = timeline.scrollHeight - fromBottom;  // keep what the reader was looking at
     if (items.length && Number(items[0].dataset.seq) > 1) older.dataset.before = items[0].dataset.seq;
     else older.remove();
-  });
+    loadingOlder = false;
+  }
+  if (older) {
+    older.addEventListener("click", loadOlder);
+    // Scrolling up to the top of the timeline loads the page before it.
+    new IntersectionObserver((entries) => {
+      if (entries.some((entry) => entry.isIntersecting)) loadOlder();
+    }, { root: older.closest(".timeline") }).observe(older);
+  }
 
   for (const item of document.querySelectorAll("li.message")) markOwn(item);
   // The page was rendered up to its newest seq; older seqs are history, not gaps.
   const rendered = [...document.querySelectorAll("li.message[data-seq]")].map((item) => Number(item.dataset.seq));
   contiguous = rendered.length ? Math.max(...rendered) : 0;
+  const timeline = main.closest(".timeline");
+  if (timeline) timeline.scrollTop = timeline.scrollHeight;
   document.getElementById("new-line")?.scrollIntoView({ block: "center" });
   if (window.location.hash) document.querySelector(window.location.hash)?.classList.add("highlighted");
   if (room.dataset.live === "true") {

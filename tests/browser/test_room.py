@@ -92,3 +92,55 @@ def test_a_dropped_socket_reconnects_and_fills_in_what_it_missed(
     expect(texts).to_have_text(["before the cut"] + [f"while away {i}" for i in range(5)])
     seqs = ben.locator("#messages li.message").evaluate_all("els => els.map(e => +e.dataset.seq)")
     assert seqs == [1, 2, 3, 4, 5, 6]
+
+
+def test_scrolling_up_loads_older_history(new_person_page, alice, general):
+    for i in range(1, 121):
+        Message.objects.create(
+            room=general,
+            seq=i,
+            author=alice,
+            client_id=f"h{i}",
+            body=f"m{i}",
+            body_html=f"<p>m{i}</p>",
+        )
+    Room.objects.filter(pk=general.pk).update(last_seq=120)
+    page = new_person_page(alice)
+    page.goto("/rooms/general/")
+    messages = page.locator("#messages li.message")
+    expect(messages).to_have_count(50)
+    expect(messages.last).to_contain_text("m120")
+    page.locator("#timeline").evaluate("el => el.scrollTop = 0")
+    expect(messages).to_have_count(100)
+    page.locator("#timeline").evaluate("el => el.scrollTop = 0")
+    expect(messages).to_have_count(120)
+    expect(messages.first).to_contain_text("m1")
+    expect(page.locator("#load-older")).to_have_count(0)
+
+
+def test_threads_reactions_and_unread_counts_live(new_person_page, alice, bob, general):
+    ana, ben = new_person_page(alice), new_person_page(bob)
+    ana.goto("/rooms/general/")
+    ben.goto("/rooms/general/")  # bob follows #general from now on
+    expect(ben.locator("#connection")).to_have_text("Live")
+    ben.goto("/")  # ...and waits on the home page
+    expect(ana.locator("#connection")).to_have_text("Live")
+
+    _send(ana, "How do I retry a task?")
+    expect(ben.locator("#unread-total")).to_contain_text("1")
+
+    ben.goto("/rooms/general/")
+    expect(ben.locator("#unread-total")).to_be_hidden()
+    question = ben.locator("#messages li.message").first
+    question.hover()
+    question.get_by_label("Add a reaction").click()
+    question.get_by_role("button", name="React with 👍").click()
+    expect(ana.locator("#messages li.message .reaction")).to_have_text("👍 1")
+
+    question.get_by_role("link", name="Reply in thread").click()
+    reply_box = ben.get_by_label("Reply", exact=True)
+    reply_box.fill("Use autoretry_for")
+    reply_box.press("Enter")
+    expect(ana.locator("#messages li.message .thread-link")).to_have_text("1 reply")
+    ana.locator("#messages li.message .thread-link").click()
+    expect(ana.locator("#thread-panel li.message.reply")).to_contain_text("Use autoretry_for")
