@@ -1,8 +1,9 @@
 """Forms for profile and team pages; validation messages are what the person reads."""
 
 from django import forms
+from django.db.models import QuerySet
 
-from accounts.models import Role, Track
+from accounts.models import Role, Team, Track
 
 
 class ProfileForm(forms.Form):
@@ -23,3 +24,19 @@ class InviteForm(forms.Form):
 
 class RoleForm(forms.Form):
     role = forms.ChoiceField(label="Role", choices=Role.choices)
+
+
+class AudienceForm(forms.Form):
+    """Who a room or board is for: everyone signed in, or one of the person's teams."""
+
+    audience = forms.ChoiceField(label="Who can join")
+
+    def __init__(self, *args: object, teams: QuerySet[Team], **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.teams = {str(team.pk): team for team in teams}
+        self.fields["audience"].choices = [("public", "Everyone signed in")] + [
+            (pk, f"{team.name} only") for pk, team in self.teams.items()
+        ]
+
+    def team(self) -> Team | None:
+        return self.teams.get(self.cleaned_data["audience"])

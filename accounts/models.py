@@ -71,8 +71,9 @@ class User(AbstractUser):
         return "".join(p[0] for p in parts[:2]).upper() or "?"
 
     def role_in(self, team: "Team") -> str | None:
-        membership = team.memberships.filter(user=self).only("role").first()
-        return membership.role if membership else None
+        return (
+            Membership.objects.filter(team=team, user=self).values_list("role", flat=True).first()
+        )
 
 
 class Team(models.Model):

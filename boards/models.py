@@ -1,11 +1,18 @@
-"""Challenge boards: columns of cards, each card a real problem and its solution."""
+"""Challenge boards: columns of cards, each card a real problem and its solution.
+
+Every card carries a `version`; every write to a board takes the board's next `seq`, so a
+viewer that reconnects asks for what changed after the last seq it saw.
+"""
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Lower
 from django.urls import reverse
 
 from accounts.models import User
+
+DEFAULT_COLUMNS = ["Challenge", "Investigating", "Solved"]
 
 
 class BoardQuerySet(models.QuerySet):
@@ -21,6 +28,7 @@ class Board(models.Model):
         "accounts.Team", on_delete=models.CASCADE, null=True, blank=True, related_name="boards"
     )
     is_private = models.BooleanField(default=True)
+    last_seq = models.BigIntegerField(default=0)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
@@ -46,10 +54,23 @@ class Board(models.Model):
 class Column(models.Model):
     board = models.ForeignKey(Board, on_delete=models.CASCADE, related_name="columns")
     name = models.CharField(max_length=60)
-    position = models.PositiveIntegerField()
+    position = models.FloatField()
 
     class Meta:
-        ordering = ["position"]
+        ordering = ["position", "pk"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Tag(models.Model):
+    """A technology or topic (Celery, Redis, JWT, CORS…), shared by every board."""
+
+    name = models.CharField(max_length=40)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(Lower("name"), name="tag_name_unique_ci")]
 
     def __str__(self) -> str:
         return self.name
@@ -61,16 +82,88 @@ class Card(models.Model):
     title = models.CharField(max_length=200)
     problem = models.TextField(blank=True)
     solution = models.TextField(blank=True)
+    links = models.TextField(blank=True, help_text="One address per line.")
+    checklist = models.TextField(blank=True, help_text="One item per line: [ ] to do, [x] done.")
+    tags = models.ManyToManyField(Tag, blank=True, related_name="cards")
+    assignees = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="+")
     position = models.FloatField()
     version = models.PositiveIntegerField(default=1)
+    changed_seq = models.BigIntegerField(default=0, db_index=True)
+    has_conflict = models.BooleanField(default=False)
+    archived_at = models.DateTimeField(null=True, blank=True)
     created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        ordering = ["position"]
+        ordering = ["position", "pk"]
 
     def __str__(self) -> str:
         return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("boards:card", args=[self.board_id, self.pk])
+
+    def checklist_items(self) -> list[tuple[bool, str]]:
+        items = []
+        for line in self.checklist.splitlines():
+            stripped = line.strip()
+            if not stripped:
+                continue
+            done = stripped.lower().startswith("[x]")
+            text = (
+                stripped[3:].strip() if stripped[:1] == "[" and stripped[2:3] == "]" else stripped
+            )
+            items.append((done, text))
+        return items
+
+    def link_list(self) -> list[str]:
+        return [line.strip() for line in self.links.splitlines() if line.strip()]
+
+
+class CardRevision(models.Model):
+    """What a card held at each version: the base of a three-way merge."""
+
+    card = models.ForeignKey(Card, on_delete=models.CASCADE, related_name="revisions")
+    version = models.PositiveIntegerField()
+    snapshot = models.JSONField()
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["card", "version"], name="one_revision_per_version")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.card} v{self.version}"
+
+
+class Activity(models.Model):
+    """Who changed what on a board, when, with the before and after."""
+
+    board = models.ForeignKey(Board, on_delete=models.CASCADE, related_name="activity")
+    card = models.ForeignKey(
+        Card, on_delete=models.CASCADE, null=True, blank=True, related_name="activity"
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    verb = models.CharField(max_length=30)
+    changes = models.JSONField(default=dict)
+    seq = models.BigIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-seq"]
+        indexes = [models.Index(fields=["board", "seq"])]
+
+    def __str__(self) -> str:
+        return f"{self.actor} {self.verb} on {self.board}"

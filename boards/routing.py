@@ -1,3 +1,9 @@
 """WebSocket routes of the boards; asgi.py mounts them behind the Origin check and sign-in."""
 
-websocket_urlpatterns: list = []
+from django.urls import path
+
+from boards.consumers import BoardConsumer
+
+websocket_urlpatterns = [
+    path("ws/boards/<int:board_id>/", BoardConsumer.as_asgi()),
+]

@@ -1,12 +1,20 @@
-"""Board pages. Thin: who is asking, may they, then render."""
+"""Board pages and their HTTP endpoints. Thin: who is asking, may they, parse, call an action."""
 
+from django.contrib import messages as flash
 from django.contrib.auth.decorators import login_required
-from django.db.models import Prefetch
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.core.exceptions import ValidationError
+from django.db.models import Q
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
 
 from accounts import policies
-from boards.models import Board, Card
+from accounts.models import Role, Team, User
+from boards import actions
+from boards.export import board_as_data, board_as_markdown
+from boards.forms import BoardForm
+from boards.models import Board, Card, Column, Tag
+from nexus_live.markdown import render_markdown
 
 
 def _get_board_for_user(request: HttpRequest, board_id: int) -> Board:
@@ -16,17 +24,191 @@ def _get_board_for_user(request: HttpRequest, board_id: int) -> Board:
     return board
 
 
+def _people(board: Board):
+    """Who can be assigned: the team's members, or everyone on a public board."""
+    if board.team_id:
+        return User.objects.filter(memberships__team=board.team_id).order_by("display_name")
+    return User.objects.filter(is_active=True).order_by("display_name")[:200]
+
+
 @login_required
 def boards(request: HttpRequest) -> HttpResponse:
+    teams = Team.objects.filter(
+        memberships__user=request.user, memberships__role__in=[Role.OWNER, Role.MEMBER]
+    ).order_by("name")
+    form = BoardForm(request.POST or None, teams=teams)
+    if request.method == "POST" and form.is_valid():
+        try:
+            board = actions.create_board(
+                user=request.user, name=form.cleaned_data["name"], team=form.team()
+            )
+        except ValidationError as exc:
+            form.add_error("name", exc)
+        else:
+            return redirect(board)
     visible = Board.objects.visible_to(request.user).select_related("team").order_by("name")
-    return render(request, "boards/boards.html", {"boards": visible, "nav": "boards"})
+    context = {"boards": visible, "form": form, "nav": "boards"}
+    return render(request, "boards/boards.html", context, status=400 if form.errors else 200)
 
 
 @login_required
 def detail(request: HttpRequest, board_id: int) -> HttpResponse:
     board = _get_board_for_user(request, board_id)
-    columns = board.columns.prefetch_related(
-        Prefetch("cards", queryset=Card.objects.order_by("position"))
+    seq = board.last_seq  # read before the cards: a change after it is sent again on connect
+    filters = {
+        name: request.GET.get(name, "").strip() for name in ("q", "tag", "assignee", "column")
+    }
+    cards = board.cards.filter(archived_at__isnull=True)
+    if filters["q"]:
+        text = filters["q"]
+        cards = cards.filter(
+            Q(title__icontains=text) | Q(problem__icontains=text) | Q(solution__icontains=text)
+        )
+    if filters["tag"]:
+        cards = cards.filter(tags__name__iexact=filters["tag"])
+    if filters["assignee"].isdigit():
+        cards = cards.filter(assignees=int(filters["assignee"]))
+    if filters["column"].isdigit():
+        cards = cards.filter(column_id=int(filters["column"]))
+    context = actions.board_context(board, cards.distinct())
+    context.update(
+        seq=seq,
+        filters=filters,
+        filtering=any(filters.values()),
+        can_edit=actions.can_edit(request.user, board),
+        all_tags=Tag.objects.filter(cards__board=board).distinct(),
+        people=_people(board),
+        nav="boards",
     )
-    context = {"board": board, "columns": columns, "nav": "boards"}
     return render(request, "boards/board.html", context)
+
+
+def _card_context(request: HttpRequest, board: Board, card: Card) -> dict[str, object]:
+    return {
+        "board": board,
+        "card": card,
+        "seq": board.last_seq,
+        "can_edit": actions.can_edit(request.user, board),
+        "people": _people(board),
+        "all_tags": Tag.objects.all()[:500],
+        "activity": card.activity.select_related("actor")[:50],
+        "problem_html": render_markdown(card.problem),
+        "solution_html": render_markdown(card.solution),
+        "nav": "boards",
+    }
+
+
+@login_required
+def card(request: HttpRequest, board_id: int, card_id: int) -> HttpResponse:
+    """The card's permalink; htmx asks for just its editor. POST saves (without JavaScript)."""
+    board = _get_board_for_user(request, board_id)
+    card = get_object_or_404(
+        Card.objects.select_related("column").prefetch_related("tags", "assignees"),
+        pk=card_id, board=board,
+    )  # fmt: skip
+    if request.method == "POST":
+        fields = {name: request.POST.get(name, "") for name in actions.TEXT_FIELDS | {"title"}}
+        fields["tags"] = request.POST.get("tags", "")
+        try:
+            fields["assignees"] = [int(pk) for pk in request.POST.getlist("assignees")]
+            version = int(request.POST.get("version", ""))
+            edit = actions.update_card(
+                card=card, user=request.user, base_version=version, changes=fields
+            )
+        except ValueError:
+            flash.error(request, "The form was incomplete; reload the card and try again.")
+        except ValidationError as exc:
+            flash.error(request, exc.messages[0])
+        else:
+            if edit.conflicts:
+                flash.warning(
+                    request,
+                    "Someone changed the same lines meanwhile: both texts are kept, marked "
+                    f"<<<<<<< … >>>>>>> in {', '.join(edit.conflicts)}. Resolve and save.",
+                )
+            elif edit.merged:
+                flash.success(request, "Saved, merged with changes made meanwhile.")
+            else:
+                flash.success(request, "Saved.")
+        return redirect(card)
+    context = _card_context(request, board, card)
+    template = "boards/card.html#editor" if request.htmx else "boards/card.html"
+    return render(request, template, context)
+
+
+@login_required
+@require_POST
+def add_card(request: HttpRequest, board_id: int) -> HttpResponse:
+    board = _get_board_for_user(request, board_id)
+    column = board.columns.filter(pk=request.POST.get("column") or 0).first()
+    try:
+        actions.create_card(
+            board=board, user=request.user, column=column, title=request.POST.get("title", "")
+        )
+    except ValidationError as exc:
+        flash.error(request, exc.messages[0])
+    return redirect(board)
+
+
+@login_required
+@require_POST
+def archive(request: HttpRequest, board_id: int, card_id: int) -> HttpResponse:
+    board = _get_board_for_user(request, board_id)
+    card = get_object_or_404(Card, pk=card_id, board=board)
+    archived = request.POST.get("archived") == "1"
+    actions.archive_card(card=card, user=request.user, archived=archived)
+    flash.success(request, "Card archived." if archived else "Card restored.")
+    return redirect(card if not archived else board)
+
+
+@login_required
+@require_POST
+def add_column(request: HttpRequest, board_id: int) -> HttpResponse:
+    board = _get_board_for_user(request, board_id)
+    try:
+        actions.add_column(board=board, user=request.user, name=request.POST.get("name", ""))
+    except ValidationError as exc:
+        flash.error(request, exc.messages[0])
+    return redirect(board)
+
+
+@login_required
+@require_POST
+def column(request: HttpRequest, board_id: int, column_id: int) -> HttpResponse:
+    board = _get_board_for_user(request, board_id)
+    target = get_object_or_404(Column.objects.select_related("board"), pk=column_id, board=board)
+    op = request.POST.get("op")
+    try:
+        if op == "rename":
+            actions.rename_column(column=target, user=request.user, name=request.POST.get("name"))
+        elif op in ("left", "right"):
+            actions.move_column(column=target, user=request.user, offset=-1 if op == "left" else 1)
+        elif op == "remove":
+            move_to = board.columns.filter(pk=request.POST.get("move_to") or 0).first()
+            actions.remove_column(column=target, user=request.user, move_to=move_to)
+        else:
+            raise ValidationError("Choose rename, left, right or remove.")
+    except ValidationError as exc:
+        flash.error(request, exc.messages[0])
+    return redirect(board)
+
+
+@login_required
+def activity(request: HttpRequest, board_id: int) -> HttpResponse:
+    board = _get_board_for_user(request, board_id)
+    entries = board.activity.select_related("actor", "card")[:200]
+    context = {"board": board, "activity": entries, "show_cards": True, "nav": "boards"}
+    return render(request, "boards/activity.html", context)
+
+
+@login_required
+def export(request: HttpRequest, board_id: int, fmt: str) -> HttpResponse:
+    board = _get_board_for_user(request, board_id)
+    filename = f"board-{board.pk}"
+    if fmt == "json":
+        response = JsonResponse(board_as_data(board), json_dumps_params={"indent": 2})
+        response["Content-Disposition"] = f'attachment; filename="{filename}.json"'
+        return response
+    response = HttpResponse(board_as_markdown(board), content_type="text/markdown; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}.md"'
+    return response

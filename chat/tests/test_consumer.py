@@ -86,7 +86,7 @@ async def test_a_viewer_cannot_post_and_nothing_is_written(vera, private_room):
         ('{"action": "post", "client_id": "bad id!", "body": "hi"}', "invalid"),
         ('{"action": "post", "client_id": "x3", "body": "' + "a" * 8001 + '"}', "invalid"),
         ('{"action": "sync", "since": "soon"}', "invalid"),
-        ('{"action": "edit", "id": 999999, "body": "x"}', "invalid"),
+        ('{"action": "edit", "id": 999999, "body": "x"}', "not_found"),
         ('{"action": "post", "body": "' + "a" * 20000 + '"}', "too_large"),
     ],
 )

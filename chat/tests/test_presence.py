@@ -36,22 +36,24 @@ async def test_a_second_tab_closing_keeps_the_person_online(alice, bob, general)
         async with connected(alice, general):
             assert "Alice" in await _online_names(watcher)
         assert "Alice" in await _online_names(watcher)
-    assert await presence.online(general.pk) == set()
+    assert await presence.online(f"room:{general.pk}") == set()
 
 
 async def test_an_entry_nobody_renews_expires(alice, general, monkeypatch):
     """A killed process cannot say goodbye: its entries must fall out by themselves."""
-    await presence.touch(general.pk, alice.pk, "specific.dead-process!abc")
-    assert await presence.online(general.pk) == {alice.pk}
+    await presence.touch(f"room:{general.pk}", alice.pk, "specific.dead-process!abc")
+    assert await presence.online(f"room:{general.pk}") == {alice.pk}
     clock = presence.time.time() + presence.TTL + 1
     monkeypatch.setattr(presence.time, "time", lambda: clock)
-    assert await presence.online(general.pk) == set()
+    assert await presence.online(f"room:{general.pk}") == set()
 
 
 async def test_a_heartbeat_refreshes_a_stale_list(alice, bob, general, monkeypatch):
     async with connected(alice, general) as a:
         await _online_names(a)
-        await presence.touch(general.pk, bob.pk, "specific.ghost!1")  # bob's process died later
+        await presence.touch(
+            f"room:{general.pk}", bob.pk, "specific.ghost!1"
+        )  # bob's process died later
         await a.send_to(text_data='{"action": "ping"}')
         frames = await frames_until(a, "presence")
         assert "Bob" in frames[-1]["html"]

@@ -4,7 +4,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from chat import actions
-from chat.consumers import _render_online
+from nexus_live.sockets import _render_online
 from tests.xss_corpus import XSS_PAYLOADS, unsafe_parts
 
 MARKUP = [p for p in XSS_PAYLOADS if "<" in p or '"' in p]
@@ -39,7 +39,10 @@ def test_display_names_render_as_text(alice, general, payload):
     alice.display_name = payload[:80]
     alice.save()
     message = actions.post_message(room=general, author=alice, body="hi", client_id="n").message
-    for html in (actions.render_message(message), _render_online({alice.pk})):
+    for html in (
+        actions.render_message(message),
+        _render_online("chat/room.html#online", {alice.pk}),
+    ):
         assert not _raw_survives(alice.display_name, html)
 
 

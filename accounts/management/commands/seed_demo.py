@@ -8,7 +8,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from accounts.models import Membership, Role, Team, Track, User
-from boards.models import Board, Card, Column
+from boards import actions as board_actions
+from boards.models import Board
 from chat.models import Room
 
 PEOPLE = [
@@ -95,21 +96,13 @@ class Command(BaseCommand):
         return user
 
     def _board(self, team: Team, alice: User) -> None:
-        board, created = Board.objects.get_or_create(
-            name="Real-world challenges", team=team, defaults={"created_by": alice}
-        )
-        if not created:
+        if Board.objects.filter(name="Real-world challenges", team=team).exists():
             return
-        columns = [
-            Column.objects.create(board=board, name=name, position=i)
-            for i, name in enumerate(["Challenge", "Investigating", "Solved"])
-        ]
-        for i, (challenge, solution, _tags) in enumerate(CHALLENGES):
-            Card.objects.create(
-                board=board,
-                column=columns[2],
-                title=challenge,
-                solution=solution,
-                position=float(i + 1),
-                created_by=alice,
-            )
+        board = board_actions.create_board(user=alice, name="Real-world challenges", team=team)
+        solved = board.columns.get(name="Solved")
+        for challenge, solution, tags in CHALLENGES:
+            board_actions.create_card(
+                board=board, user=alice, column=solved, title=challenge,
+                problem=f"{challenge} — what we ran into.", solution=solution,
+                tags=[tag.strip() for tag in tags.split(",")],
+            )  # fmt: skip

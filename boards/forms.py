@@ -1,0 +1,9 @@
+"""The board form: a name and who can see it."""
+
+from django import forms
+
+from accounts.forms import AudienceForm
+
+
+class BoardForm(AudienceForm):
+    name = forms.CharField(label="Name", max_length=120)

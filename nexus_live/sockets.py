@@ -1,0 +1,172 @@
+"""What every live socket does the same way: sign-in, access, join first, catch up, presence,
+JSON frames with clear errors. Rooms and boards add their own frames and catch-up."""
+
+import json
+from urllib.parse import parse_qs
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncWebsocketConsumer
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
+from django.template.loader import render_to_string
+
+from accounts.models import User
+from nexus_live import presence
+from nexus_live.broadcast import broadcast_now
+from nexus_live.sessions import session_group
+
+
+def as_int(value: object) -> int:
+    """A whole number from a frame; JSON booleans and floats are not."""
+    if isinstance(value, bool):
+        raise ValidationError("Expected a whole number.")
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.isdigit():
+        return int(value)
+    raise ValidationError("Expected a whole number.")
+
+
+def _render_online(template: str, user_pks: set[int]) -> str:
+    people = User.objects.filter(pk__in=user_pks).order_by("display_name", "email")
+    return render_to_string(template, {"online": people})
+
+
+class LiveConsumer(AsyncWebsocketConsumer):
+    """Subclasses set `kind` and `presence_template` and define `load_space`, `group_for`
+    and `catch_up_frames`; each inbound action `x` is a coroutine `do_x(frame)`."""
+
+    kind = ""
+    presence_template = ""
+    max_frame = 16 * 1024
+    space_obj = None
+    last_online: set[int] | None = None
+    session_group: str | None = None
+
+    # --- To be defined by each kind of space ---------------------------------------------
+    def load_space(self, user: User, **kwargs: object):  # runs in a thread
+        raise NotImplementedError
+
+    def group_for(self, space) -> str:
+        raise NotImplementedError
+
+    def catch_up_frames(self, since: int) -> list[str]:  # runs in a thread
+        raise NotImplementedError
+
+    async def after_connect(self) -> None:
+        """Extra set-up once the socket is accepted and caught up."""
+
+    # --- Connection --------------------------------------------------------------------
+    async def connect(self) -> None:
+        user = self.scope["user"]
+        if not user.is_authenticated:
+            await self.close(code=4401)
+            return
+        self.user = user
+        kwargs = self.scope["url_route"]["kwargs"]
+        self.space_obj = await database_sync_to_async(self.load_space)(user, **kwargs)
+        if self.space_obj is None:
+            await self.close(code=4403)
+            return
+        self.group = self.group_for(self.space_obj)
+        self.space = f"{self.kind}:{self.space_obj.pk}"
+        # Join first, then read the database: a change committed in between arrives twice
+        # (the client keeps the newer) but never zero times.
+        await self.channel_layer.group_add(self.group, self.channel_name)
+        self.session_group = session_group(self.scope["session"].session_key)
+        if self.session_group:
+            await self.channel_layer.group_add(self.session_group, self.channel_name)
+        await self.accept()
+        query = parse_qs(self.scope.get("query_string", b"").decode())
+        since = (query.get("since") or ["0"])[0]
+        await self.catch_up(int(since) if since.isdigit() else 0)
+        await self.after_connect()
+        await presence.touch(self.space, user.pk, self.channel_name)
+        await self.announce_presence()
+
+    async def disconnect(self, code: int) -> None:
+        if self.space_obj is None:
+            return
+        await self.channel_layer.group_discard(self.group, self.channel_name)
+        if self.session_group:
+            await self.channel_layer.group_discard(self.session_group, self.channel_name)
+        await presence.leave(self.space, self.user.pk, self.channel_name)
+        await self.announce_presence()
+
+    async def catch_up(self, since: int) -> None:
+        for frame in await database_sync_to_async(self.catch_up_frames)(since):
+            await self.send(text_data=frame)
+
+    # --- Presence ------------------------------------------------------------------------
+    async def presence_frame(self) -> str:
+        people = await presence.online(self.space)
+        self.last_online = people
+        html = await database_sync_to_async(_render_online)(self.presence_template, people)
+        return json.dumps({"type": "presence", "html": html})
+
+    async def announce_presence(self) -> None:
+        """Rendered once here, forwarded as is to everyone in the space."""
+        frame = await self.presence_frame()
+        event = {"type": "live.presence", "frame": frame, "people": sorted(self.last_online)}
+        await broadcast_now(self.group, event)
+
+    async def do_ping(self, frame: dict) -> None:
+        """The heartbeat: renews this socket's presence and refreshes a stale Online list."""
+        await presence.touch(self.space, self.user.pk, self.channel_name)
+        if await presence.online(self.space) != self.last_online:
+            await self.send(text_data=await self.presence_frame())
+        await self.send(text_data='{"type": "pong"}')
+
+    async def do_sync(self, frame: dict) -> None:
+        await self.catch_up(as_int(frame.get("since")))
+
+    # --- Inbound frames ------------------------------------------------------------------
+    async def error(self, code: str, message: str, **extra: object) -> None:
+        payload = {"type": "error", "code": code, "message": message, **extra}
+        await self.send(text_data=json.dumps(payload))
+
+    def frame_context(self, frame: dict) -> dict[str, object]:
+        """What an error about this frame should carry back (e.g. its client id)."""
+        return {}
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        if text_data is None:
+            await self.error("bad_frame", "Frames are JSON text.")
+            return
+        if len(text_data) > self.max_frame:
+            await self.error("too_large", f"A frame is at most {self.max_frame // 1024} KiB.")
+            return
+        try:
+            frame = json.loads(text_data)
+        except ValueError:
+            await self.error("bad_frame", "Frames are JSON objects.")
+            return
+        if not isinstance(frame, dict) or not isinstance(frame.get("action"), str):
+            await self.error("bad_frame", 'A frame is a JSON object with an "action".')
+            return
+        handler = getattr(self, f"do_{frame['action']}", None)
+        if handler is None:
+            await self.error("unknown_action", f"Unknown action {frame['action'][:40]!r}.")
+            return
+        context = self.frame_context(frame)
+        try:
+            await handler(frame)
+        except ValidationError as exc:
+            retry_after = getattr(exc, "retry_after", None)  # a rate limit says when to retry
+            if retry_after is not None:
+                await self.error(
+                    "rate_limited", exc.messages[0], retry_after=retry_after, **context
+                )
+            else:
+                await self.error("invalid", exc.messages[0], **context)
+        except PermissionDenied as exc:
+            await self.error("forbidden", str(exc) or "Not allowed.", **context)
+        except ObjectDoesNotExist:
+            await self.error("not_found", "No such thing here.", **context)
+
+    # --- Events from the channel layer: rendered once by the action, forwarded as they are --
+    async def live_presence(self, event: dict) -> None:
+        self.last_online = set(event["people"])
+        await self.send(text_data=event["frame"])
+
+    async def session_signed_out(self, event: dict) -> None:
+        await self.close(code=4401)

@@ -1,0 +1,323 @@
+// A live board: cards arrive rendered by the server and are placed where the server says;
+// an open editor is never overwritten by someone else's change — its draft stays, and the
+// save names the version it started from so the server merges instead of overwriting.
+"use strict";
+
+(() => {
+  const page = document.getElementById("board-page");
+  if (!page) return;
+  const status = document.getElementById("connection");
+  const editorPanel = document.getElementById("card-editor");
+  const me = page.dataset.user;
+  const seen = new Set();
+  let contiguous = Number(page.dataset.seq || 0);
+  const cardSeq = new Map();   // card id -> seq of the newest frame applied
+  let socket = null;
+  let attempt = 0;
+  let gapTimer = null;
+
+  const setState = (state, text) => {
+    if (!status) return;
+    status.dataset.state = state;
+    status.textContent = text;
+  };
+  const fragment = (html) => {
+    const template = document.createElement("template");
+    template.innerHTML = html.trim();
+    return template.content.firstElementChild;
+  };
+  const send = (frame) => {
+    if (socket && socket.readyState === WebSocket.OPEN) {
+      socket.send(JSON.stringify(frame));
+      return true;
+    }
+    return false;
+  };
+
+  function remember(seq) {
+    seen.add(seq);
+    while (seen.has(contiguous + 1)) contiguous += 1;
+    if (gapTimer || Math.max(...seen) <= contiguous) return;
+    gapTimer = setTimeout(() => {   // a frame is late or lost: ask for what changed since
+      gapTimer = null;
+      if (Math.max(...seen) > contiguous) send({ action: "sync", since: contiguous });
+    }, 1500);
+  }
+
+  function openEditor(cardId) {
+    return editorPanel?.querySelector(`.editor[data-card="${cardId}"]`);
+  }
+
+  function notice(cardId, text) {
+    const editor = openEditor(cardId);
+    const line = editor?.querySelector(".editor-notice");
+    if (line) line.textContent = text;
+  }
+
+  function reorder(order) {
+    for (const [columnId, ids] of Object.entries(order || {})) {
+      const list = document.getElementById(`column-${columnId}-cards`);
+      if (!list) continue;
+      for (const id of ids) {
+        const tile = document.getElementById(`card-${id}`);
+        if (tile) list.append(tile);
+      }
+      const count = document.querySelector(`#column-${columnId} .count`);
+      if (count) count.textContent = String(list.children.length);
+    }
+  }
+
+  function applyCard(frame) {
+    if ((cardSeq.get(frame.id) || 0) > frame.seq) return;  // an older frame came late
+    cardSeq.set(frame.id, frame.seq);
+    const existing = document.getElementById(`card-${frame.id}`);
+    if (frame.archived) {
+      existing?.remove();
+    } else {
+      const tile = fragment(frame.html);
+      const list = document.getElementById(`column-${frame.column}-cards`);
+      if (existing) existing.replaceWith(tile);
+      else if (list && page.dataset.live === "true") list.append(tile);
+    }
+    reorder(frame.order);
+    const editor = openEditor(frame.id);
+    if (editor && Number(frame.version) > Number(editor.dataset.version) && frame.by) {
+      notice(frame.id, `${frame.by} changed this card (now version ${frame.version}). Your draft is kept; saving merges with their change.`);
+    }
+  }
+
+  function handle(frame) {
+    switch (frame.type) {
+      case "card":
+        applyCard(frame);
+        remember(frame.seq);
+        break;
+      case "board": {
+        const board = fragment(frame.html);
+        if (board) document.getElementById("board")?.replaceWith(board);
+        remember(frame.seq);
+        break;
+      }
+      case "synced":
+        for (let seq = contiguous + 1; seq <= frame.last_seq; seq += 1) seen.add(seq);
+        remember(frame.last_seq);
+        break;
+      case "saved":
+        savedCard(frame);
+        break;
+      case "editing":
+        if (String(frame.user) !== me) showEditing(frame);
+        break;
+      case "presence": {
+        const online = fragment(frame.html);
+        if (online) document.getElementById("online")?.replaceWith(online);
+        break;
+      }
+      case "error": {
+        const editor = frame.card ? openEditor(frame.card) : null;
+        const target = editor?.querySelector(".editor-error") || document.getElementById("flash");
+        if (target) target.textContent = frame.message;
+        break;
+      }
+      default:
+        break;
+    }
+  }
+
+  const editingTimers = new Map();
+  function showEditing(frame) {
+    const text = `${frame.name} is editing ${frame.field}`;
+    const slot = document.querySelector(`[data-editing-for="${frame.card}"]`);
+    if (slot) slot.textContent = text;
+    const editor = openEditor(frame.card);
+    const line = editor?.querySelector(".editor-notice");
+    if (line && !line.textContent.includes("changed this card")) line.textContent = text;
+    clearTimeout(editingTimers.get(frame.card));
+    editingTimers.set(frame.card, setTimeout(() => {
+      if (slot) slot.textContent = "";
+      if (line && line.textContent === text) line.textContent = "";
+    }, 8000));
+  }
+
+  function connect() {
+    const scheme = window.location.protocol === "https:" ? "wss" : "ws";
+    socket = new WebSocket(`${scheme}://${window.location.host}/ws/boards/${page.dataset.board}/?since=${contiguous}`);
+    setState(attempt ? "reconnecting" : "connecting", attempt ? "Reconnecting…" : "Connecting…");
+    socket.addEventListener("open", () => { attempt = 0; setState("live", "Live"); });
+    socket.addEventListener("message", (event) => {
+      let frame;
+      try { frame = JSON.parse(event.data); } catch { return; }
+      handle(frame);
+    });
+    socket.addEventListener("close", (event) => {
+      socket = null;
+      if (event.code === 4401 || event.code === 4403) {
+        setState("offline", event.code === 4401 ? "Signed out." : "No access to this board.");
+        return;
+      }
+      attempt += 1;
+      const delay = Math.min(15000, 500 * 2 ** Math.min(attempt, 5)) * (0.75 + Math.random() / 2);
+      setState("reconnecting", `Offline. Reconnecting in ${Math.max(1, Math.round(delay / 1000))} s…`);
+      setTimeout(connect, delay);
+    });
+  }
+
+  // --- The editor -------------------------------------------------------------------------
+
+  function fieldValues(form) {
+    const values = {};
+    for (const element of form.querySelectorAll("[data-field]")) {
+      const name = element.dataset.field;
+      if (name === "assignees") {
+        values.assignees = [...element.querySelectorAll("input:checked")].map((box) => Number(box.value)).sort((a, b) => a - b);
+      } else if (name === "tags") {
+        values.tags = element.value.split(",").map((tag) => tag.trim()).filter(Boolean);
+      } else {
+        values[name] = element.value.replace(/\r\n/g, "\n");
+      }
+    }
+    return values;
+  }
+
+  function prepareEditor(editor) {
+    const form = editor.querySelector("form.card-form");
+    if (form) form.initial = JSON.stringify(fieldValues(form));
+    editor.querySelector("input, textarea")?.focus();
+  }
+
+  async function loadEditor(cardId, url) {
+    const response = await fetch(url, { headers: { "HX-Request": "true" }, credentials: "same-origin" });
+    if (!response.ok) return;
+    const editor = fragment(await response.text());
+    editorPanel.replaceChildren(editor);
+    editorPanel.hidden = false;
+    prepareEditor(editor);
+  }
+
+  function savedCard(frame) {
+    const editor = openEditor(frame.card);
+    if (!editor) return;
+    const url = editor.querySelector("a[href*='/cards/']")?.getAttribute("href");
+    loadEditor(frame.card, url).then(() => {
+      const text = frame.conflicts.length
+        ? `Saved, but you both changed ${frame.conflicts.join(", ")} at the same place: both texts are kept between <<<<<<< and >>>>>>>. Keep what is right and save again.`
+        : frame.merged ? "Saved and merged with the changes made meanwhile." : "Saved.";
+      notice(frame.card, text);
+    });
+  }
+
+  page.addEventListener("submit", (event) => {
+    const form = event.target.closest("form.card-form");
+    if (!form) return;
+    const now = fieldValues(form);
+    const before = JSON.parse(form.initial || "{}");
+    const fields = Object.fromEntries(Object.entries(now).filter(([name, value]) => JSON.stringify(value) !== JSON.stringify(before[name])));
+    const version = Number(form.querySelector("[name=version]").value);
+    if (Object.keys(fields).length === 0) {
+      event.preventDefault();
+      notice(Number(form.dataset.card), "Nothing changed.");
+      return;
+    }
+    if (send({ action: "edit", card: Number(form.dataset.card), version, fields })) event.preventDefault();
+    // Without a socket the form posts over HTTP: the same action, the same merge.
+  });
+
+  let lastEditing = 0;
+  page.addEventListener("focusin", (event) => {
+    const field = event.target.closest("[data-field]");
+    const form = event.target.closest("form.card-form");
+    if (!field || !form || Date.now() - lastEditing < 3000) return;
+    lastEditing = Date.now();
+    send({ action: "editing", card: Number(form.dataset.card), field: field.dataset.field });
+  });
+  page.addEventListener("input", (event) => {
+    const field = event.target.closest("[data-field]");
+    const form = event.target.closest("form.card-form");
+    if (!field || !form || Date.now() - lastEditing < 4000) return;
+    lastEditing = Date.now();
+    send({ action: "editing", card: Number(form.dataset.card), field: field.dataset.field });
+  });
+
+  // --- Moving cards: drag and drop, and buttons for keyboards and phones ---------------------
+
+  function columnIds() {
+    return [...document.querySelectorAll(".column-cards")].map((list) => Number(list.dataset.column));
+  }
+
+  function move(cardId, columnId, beforeId) {
+    send({ action: "move", card: cardId, column: columnId, before: beforeId ?? null });
+  }
+
+  page.addEventListener("click", (event) => {
+    const open = event.target.closest("[data-open-card]");
+    if (open && editorPanel && !event.ctrlKey && !event.metaKey) {
+      event.preventDefault();
+      loadEditor(Number(open.dataset.openCard), open.href);
+      return;
+    }
+    if (event.target.closest("[data-close-editor]") && editorPanel && page.dataset.board) {
+      if (document.querySelector(".card-page")) return;
+      editorPanel.hidden = true;
+      editorPanel.replaceChildren();
+      return;
+    }
+    const button = event.target.closest("[data-move]");
+    if (!button) return;
+    const tile = button.closest(".card");
+    const cardId = Number(tile.dataset.card);
+    const columns = columnIds();
+    const here = Number(tile.dataset.column);
+    const index = columns.indexOf(here);
+    switch (button.dataset.move) {
+      case "left":
+        if (index > 0) move(cardId, columns[index - 1], null);
+        break;
+      case "right":
+        if (index < columns.length - 1) move(cardId, columns[index + 1], null);
+        break;
+      case "up": {
+        const previous = tile.previousElementSibling;
+        if (previous) move(cardId, here, Number(previous.dataset.card));
+        break;
+      }
+      case "down": {
+        const next = tile.nextElementSibling;
+        if (next) move(cardId, here, next.nextElementSibling ? Number(next.nextElementSibling.dataset.card) : null);
+        break;
+      }
+      default:
+        break;
+    }
+  });
+
+  page.addEventListener("dragstart", (event) => {
+    const tile = event.target.closest?.(".card");
+    if (!tile) return;
+    event.dataTransfer.setData("text/plain", tile.dataset.card);
+    event.dataTransfer.effectAllowed = "move";
+    tile.classList.add("dragging");
+  });
+  page.addEventListener("dragend", (event) => event.target.closest?.(".card")?.classList.remove("dragging"));
+  page.addEventListener("dragover", (event) => {
+    if (event.target.closest(".column")) event.preventDefault();
+  });
+  page.addEventListener("drop", (event) => {
+    const column = event.target.closest(".column");
+    if (!column) return;
+    event.preventDefault();
+    const cardId = Number(event.dataTransfer.getData("text/plain"));
+    const list = column.querySelector(".column-cards");
+    const before = [...list.querySelectorAll(".card")].find((tile) => {
+      const box = tile.getBoundingClientRect();
+      return Number(tile.dataset.card) !== cardId && event.clientY < box.top + box.height / 2;
+    });
+    move(cardId, Number(list.dataset.column), before ? Number(before.dataset.card) : null);
+  });
+
+  const standing = editorPanel?.querySelector(".editor");
+  if (standing) prepareEditor(standing);
+  if (page.dataset.live === "true") {
+    setInterval(() => send({ action: "ping" }), 20000);
+    connect();
+  }
+})();
