@@ -151,29 +151,32 @@ class _LineMatcher(difflib.SequenceMatcher):
 
 
 def _merge_lines(base: list[str], mine: list[str], theirs: list[str]) -> tuple[list[str], bool]:
-    pieces: list[str] = []
-    conflict = False
+    """merge3 by lines; each region both sides changed is settled, or both sides are kept.
+
+    Character merges are used only when they settle every such region: in a conflict copy the
+    user compares each side's own lines, so each overlapping region shows both sides verbatim.
+    """
+    settled: list[list[str] | None] = []
+    overlaps: list[tuple[str, str, str]] = []
     for group in Merge3(base, mine, theirs, sequence_matcher=_LineMatcher).merge_groups():
         if group[0] != "conflict":
-            pieces.extend(group[1])
+            settled.append(list(group[1]))
             continue
         _, base_part, mine_part, theirs_part = group
-        merged = _merge_region(list(base_part), list(mine_part), list(theirs_part))
-        if merged is None:
-            pieces += [THEIRS_START, *theirs_part, DIVIDER, *mine_part, MINE_END]
-            conflict = True
-        else:
-            pieces.extend(merged)
+        separate = _merge_separate_changes(list(base_part), list(mine_part), list(theirs_part))
+        settled.append(separate)
+        if separate is None:
+            overlaps.append(("".join(base_part), "".join(mine_part), "".join(theirs_part)))
+
+    by_characters = [_merge_characters(*overlap) for overlap in overlaps]
+    conflict = None in by_characters
+    if conflict:
+        fills = [[THEIRS_START, theirs, DIVIDER, mine, MINE_END] for _, mine, theirs in overlaps]
+    else:
+        fills = [[merged] for merged in by_characters if merged is not None]
+    fill = iter(fills)
+    pieces = [piece for lines in settled for piece in (next(fill) if lines is None else lines)]
     return pieces, conflict
-
-
-def _merge_region(base: list[str], mine: list[str], theirs: list[str]) -> list[str] | None:
-    """A region both sides changed: separate changes after all, else characters, else None."""
-    separate = _merge_separate_changes(base, mine, theirs)
-    if separate is not None:
-        return separate
-    merged = _merge_characters("".join(base), "".join(mine), "".join(theirs))
-    return None if merged is None else [merged]
 
 
 def _merge_separate_changes(

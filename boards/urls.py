@@ -7,6 +7,7 @@ urlpatterns = [
     path("", views.boards, name="list"),
     path("<int:board_id>/", views.detail, name="detail"),
     path("<int:board_id>/activity/", views.activity, name="activity"),
+    path("<int:board_id>/archived/", views.archived, name="archived"),
     path("<int:board_id>/export.<str:fmt>", views.export, name="export"),
     path("<int:board_id>/cards/", views.add_card, name="add_card"),
     path("<int:board_id>/cards/<int:card_id>/", views.card, name="card"),

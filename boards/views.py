@@ -194,6 +194,14 @@ def column(request: HttpRequest, board_id: int, column_id: int) -> HttpResponse:
 
 
 @login_required
+def archived(request: HttpRequest, board_id: int) -> HttpResponse:
+    board = _get_board_for_user(request, board_id)
+    cards = board.cards.filter(archived_at__isnull=False).select_related("column")
+    context = {"board": board, "cards": cards.order_by("-archived_at"), "nav": "boards"}
+    return render(request, "boards/archived.html", context)
+
+
+@login_required
 def activity(request: HttpRequest, board_id: int) -> HttpResponse:
     board = _get_board_for_user(request, board_id)
     entries = board.activity.select_related("actor", "card")[:200]

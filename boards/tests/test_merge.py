@@ -63,6 +63,26 @@ def test_it_keeps_both_edits_to_adjacent_lines_when_they_merge_by_character():
     )
 
 
+def test_a_conflict_copy_shows_every_overlapping_region_verbatim():
+    # The first line alone would merge by character; with a real overlap below, the user
+    # resolves the copy, so each overlapping region shows both sides as they wrote them.
+    base = "Use Redis for the cache and Celery for jobs.\nx\nDeploy on Friday.\n"
+    mine = "Use Memcached for the cache and Celery for jobs.\nx\nDeploy on Monday.\n"
+    theirs = "Use Redis for the cache and RQ for jobs.\nx\nNever deploy on Friday.\n"
+
+    merged = merge_text(base, mine, theirs)
+
+    assert merged == TextMerge(
+        conflict_block(
+            "Use Redis for the cache and RQ for jobs.\n",
+            "Use Memcached for the cache and Celery for jobs.\n",
+        )
+        + "x\n"
+        + conflict_block("Never deploy on Friday.\n", "Deploy on Monday.\n"),
+        conflict=True,
+    )
+
+
 def test_it_takes_the_change_once_when_both_made_the_same_change():
     mine = theirs = SOLUTION.replace("1 hour", "2 hours")
 
@@ -282,8 +302,18 @@ def test_it_refuses_a_field_named_for_two_rules():
 
 # --- properties -----------------------------------------------------------------------------
 
-# A small alphabet, so that lines repeat (as blank lines and checklist items do).
-WORDS = ["a", "b", "c", "", "- [ ] test", "the cache"]
+# A small alphabet, so that lines repeat (as blank lines and checklist items do); the long lines
+# differ in separate words, so some overlapping edits merge character by character.
+WORDS = [
+    "a",
+    "b",
+    "c",
+    "",
+    "- [ ] test",
+    "Redis caches the tokens",
+    "Memcached caches the tokens",
+    "Redis caches the sessions",
+]
 NON_BLANK_WORDS = [word for word in WORDS if word]
 
 
