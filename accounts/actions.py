@@ -6,12 +6,13 @@ from django.utils.text import slugify
 
 from accounts import policies
 from accounts.models import Invite, Membership, Role, Team, Track, User
+from nexus_live.text import one_line
 
 NAME_MAX = 80
 
 
 def update_profile(*, user: User, display_name: str, track: str) -> User:
-    display_name = display_name.strip()
+    display_name = one_line(display_name, "A display name")
     if len(display_name) > NAME_MAX:
         raise ValidationError(f"Display name is at most {NAME_MAX} characters.")
     if track not in Track.values:
@@ -25,7 +26,8 @@ def update_profile(*, user: User, display_name: str, track: str) -> User:
 def create_team(*, user: User, name: str, description: str = "") -> Team:
     if not policies.can_create_team(user):
         raise PermissionDenied("Sign in to create a team.")
-    name = name.strip()
+    name = one_line(name, "A team name")
+    description = one_line(description, "A description")
     if not name:
         raise ValidationError("A team needs a name.")
     if len(name) > NAME_MAX:
@@ -35,7 +37,7 @@ def create_team(*, user: User, name: str, description: str = "") -> Team:
         slug = base if attempt == 0 else f"{base}-{attempt + 1}"
         try:
             with transaction.atomic():
-                team = Team.objects.create(name=name, slug=slug, description=description.strip())
+                team = Team.objects.create(name=name, slug=slug, description=description)
                 Membership.objects.create(team=team, user=user, role=Role.OWNER)
                 return team
         except IntegrityError:

@@ -18,6 +18,7 @@ from accounts.models import Team, User
 from boards.merge import merge_fields
 from boards.models import DEFAULT_COLUMNS, Activity, Board, Card, CardRevision, Column, Tag
 from nexus_live.broadcast import broadcast_on_commit
+from nexus_live.text import one_line, plain_text
 
 TITLE_MAX = 200
 TEXT_MAX = {"problem": 20_000, "solution": 20_000, "links": 4_000, "checklist": 8_000}
@@ -146,9 +147,9 @@ def _log(
 
 
 def _clean_name(name: object, limit: int, what: str) -> str:
-    if not isinstance(name, str) or not name.strip():
+    name = one_line(name, f"A {what} name")
+    if not name:
         raise ValidationError(f"A {what} needs a name.")
-    name = " ".join(name.split())
     if len(name) > limit:
         raise ValidationError(f"A {what} name is at most {limit} characters.")
     return name
@@ -268,9 +269,7 @@ def _clean_changes(board: Board, changes: object) -> dict:
     clean: dict = {}
     for name, value in changes.items():
         if name in LINE_FIELDS or name in TEXT_FIELDS:
-            if not isinstance(value, str):
-                raise ValidationError(f"{name.capitalize()} is text.")
-            value = value.replace("\r\n", "\n")
+            value = plain_text(value, name.capitalize())
         if name == "title":
             value = " ".join(value.split())
             if not value:
@@ -303,7 +302,7 @@ def _clean_tags(value: object) -> list[str]:
         raise ValidationError("Tags are a list of names.")
     names: dict[str, str] = {}
     for raw in value:
-        name = " ".join(raw.split()).lstrip("#")
+        name = one_line(raw, "A tag").lstrip("#")
         if not name:
             continue
         if len(name) > TAG_MAX:

@@ -26,6 +26,7 @@ from chat.models import (
 )
 from nexus_live.broadcast import broadcast_on_commit
 from nexus_live.markdown import render_markdown
+from nexus_live.text import one_line, plain_text
 
 MAX_BODY = 8000  # characters; the composer says so
 MESSAGE_CONTEXT = {"reactions_palette": REACTIONS}  # what every rendering of a message needs
@@ -91,9 +92,7 @@ RESERVED_ROOM_NAMES = {"mentions", "search"}  # pages under /rooms/
 
 
 def _clean_topic(topic: object) -> str:
-    if not isinstance(topic, str):
-        raise ValidationError("A topic is text.")
-    topic = " ".join(topic.split())
+    topic = one_line(topic, "A topic")
     if len(topic) > TOPIC_MAX:
         raise ValidationError(f"A topic is at most {TOPIC_MAX} characters.")
     return topic
@@ -103,7 +102,7 @@ def create_room(
     *, user: User, name: str, topic: str = "", team: Team | None = None, is_private: bool = False
 ) -> Room:
     """Public rooms: anyone signed in may create one. Team rooms: the team's owners and members."""
-    name = name.strip().lstrip("#").lower()
+    name = one_line(name, "A room name").lstrip("#").lower()
     if not ROOM_NAME.match(name):
         raise ValidationError(
             "A room name is 1-40 lowercase letters, digits or dashes; it starts with a letter "
@@ -160,9 +159,7 @@ def archive_room(*, room: Room, user: User, archived: bool = True) -> Room:
 
 
 def _clean_body(body: object) -> str:
-    if not isinstance(body, str):
-        raise ValidationError("A message is text.")
-    body = body.strip()
+    body = plain_text(body, "A message").strip()
     if not body:
         raise ValidationError("Write something first.")
     if len(body) > MAX_BODY:

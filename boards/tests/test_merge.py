@@ -68,7 +68,7 @@ def test_a_conflict_copy_shows_every_overlapping_region_verbatim():
     # resolves the copy, so each overlapping region shows both sides as they wrote them.
     base = "Use Redis for the cache and Celery for jobs.\nx\nDeploy on Friday.\n"
     mine = "Use Memcached for the cache and Celery for jobs.\nx\nDeploy on Monday.\n"
-    theirs = "Use Redis for the cache and RQ for jobs.\nx\nNever deploy on Friday.\n"
+    theirs = "Use Redis for the cache and RQ for jobs.\nx\nDeploy on Tuesday.\n"
 
     merged = merge_text(base, mine, theirs)
 
@@ -78,7 +78,7 @@ def test_a_conflict_copy_shows_every_overlapping_region_verbatim():
             "Use Memcached for the cache and Celery for jobs.\n",
         )
         + "x\n"
-        + conflict_block("Never deploy on Friday.\n", "Deploy on Monday.\n"),
+        + conflict_block("Deploy on Tuesday.\n", "Deploy on Monday.\n"),
         conflict=True,
     )
 

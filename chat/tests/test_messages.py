@@ -235,3 +235,10 @@ def test_the_room_page_renders_in_a_fixed_number_of_queries(
     with django_assert_max_num_queries(20):
         response = client.get(general.get_absolute_url())
     assert response.content.decode().count('<li class="message') == 40
+
+
+def test_nul_characters_are_dropped_not_a_server_error(alice, general):
+    """PostgreSQL refuses NUL in text; a pasted one must not turn a message into a 500."""
+    message = _post(general, alice, body="trace\x00back")
+    message.refresh_from_db()
+    assert message.body == "traceback"

@@ -3,6 +3,7 @@
 import pytest
 from django.core.exceptions import ValidationError
 
+from accounts import actions as actions_accounts
 from chat import actions
 from nexus_live.sockets import _render_online
 from tests.xss_corpus import XSS_PAYLOADS, unsafe_parts
@@ -36,8 +37,7 @@ def test_topics_render_as_text(client, alice, general, payload):
 
 @pytest.mark.parametrize("payload", MARKUP)
 def test_display_names_render_as_text(alice, general, payload):
-    alice.display_name = payload[:80]
-    alice.save()
+    actions_accounts.update_profile(user=alice, display_name=payload[:80], track="backend")
     message = actions.post_message(room=general, author=alice, body="hi", client_id="n").message
     for html in (
         actions.render_message(message),
