@@ -65,6 +65,19 @@ def team(alice: User, bob: User, vera: User) -> Team:
     return team
 
 
+@pytest.fixture
+def as_person(client, alice, bob, vera, charlie):
+    """`as_person("bob")`: the test client, signed in as that person ("anonymous": nobody)."""
+    people = {"alice": alice, "bob": bob, "vera": vera, "charlie": charlie}
+
+    def sign_in(who: str):
+        if who != "anonymous":
+            client.force_login(people[who])
+        return client
+
+    return sign_in
+
+
 def pytest_configure(config: pytest.Config) -> None:
     """CI must test against the real services, never the embedded fallback."""
     if os.environ.get("CI") == "true":

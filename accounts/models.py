@@ -7,6 +7,7 @@ from django.conf import settings
 from django.contrib.auth.base_user import BaseUserManager
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -76,6 +77,23 @@ class User(AbstractUser):
         )
 
 
+class TeamQuerySet(models.QuerySet):
+    def contributable_by(self, user: "User") -> "TeamQuerySet":
+        """The teams in which `user` may add rooms and boards: as an owner or a member."""
+        return self.filter(
+            memberships__user=user, memberships__role__in=[Role.OWNER, Role.MEMBER]
+        ).order_by("name")
+
+
+class SpaceQuerySet(models.QuerySet):
+    """Rooms and boards: public to everyone signed in, or private to one team."""
+
+    def visible_to(self, user: "User") -> "SpaceQuerySet":
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(Q(is_private=False) | Q(team__memberships__user=user)).distinct()
+
+
 class Team(models.Model):
     name = models.CharField(max_length=80)
     slug = models.SlugField(max_length=90, unique=True)
@@ -84,6 +102,8 @@ class Team(models.Model):
     members = models.ManyToManyField(
         settings.AUTH_USER_MODEL, through="Membership", related_name="teams"
     )
+
+    objects = TeamQuerySet.as_manager()
 
     def __str__(self) -> str:
         return self.name

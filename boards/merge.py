@@ -12,7 +12,6 @@ with their lines first and mine second.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -142,12 +141,31 @@ def _lines(text: str) -> list[str]:
     return [line + "\n" for line in text.removesuffix("\n").split("\n")]
 
 
-class _LineMatcher(difflib.SequenceMatcher):
-    """difflib without its "popular element" heuristic, which would ignore blank lines (and
-    any line repeated often) in texts of 200 lines or more."""
+class _LineMatcher:
+    """The lines two texts share, for merge3: diff-match-patch's Myers diff of the texts with
+    each distinct line as one character. difflib's matcher turns quadratic on long texts with
+    many repeated lines (blank lines, checklists) unless it ignores them, which misaligns."""
 
-    def __init__(self, isjunk: Any = None, a: Sequence[str] = (), b: Sequence[str] = ()) -> None:
-        super().__init__(isjunk, a, b, autojunk=False)
+    def __init__(self, isjunk: object, a: Sequence[str], b: Sequence[str]) -> None:
+        self.a, self.b = a, b
+
+    def get_matching_blocks(self) -> list[tuple[int, int, int]]:
+        codes: dict[str, str] = {}
+
+        def encode(lines: Sequence[str]) -> str:
+            return "".join(codes.setdefault(line, chr(len(codes))) for line in lines)
+
+        blocks = []
+        a_index = b_index = 0
+        for operation, chunk in _patcher().diff_main(encode(self.a), encode(self.b), False):
+            if operation == diff_match_patch.DIFF_EQUAL:
+                blocks.append((a_index, b_index, len(chunk)))
+            if operation != diff_match_patch.DIFF_INSERT:
+                a_index += len(chunk)
+            if operation != diff_match_patch.DIFF_DELETE:
+                b_index += len(chunk)
+        blocks.append((len(self.a), len(self.b), 0))
+        return blocks
 
 
 def _merge_lines(base: list[str], mine: list[str], theirs: list[str]) -> tuple[list[str], bool]:

@@ -10,16 +10,9 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 from django.urls import reverse
 
-from accounts.models import User
+from accounts.models import SpaceQuerySet
 
 DEFAULT_COLUMNS = ["Challenge", "Investigating", "Solved"]
-
-
-class BoardQuerySet(models.QuerySet):
-    def visible_to(self, user: User) -> "BoardQuerySet":
-        if not user.is_authenticated:
-            return self.none()
-        return self.filter(Q(is_private=False) | Q(team__memberships__user=user)).distinct()
 
 
 class Board(models.Model):
@@ -34,7 +27,7 @@ class Board(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
-    objects = BoardQuerySet.as_manager()
+    objects = SpaceQuerySet.as_manager()
 
     class Meta:
         constraints = [

@@ -9,7 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from accounts import policies
-from accounts.models import Role, Team, User
+from accounts.models import Team, User
 from boards import actions
 from boards.export import board_as_data, board_as_markdown
 from boards.forms import BoardForm
@@ -33,9 +33,7 @@ def _people(board: Board):
 
 @login_required
 def boards(request: HttpRequest) -> HttpResponse:
-    teams = Team.objects.filter(
-        memberships__user=request.user, memberships__role__in=[Role.OWNER, Role.MEMBER]
-    ).order_by("name")
+    teams = Team.objects.contributable_by(request.user)
     form = BoardForm(request.POST or None, teams=teams)
     if request.method == "POST" and form.is_valid():
         try:

@@ -6,15 +6,10 @@ from django.db.models import F, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 
-from accounts.models import User
+from accounts.models import SpaceQuerySet, User
 
 
-class RoomQuerySet(models.QuerySet):
-    def visible_to(self, user: User) -> "RoomQuerySet":
-        if not user.is_authenticated:
-            return self.none()
-        return self.filter(Q(is_private=False) | Q(team__memberships__user=user)).distinct()
-
+class RoomQuerySet(SpaceQuerySet):
     def with_unread(self, user: User) -> "RoomQuerySet":
         """Annotate `unread`: messages after the person's read mark (rooms never opened: 0)."""
         last_read = RoomVisit.objects.filter(room=OuterRef("pk"), user=user).values("last_read_seq")

@@ -11,7 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from accounts import policies
-from accounts.models import Role, Team
+from accounts.models import Team
 from chat import actions
 from chat.forms import RoomForm
 from chat.models import Mention, Message, Room, RoomVisit
@@ -38,9 +38,7 @@ def _seq_param(request: HttpRequest, name: str) -> int | None:
 
 @login_required
 def rooms(request: HttpRequest) -> HttpResponse:
-    teams = Team.objects.filter(
-        memberships__user=request.user, memberships__role__in=[Role.OWNER, Role.MEMBER]
-    ).order_by("name")
+    teams = Team.objects.contributable_by(request.user)
     form = RoomForm(request.POST or None, teams=teams)
     if request.method == "POST" and form.is_valid():
         try:

@@ -14,12 +14,6 @@ def people(alice, bob, vera, charlie, team):
     return {"anonymous": None, "alice": alice, "bob": bob, "vera": vera, "charlie": charlie}
 
 
-def _client_for(client, people, who):
-    if people[who] is not None:
-        client.force_login(people[who])
-    return client
-
-
 @pytest.mark.parametrize(
     ("who", "view", "manage", "contribute", "leave"),
     [
@@ -44,8 +38,8 @@ def test_policies_answer_for_each_role(people, team, who, view, manage, contribu
     ("who", "status"),
     [("anonymous", 302), ("charlie", 404), ("vera", 200), ("bob", 200), ("alice", 200)],
 )
-def test_team_page_access(client, people, team, who, status):
-    response = _client_for(client, people, who).get(reverse("accounts:team", args=[team.slug]))
+def test_team_page_access(as_person, people, team, who, status):
+    response = as_person(who).get(reverse("accounts:team", args=[team.slug]))
     assert response.status_code == status
 
 
@@ -59,9 +53,9 @@ def test_team_page_access(client, people, team, who, status):
         ("alice", 302, True),
     ],
 )
-def test_invite_create_access(client, people, team, who, status, created):
+def test_invite_create_access(as_person, people, team, who, status, created):
     url = reverse("accounts:invite_create", args=[team.slug])
-    response = _client_for(client, people, who).post(url, {"role": "member"})
+    response = as_person(who).post(url, {"role": "member"})
     assert response.status_code == status
     assert Invite.objects.filter(team=team).exists() is created
 
@@ -76,10 +70,10 @@ def test_invite_create_access(client, people, team, who, status, created):
         ("alice", 200, True),
     ],
 )
-def test_role_change_access(client, people, team, who, status, changed):
+def test_role_change_access(as_person, people, team, who, status, changed):
     bob = people["bob"]
     url = reverse("accounts:member_role", args=[team.slug, bob.pk])
-    response = _client_for(client, people, who).post(url, {"role": "viewer"})
+    response = as_person(who).post(url, {"role": "viewer"})
     assert response.status_code == status
     role = Membership.objects.get(team=team, user=bob).role
     assert (role == Role.VIEWER) is changed
@@ -95,10 +89,10 @@ def test_role_change_access(client, people, team, who, status, changed):
         ("alice", 200, True),
     ],
 )
-def test_member_remove_access(client, people, team, who, status, removed):
+def test_member_remove_access(as_person, people, team, who, status, removed):
     vera = people["vera"]
     url = reverse("accounts:member_remove", args=[team.slug, vera.pk])
-    response = _client_for(client, people, who).post(url)
+    response = as_person(who).post(url)
     assert response.status_code == status
     assert (not Membership.objects.filter(team=team, user=vera).exists()) is removed
 
@@ -113,9 +107,9 @@ def test_member_remove_access(client, people, team, who, status, removed):
         ("alice", 302, False),  # last owner: told to hand over first
     ],
 )
-def test_leave_access(client, people, team, who, status, left):
+def test_leave_access(as_person, people, team, who, status, left):
     url = reverse("accounts:leave", args=[team.slug])
-    response = _client_for(client, people, who).post(url)
+    response = as_person(who).post(url)
     assert response.status_code == status
     if people[who] is not None:
         still_in = Membership.objects.filter(team=team, user=people[who]).exists()
@@ -123,8 +117,8 @@ def test_leave_access(client, people, team, who, status, left):
 
 
 @pytest.mark.parametrize("who", PEOPLE[1:])
-def test_team_changes_reject_get(client, people, team, who):
-    client = _client_for(client, people, who)
+def test_team_changes_reject_get(as_person, people, team, who):
+    client = as_person(who)
     bob = people["bob"]
     for url in [
         reverse("accounts:invite_create", args=[team.slug]),

@@ -10,18 +10,6 @@ READ = {"anonymous": 302, "charlie": 404, "vera": 200, "bob": 200, "alice": 200}
 WRITE = {"anonymous": 302, "charlie": 404, "vera": 403, "bob": 302, "alice": 302}
 
 
-@pytest.fixture
-def as_person(client, alice, bob, vera, charlie):
-    people = {"alice": alice, "bob": bob, "vera": vera, "charlie": charlie}
-
-    def login(who):
-        if who != "anonymous":
-            client.force_login(people[who])
-        return client
-
-    return login
-
-
 @pytest.mark.parametrize("who", PEOPLE)
 def test_reading_a_team_board(as_person, board, card, who):
     client = as_person(who)

@@ -14,18 +14,6 @@ READ = {"anonymous": 302, "charlie": 404, "vera": 200, "bob": 200, "alice": 200}
 
 
 @pytest.fixture
-def as_person(client, alice, bob, vera, charlie):
-    people = {"alice": alice, "bob": bob, "vera": vera, "charlie": charlie}
-
-    def login(who):
-        if who != "anonymous":
-            client.force_login(people[who])
-        return client
-
-    return login
-
-
-@pytest.fixture
 def edited(alice, private_room):
     message = actions.post_message(
         room=private_room, author=alice, body="first", client_id="e1"
