@@ -5,9 +5,9 @@ Pure Python, no Django. Every function takes ``base`` (the version both editors 
 Edits that do not overlap both survive; a real overlap keeps both texts and says so
 (``conflict=True``): an edit is never silently dropped.
 
-Text is merged line by line (merge3); a region where both sides changed the same lines gets a
-second chance character by character (diff-match-patch), and otherwise becomes a conflict block
-with their lines first and mine second.
+Text is merged line by line (merge3). Where both sides changed the same lines, the text is
+merged character by character (diff-match-patch) if that settles every such region; otherwise
+each such region becomes a conflict block holding their lines, then mine, verbatim.
 """
 
 from __future__ import annotations
