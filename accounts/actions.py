@@ -6,6 +6,8 @@ from django.utils.text import slugify
 
 from accounts import policies
 from accounts.models import Invite, Membership, Role, Team, Track, User
+from nexus_live.broadcast import broadcast_on_commit
+from nexus_live.sessions import user_group
 from nexus_live.text import one_line
 
 NAME_MAX = 80
@@ -73,6 +75,11 @@ def accept_invite(*, invite: Invite, user: User) -> Membership:
         return membership
 
 
+def _access_changed(user: User) -> None:
+    """Open sockets of this person look again at what they may see and do, after commit."""
+    broadcast_on_commit(user_group(user.pk), {"type": "access.changed"})
+
+
 def _lock_team(team: Team) -> None:
     """Serialise role changes in one team so the last owner can never be removed by a race."""
     Team.objects.select_for_update().filter(pk=team.pk).first()
@@ -90,6 +97,7 @@ def change_role(*, team: Team, user: User, member: User, role: str) -> Membershi
             raise ValidationError("A team needs an owner: make someone else owner first.")
         membership.role = role
         membership.save(update_fields=["role"])
+        _access_changed(member)
         return membership
 
 
@@ -104,6 +112,7 @@ def remove_member(*, team: Team, user: User, member: User) -> None:
         if membership.role == Role.OWNER and team.owner_count() == 1:
             raise ValidationError("A team needs an owner.")
         membership.delete()
+        _access_changed(member)
 
 
 def leave_team(*, team: Team, user: User) -> None:
@@ -114,3 +123,4 @@ def leave_team(*, team: Team, user: User) -> None:
                 raise PermissionDenied("You are not in this team.")
             raise ValidationError("You are the last owner: make someone else owner first.")
         Membership.objects.filter(team=team, user=user).delete()
+        _access_changed(user)

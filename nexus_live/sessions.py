@@ -1,4 +1,5 @@
-"""Sockets belong to a session: signing out closes every socket that session opened."""
+"""Sockets belong to a person and a session: signing out closes every socket that session
+opened; a change of role makes every socket of that person look again at what it may do."""
 
 import hashlib
 
@@ -6,6 +7,11 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.contrib.auth.signals import user_logged_out
 from django.dispatch import receiver
+
+
+def user_group(user_pk: int) -> str:
+    """Every socket of one person: told when their access changes."""
+    return f"user-{user_pk}"
 
 
 def session_group(session_key: str | None) -> str | None:

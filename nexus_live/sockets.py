@@ -12,7 +12,7 @@ from django.template.loader import render_to_string
 from accounts.models import User
 from nexus_live import presence
 from nexus_live.broadcast import broadcast_now
-from nexus_live.sessions import session_group
+from nexus_live.sessions import session_group, user_group
 
 
 def as_int(value: object) -> int:
@@ -44,6 +44,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
 
     # --- To be defined by each kind of space ---------------------------------------------
     def load_space(self, user: User, **kwargs: object):  # runs in a thread
+        """The space if `user` may see it (else None); may also note what they may do there."""
         raise NotImplementedError
 
     def group_for(self, space) -> str:
@@ -75,6 +76,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
         self.session_group = session_group(self.scope["session"].session_key)
         if self.session_group:
             await self.channel_layer.group_add(self.session_group, self.channel_name)
+        await self.channel_layer.group_add(user_group(user.pk), self.channel_name)
         await self.accept()
         query = parse_qs(self.scope.get("query_string", b"").decode())
         since = (query.get("since") or ["0"])[0]
@@ -89,6 +91,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
         await self.channel_layer.group_discard(self.group, self.channel_name)
         if self.session_group:
             await self.channel_layer.group_discard(self.session_group, self.channel_name)
+        await self.channel_layer.group_discard(user_group(self.user.pk), self.channel_name)
         await presence.leave(self.space, self.user.pk, self.channel_name)
         await self.announce_presence()
 
@@ -170,3 +173,9 @@ class LiveConsumer(AsyncWebsocketConsumer):
 
     async def session_signed_out(self, event: dict) -> None:
         await self.close(code=4401)
+
+    async def access_changed(self, event: dict) -> None:
+        """The person's role in some team changed: look again, and leave if no longer allowed."""
+        kwargs = self.scope["url_route"]["kwargs"]
+        if await database_sync_to_async(self.load_space)(self.user, **kwargs) is None:
+            await self.close(code=4403)

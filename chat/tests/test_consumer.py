@@ -175,3 +175,32 @@ async def test_signing_out_closes_that_sessions_sockets(client, alice, general):
         while output["type"] == "websocket.send":  # presence frames may come first
             output = await socket.receive_output(timeout=1)
         assert output == {"type": "websocket.close", "code": 4401}
+
+
+async def test_losing_access_closes_the_socket(alice, bob, private_room):
+    from accounts import actions as team_actions
+
+    async with connected(bob, private_room) as socket:
+        await frames_until(socket, "synced")
+        await database_sync_to_async(team_actions.remove_member)(
+            team=private_room.team, user=alice, member=bob
+        )
+        output = await socket.receive_output(timeout=1)
+        while output["type"] == "websocket.send":
+            output = await socket.receive_output(timeout=1)
+        assert output == {"type": "websocket.close", "code": 4403}
+
+
+async def test_a_viewer_made_member_may_post_without_reconnecting(alice, vera, private_room):
+    from accounts import actions as team_actions
+
+    async with connected(vera, private_room) as socket:
+        await frames_until(socket, "synced")
+        await database_sync_to_async(team_actions.change_role)(
+            team=private_room.team, user=alice, member=vera, role="member"
+        )
+        await drain(socket)
+        await socket.send_to(
+            text_data=json.dumps({"action": "post", "client_id": "v", "body": "hi"})
+        )
+        assert (await frames_until(socket, "ack"))[-1]["created"] is True
