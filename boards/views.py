@@ -15,6 +15,7 @@ from boards.export import board_as_data, board_as_markdown
 from boards.forms import BoardForm
 from boards.models import Board, Card, Column, Tag
 from nexus_live.markdown import render_markdown
+from nexus_live.text import as_int
 
 
 def _get_board_for_user(request: HttpRequest, board_id: int) -> Board:
@@ -64,10 +65,12 @@ def detail(request: HttpRequest, board_id: int) -> HttpResponse:
         )
     if filters["tag"]:
         cards = cards.filter(tags__name__iexact=filters["tag"])
-    if filters["assignee"].isdigit():
-        cards = cards.filter(assignees=int(filters["assignee"]))
-    if filters["column"].isdigit():
-        cards = cards.filter(column_id=int(filters["column"]))
+    for name, lookup in (("assignee", "assignees"), ("column", "column_id")):
+        if filters[name]:
+            try:
+                cards = cards.filter(**{lookup: as_int(filters[name])})
+            except ValidationError:
+                cards = cards.none()
     context = actions.board_context(board, cards.distinct())
     context.update(
         seq=seq,

@@ -24,7 +24,6 @@ from chat.models import (
     Room,
     RoomVisit,
 )
-from nexus_live import sessions
 from nexus_live.broadcast import broadcast_on_commit
 from nexus_live.markdown import render_markdown
 from nexus_live.text import one_line, plain_text
@@ -56,7 +55,8 @@ def activity_group(room: Room | int) -> str:
 
 
 def user_group(user: User | int) -> str:
-    return sessions.user_group(getattr(user, "pk", user))
+    """A person's /ws/me/ sockets: unread counts and mentions."""
+    return f"user-{getattr(user, 'pk', user)}"
 
 
 MENTION = re.compile(r"(?<![\w@])@([A-Za-z0-9][A-Za-z0-9._-]{0,63})")

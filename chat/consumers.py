@@ -174,7 +174,3 @@ class UserConsumer(AsyncWebsocketConsumer):
 
     async def session_signed_out(self, event: dict) -> None:
         await self.close(code=4401)
-
-    async def access_changed(self, event: dict) -> None:
-        """Follow only rooms still visible: reconnecting re-reads them (the page does so)."""
-        await self.close(code=4000)

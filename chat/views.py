@@ -16,6 +16,7 @@ from chat import actions
 from chat.forms import RoomForm
 from chat.models import Mention, Message, Room, RoomVisit
 from chat.search import search_messages
+from nexus_live.text import as_int
 
 PAGE = 50
 
@@ -31,9 +32,10 @@ def _seq_param(request: HttpRequest, name: str) -> int | None:
     value = request.GET.get(name)
     if value is None:
         return None
-    if not value.isdigit():
-        raise ValidationError(f"{name} must be a whole number.")
-    return int(value)
+    try:
+        return as_int(value)
+    except ValidationError:
+        raise ValidationError(f"{name} must be a whole number.") from None
 
 
 @login_required
@@ -73,15 +75,18 @@ def room(request: HttpRequest, slug: str) -> HttpResponse:
     last_read = visit.last_read_seq if visit else room.last_seq
     timeline = _timeline(room)
     only_open = request.GET.get("filter") == "open"
-    at = request.GET.get("at", "")
+    try:
+        at = _seq_param(request, "at")
+    except ValidationError:
+        at = None
     if only_open:
         timeline = timeline.filter(resolved_at__isnull=True, deleted_at__isnull=True).filter(
             Q(body__contains="?") | Q(reply_count__gt=0)
         )
-    if at.isdigit():
+    if at is not None:
         # A permalink: the page around that message, not the latest one.
-        latest = list(timeline.filter(seq__lt=int(at)).order_by("-seq")[: PAGE // 2])[::-1]
-        latest += list(timeline.filter(seq__gte=int(at)).order_by("seq")[: PAGE // 2])
+        latest = list(timeline.filter(seq__lt=at).order_by("-seq")[: PAGE // 2])[::-1]
+        latest += list(timeline.filter(seq__gte=at).order_by("seq")[: PAGE // 2])
     else:
         latest = list(timeline.order_by("-seq")[:PAGE])[::-1]
     first_unread = next((m.seq for m in latest if m.seq > last_read), None)
@@ -93,7 +98,7 @@ def room(request: HttpRequest, slug: str) -> HttpResponse:
         "first_unread_seq": first_unread,
         "last_read_seq": last_read,
         "only_open": only_open,
-        "live": not only_open and not at.isdigit(),
+        "live": not only_open and at is None,
         "can_post": actions.can_post(request.user, room),
         "can_moderate": actions.can_moderate(request.user, room),
         "can_manage": policies.can_manage_space(

@@ -9,9 +9,9 @@ from django.contrib.auth.signals import user_logged_out
 from django.dispatch import receiver
 
 
-def user_group(user_pk: int) -> str:
-    """Every socket of one person: told when their access changes."""
-    return f"user-{user_pk}"
+def access_group(user_pk: int) -> str:
+    """Every live socket of one person: told when their access changes, and nothing else."""
+    return f"access-{user_pk}"
 
 
 def session_group(session_key: str | None) -> str | None:

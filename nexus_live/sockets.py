@@ -2,6 +2,7 @@
 JSON frames with clear errors. Rooms and boards add their own frames and catch-up."""
 
 import json
+import logging
 from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
@@ -12,18 +13,10 @@ from django.template.loader import render_to_string
 from accounts.models import User
 from nexus_live import presence
 from nexus_live.broadcast import broadcast_now
-from nexus_live.sessions import session_group, user_group
+from nexus_live.sessions import access_group, session_group
+from nexus_live.text import as_int
 
-
-def as_int(value: object) -> int:
-    """A whole number from a frame; JSON booleans and floats are not."""
-    if isinstance(value, bool):
-        raise ValidationError("Expected a whole number.")
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str) and value.isdigit():
-        return int(value)
-    raise ValidationError("Expected a whole number.")
+log = logging.getLogger(__name__)
 
 
 def _render_online(template: str, user_pks: set[int]) -> str:
@@ -76,11 +69,14 @@ class LiveConsumer(AsyncWebsocketConsumer):
         self.session_group = session_group(self.scope["session"].session_key)
         if self.session_group:
             await self.channel_layer.group_add(self.session_group, self.channel_name)
-        await self.channel_layer.group_add(user_group(user.pk), self.channel_name)
+        await self.channel_layer.group_add(access_group(user.pk), self.channel_name)
         await self.accept()
         query = parse_qs(self.scope.get("query_string", b"").decode())
-        since = (query.get("since") or ["0"])[0]
-        await self.catch_up(int(since) if since.isdigit() else 0)
+        try:
+            since = as_int((query.get("since") or ["0"])[0])
+        except ValidationError:
+            since = 0
+        await self.catch_up(since)
         await self.after_connect()
         await presence.touch(self.space, user.pk, self.channel_name)
         await self.announce_presence()
@@ -91,7 +87,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
         await self.channel_layer.group_discard(self.group, self.channel_name)
         if self.session_group:
             await self.channel_layer.group_discard(self.session_group, self.channel_name)
-        await self.channel_layer.group_discard(user_group(self.user.pk), self.channel_name)
+        await self.channel_layer.group_discard(access_group(self.user.pk), self.channel_name)
         await presence.leave(self.space, self.user.pk, self.channel_name)
         await self.announce_presence()
 
@@ -165,6 +161,10 @@ class LiveConsumer(AsyncWebsocketConsumer):
             await self.error("forbidden", str(exc) or "Not allowed.", **context)
         except ObjectDoesNotExist:
             await self.error("not_found", "No such thing here.", **context)
+        except Exception:
+            # A bug of ours must not take the socket (or anyone else's) down with it.
+            log.exception("frame %r failed", frame.get("action"))
+            await self.error("server_error", "Something went wrong on our side.", **context)
 
     # --- Events from the channel layer: rendered once by the action, forwarded as they are --
     async def live_presence(self, event: dict) -> None:

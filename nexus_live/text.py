@@ -1,4 +1,4 @@
-"""Cleaning text people send: every action passes input through these before storing it."""
+"""Cleaning what people send: text before it is stored, numbers before they are used."""
 
 from django.core.exceptions import ValidationError
 
@@ -13,3 +13,15 @@ def plain_text(value: object, what: str) -> str:
 def one_line(value: object, what: str) -> str:
     """A name or title: one line, single spaces."""
     return " ".join(plain_text(value, what).split())
+
+
+BIGGEST = 2**62  # every id and seq fits a signed 64-bit column
+
+
+def as_int(value: object) -> int:
+    """A whole number from a frame or a query string; booleans, floats and "²" are not."""
+    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) < 19:
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < BIGGEST:
+        raise ValidationError("Expected a whole number.")
+    return value

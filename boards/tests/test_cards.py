@@ -201,3 +201,11 @@ def test_a_board_of_1000_cards_renders_in_a_fixed_number_of_queries(
     with django_assert_max_num_queries(15):
         response = client.get(board.get_absolute_url())
     assert response.content.decode().count('class="card"') == 1000
+
+
+@pytest.mark.parametrize("value", ["²", "99999999999999999999999"])
+def test_odd_filter_values_find_nothing_instead_of_failing(client, board, card, bob, value):
+    client.force_login(bob)
+    response = client.get(board.get_absolute_url(), {"column": value, "assignee": value})
+    assert response.status_code == 200
+    assert f'id="card-{card.pk}"' not in response.content.decode()

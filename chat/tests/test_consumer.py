@@ -204,3 +204,24 @@ async def test_a_viewer_made_member_may_post_without_reconnecting(alice, vera, p
             text_data=json.dumps({"action": "post", "client_id": "v", "body": "hi"})
         )
         assert (await frames_until(socket, "ack"))[-1]["created"] is True
+
+
+async def test_reading_and_mentions_do_not_disturb_the_room_socket(alice, bob, general):
+    """Events for the person (read marks, mentions) go to /ws/me/, not to room sockets."""
+    async with connected(bob, general) as socket:
+        await frames_until(socket, "synced")
+        await database_sync_to_async(_post)(general, alice, "hey @bob", "m1")
+        await frames_until(socket, "message")
+        await socket.send_to(text_data='{"action": "read", "seq": 1}')
+        await socket.send_to(text_data='{"action": "ping"}')
+        await frames_until(socket, "pong")
+
+
+@pytest.mark.parametrize("since", ["²", "99999999999999999999999", "-1"])
+async def test_odd_numbers_get_an_error_not_a_crash(alice, general, since):
+    async with connected(alice, general) as socket:
+        await frames_until(socket, "synced")
+        await socket.send_to(text_data=json.dumps({"action": "sync", "since": since}))
+        assert (await frames_until(socket, "error"))[-1]["code"] == "invalid"
+        await socket.send_to(text_data='{"action": "ping"}')
+        await frames_until(socket, "pong")

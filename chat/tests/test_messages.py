@@ -242,3 +242,13 @@ def test_nul_characters_are_dropped_not_a_server_error(alice, general):
     message = _post(general, alice, body="trace\x00back")
     message.refresh_from_db()
     assert message.body == "traceback"
+
+
+@pytest.mark.parametrize("value", ["²", "99999999999999999999999", "-3"])
+def test_odd_numbers_in_urls_get_a_clear_answer(client, alice, general, value):
+    client.force_login(alice)
+    assert (
+        client.get(reverse("chat:messages", args=[general.slug]), {"after": value}).status_code
+        == 400
+    )
+    assert client.get(general.get_absolute_url(), {"at": value}).status_code == 200
