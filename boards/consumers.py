@@ -47,7 +47,7 @@ def _catch_up_frames(board: Board, since: int) -> list[str]:
                     "order": order,
                 }
                 frames.append(json.dumps(frame))
-    frames.append(json.dumps({"type": "synced", "last_seq": board.last_seq}))
+    frames.append(json.dumps({"type": "synced", "last_event": board.last_seq}))
     return frames
 
 
@@ -72,6 +72,9 @@ class BoardConsumer(LiveConsumer):
 
     def catch_up_frames(self, since: int) -> list[str]:
         return _catch_up_frames(self.board, since)
+
+    def latest_event(self) -> int:
+        return Board.objects.values_list("last_seq", flat=True).get(pk=self.board.pk)
 
     def frame_context(self, frame: dict) -> dict[str, object]:
         card = frame.get("card")

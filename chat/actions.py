@@ -9,7 +9,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F, Q
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -180,11 +180,23 @@ def _check_rate(user: User) -> None:
     cache.set(key, theoretical, timeout=int(burst * interval) + 1)
 
 
-def _next_seq(room: Room) -> int:
-    """Take the room's next seq; the row stays locked until the writing transaction ends."""
+def _next_seq(room: Room) -> tuple[int, int]:
+    """Take the room's next message seq and next event. The room row stays locked until the
+    writing transaction ends: seqs are gapless and every change of the room is ordered."""
     with connection.cursor() as cursor:
         cursor.execute(
-            "UPDATE chat_room SET last_seq = last_seq + 1 WHERE id = %s RETURNING last_seq",
+            "UPDATE chat_room SET last_seq = last_seq + 1, last_event = last_event + 1 "
+            "WHERE id = %s RETURNING last_seq, last_event",
+            [room.pk],
+        )
+        return cursor.fetchone()
+
+
+def _next_event(room: Room) -> int:
+    """Take the room's next event for a change (edit, delete, reaction…), with the same lock."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE chat_room SET last_event = last_event + 1 WHERE id = %s RETURNING last_event",
             [room.pk],
         )
         return cursor.fetchone()[0]
@@ -199,6 +211,7 @@ def _frame(kind: str, message: Message, **extra: object) -> str:
         {
             "type": kind,
             "seq": message.seq,
+            "event": message.event,
             "id": message.pk,
             "client_id": message.client_id,
             "parent": message.parent_id,
@@ -225,9 +238,11 @@ def post_message(
     html = render_markdown(body)
     try:
         with transaction.atomic():
+            seq, event = _next_seq(room)
             message = Message.objects.create(
                 room=room,
-                seq=_next_seq(room),
+                seq=seq,
+                event=event,
                 author=author,
                 client_id=client_id,
                 parent=parent,
@@ -236,11 +251,6 @@ def post_message(
             )
             message.author = author
             message.room = room
-            if parent is not None:
-                Message.objects.filter(pk=parent.pk).update(reply_count=F("reply_count") + 1)
-                parent.refresh_from_db(fields=["reply_count"])
-                parent.room = room
-                _broadcast_change(parent)
             broadcast_on_commit(
                 room_group(room),
                 {
@@ -252,6 +262,8 @@ def post_message(
             activity = json.dumps({"type": "activity", "room": room.pk, "seq": message.seq})
             broadcast_on_commit(activity_group(room), {"type": "chat.activity", "frame": activity})
             _notify_mentions(message, body)
+            if parent is not None:
+                _change(parent, lambda root: setattr(root, "reply_count", root.reply_count + 1))
     except IntegrityError:
         # The same client id won a race in another request: that message is the answer.
         existing = Message.objects.filter(room=room, author=author, client_id=client_id).first()
@@ -278,15 +290,25 @@ def _notify_mentions(message: Message, body: str) -> None:
         broadcast_on_commit(user_group(person), {"type": "chat.mentioned", "frame": frame})
 
 
-def _broadcast_change(message: Message) -> None:
+def _change(message: Message, apply) -> Message:
+    """Change a message as the room's next event: lock, `apply(locked)`, save, broadcast.
+    Must run inside a transaction; the frame carries the event so clients drop stale ones."""
+    room, author = message.room, message.author
+    event = _next_event(room)
+    locked = Message.objects.select_for_update().get(pk=message.pk)
+    apply(locked)
+    locked.event = event
+    locked.save()
+    locked.room, locked.author = room, author
     broadcast_on_commit(
-        room_group(message.room),
+        room_group(room),
         {
             "type": "chat.message_changed",
-            "seq": message.seq,
-            "frame": _frame("message_changed", message),
+            "seq": locked.seq,
+            "frame": _frame("message_changed", locked),
         },
     )
+    return locked
 
 
 def edit_message(*, message: Message, user: User, body: object) -> Message:
@@ -297,16 +319,14 @@ def edit_message(*, message: Message, user: User, body: object) -> Message:
     body = _clean_body(body)
     if body == message.body:
         return message
-    with transaction.atomic():
-        locked = Message.objects.select_for_update().get(pk=message.pk)
+    html = render_markdown(body)
+
+    def apply(locked: Message) -> None:
         MessageEdit.objects.create(message=locked, body=locked.body)
-        locked.body = body
-        locked.body_html = render_markdown(body)
-        locked.edited_at = timezone.now()
-        locked.save(update_fields=["body", "body_html", "edited_at"])
-        locked.room, locked.author = message.room, message.author
-        _broadcast_change(locked)
-    return locked
+        locked.body, locked.body_html, locked.edited_at = body, html, timezone.now()
+
+    with transaction.atomic():
+        return _change(message, apply)
 
 
 def delete_message(*, message: Message, user: User) -> Message:
@@ -315,29 +335,33 @@ def delete_message(*, message: Message, user: User) -> Message:
         raise PermissionDenied("You can delete only your own messages.")
     if message.is_deleted:
         return message
-    with transaction.atomic():
-        locked = Message.objects.select_for_update().get(pk=message.pk)
+
+    def apply(locked: Message) -> None:
         locked.deleted_at = timezone.now()
         locked.body, locked.body_html = "", ""
-        locked.save(update_fields=["deleted_at", "body", "body_html"])
         MessageEdit.objects.filter(message=locked).delete()
-        locked.room, locked.author = message.room, message.author
-        _broadcast_change(locked)
-    return locked
+
+    with transaction.atomic():
+        return _change(message, apply)
 
 
 def toggle_reaction(*, message: Message, user: User, emoji: object) -> bool:
     """Add the reaction, or take it back if it is there. Returns whether it is there now."""
     if emoji not in REACTIONS:
         raise ValidationError("React with one of: " + " ".join(REACTIONS))
-    if not policies.can_view_space(user, message.room) or message.is_deleted:
+    if not can_post(user, message.room) or message.is_deleted:
         raise PermissionDenied("You cannot react to this message.")
-    with transaction.atomic():
-        removed, _ = Reaction.objects.filter(message=message, user=user, emoji=emoji).delete()
+    added = []
+
+    def apply(locked: Message) -> None:
+        removed, _ = Reaction.objects.filter(message=locked, user=user, emoji=emoji).delete()
         if not removed:
-            Reaction.objects.get_or_create(message=message, user=user, emoji=emoji)
-        _broadcast_change(message)
-    return not removed
+            Reaction.objects.create(message=locked, user=user, emoji=emoji)
+            added.append(emoji)
+
+    with transaction.atomic():
+        _change(message, apply)
+    return bool(added)
 
 
 def can_resolve(user: User, message: Message) -> bool:
@@ -353,12 +377,10 @@ def resolve_thread(*, message: Message, user: User, resolved: bool = True) -> Me
     if not can_resolve(user, message):
         raise PermissionDenied("Only the asker, the room's owners and mentors can resolve this.")
     with transaction.atomic():
-        locked = Message.objects.select_for_update().get(pk=message.pk)
-        locked.resolved_at = timezone.now() if resolved else None
-        locked.save(update_fields=["resolved_at"])
-        locked.room, locked.author = message.room, message.author
-        _broadcast_change(locked)
-    return locked
+        return _change(
+            message,
+            lambda locked: setattr(locked, "resolved_at", timezone.now() if resolved else None),
+        )
 
 
 def mark_read(*, room: Room, user: User, seq: int) -> None:

@@ -36,18 +36,22 @@ class RoomConsumer(LiveConsumer):
         return self.space_obj
 
     def catch_up_frames(self, since: int) -> list[str]:
+        """Every message created or changed after room event `since`, in event order."""
+        last_event = self.latest_event()
         messages = list(
-            Message.objects.filter(room=self.room, seq__gt=since)
+            Message.objects.filter(room=self.room, event__gt=since, event__lte=last_event)
             .select_related("author", "room")
             .prefetch_related("reactions__user")
-            .order_by("seq")[: CATCH_UP_MAX + 1]
+            .order_by("event")[: CATCH_UP_MAX + 1]
         )
-        last_seq = Room.objects.values_list("last_seq", flat=True).get(pk=self.room.pk)
         if len(messages) > CATCH_UP_MAX:
             frames = [json.dumps({"type": "reset", "reason": "too far behind"})]
         else:
             frames = [actions._frame("message", m) for m in messages]
-        return [*frames, json.dumps({"type": "synced", "last_seq": last_seq})]
+        return [*frames, json.dumps({"type": "synced", "last_event": last_event})]
+
+    def latest_event(self) -> int:
+        return Room.objects.values_list("last_event", flat=True).get(pk=self.room.pk)
 
     def frame_context(self, frame: dict) -> dict[str, object]:
         client_id = frame.get("client_id")
@@ -60,9 +64,10 @@ class RoomConsumer(LiveConsumer):
 
     async def do_post(self, frame: dict) -> None:
         posted = await database_sync_to_async(self._post)(frame)
+        message = posted.message
         ack = {
-            "type": "ack", "client_id": posted.message.client_id, "seq": posted.message.seq,
-            "id": posted.message.pk, "created": posted.created,
+            "type": "ack", "client_id": message.client_id, "seq": message.seq,
+            "event": message.event, "id": message.pk, "created": posted.created,
         }  # fmt: skip
         await self.send(text_data=json.dumps(ack))
 

@@ -28,7 +28,8 @@ class Room(models.Model):
     )
     is_private = models.BooleanField(default=False)
     is_archived = models.BooleanField(default=False)
-    last_seq = models.BigIntegerField(default=0)
+    last_seq = models.BigIntegerField(default=0)  # the newest message's seq
+    last_event = models.BigIntegerField(default=0)  # the newest change of any kind
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
@@ -56,6 +57,7 @@ class Message(models.Model):
 
     room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="messages")
     seq = models.BigIntegerField()
+    event = models.BigIntegerField(default=0)  # the room event of this message's latest change
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="messages"
     )
@@ -72,6 +74,7 @@ class Message(models.Model):
     resolved_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        indexes = [models.Index(fields=["room", "event"])]
         constraints = [
             models.UniqueConstraint(fields=["room", "seq"], name="one_message_per_seq"),
             models.UniqueConstraint(

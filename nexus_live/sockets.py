@@ -44,6 +44,11 @@ class LiveConsumer(AsyncWebsocketConsumer):
         raise NotImplementedError
 
     def catch_up_frames(self, since: int) -> list[str]:  # runs in a thread
+        """The current form of everything that changed after event `since`, then "synced"."""
+        raise NotImplementedError
+
+    def latest_event(self) -> int:  # runs in a thread
+        """The space's newest event: heartbeats carry it, so a dropped frame is noticed."""
         raise NotImplementedError
 
     async def after_connect(self) -> None:
@@ -113,7 +118,8 @@ class LiveConsumer(AsyncWebsocketConsumer):
         await presence.touch(self.space, self.user.pk, self.channel_name)
         if await presence.online(self.space) != self.last_online:
             await self.send(text_data=await self.presence_frame())
-        await self.send(text_data='{"type": "pong"}')
+        last = await database_sync_to_async(self.latest_event)()
+        await self.send(text_data=json.dumps({"type": "pong", "last_event": last}))
 
     async def do_sync(self, frame: dict) -> None:
         await self.catch_up(as_int(frame.get("since")))

@@ -124,7 +124,7 @@ async def test_moving_to_another_teams_board_is_refused(alice, card, other_board
 async def test_it_catches_up_after_reconnecting(alice, bob, card):
     async with on_board(bob, card.board) as socket:
         synced = await next_of(socket, "synced")
-    last = synced["last_seq"]
+    last = synced["last_event"]
 
     def meanwhile():
         fresh = Card.objects.select_related("board").get(pk=card.pk)
@@ -137,4 +137,4 @@ async def test_it_catches_up_after_reconnecting(alice, bob, card):
         frame = await next_of(socket, "card")
         synced = await next_of(socket, "synced")
     assert frame["id"] == card.pk and frame["version"] == 2 and "v2" in frame["html"]
-    assert synced["last_seq"] == last + 2
+    assert synced["last_event"] == last + 2

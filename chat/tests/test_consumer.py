@@ -225,3 +225,35 @@ async def test_odd_numbers_get_an_error_not_a_crash(alice, general, since):
         assert (await frames_until(socket, "error"))[-1]["code"] == "invalid"
         await socket.send_to(text_data='{"action": "ping"}')
         await frames_until(socket, "pong")
+
+
+async def test_catch_up_brings_edits_and_deletes_made_while_away(alice, bob, general):
+    def post(body, client_id):
+        return actions.post_message(room=general, author=alice, body=body, client_id=client_id)
+
+    kept = (await database_sync_to_async(post)("first", "a")).message
+    gone = (await database_sync_to_async(post)("second", "b")).message
+    async with connected(bob, general) as socket:
+        last_event = (await frames_until(socket, "synced"))[-1]["last_event"]
+
+    def meanwhile():
+        actions.edit_message(message=kept, user=alice, body="first, edited")
+        actions.delete_message(message=gone, user=alice)
+
+    await database_sync_to_async(meanwhile)()
+    async with connected(bob, general, since=last_event) as socket:
+        frames = await frames_until(socket, "synced")
+    changes = {f["id"]: f for f in frames if f["type"] == "message"}
+    assert "first, edited" in changes[kept.pk]["html"]
+    assert "This message was deleted." in changes[gone.pk]["html"]
+    assert frames[-1]["last_event"] == last_event + 2
+
+
+async def test_a_heartbeat_says_the_newest_event(alice, general):
+    async with connected(alice, general) as socket:
+        await frames_until(socket, "synced")
+        await database_sync_to_async(actions.post_message)(
+            room=general, author=alice, body="x", client_id="h"
+        )
+        await socket.send_to(text_data='{"action": "ping"}')
+        assert (await frames_until(socket, "pong"))[-1]["last_event"] == 1

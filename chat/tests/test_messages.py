@@ -252,3 +252,18 @@ def test_odd_numbers_in_urls_get_a_clear_answer(client, alice, general, value):
         == 400
     )
     assert client.get(general.get_absolute_url(), {"at": value}).status_code == 200
+
+
+def test_viewers_cannot_react(alice, vera, private_room):
+    message = _post(private_room, alice)
+    with pytest.raises(PermissionDenied):
+        actions.toggle_reaction(message=message, user=vera, emoji="👍")
+
+
+def test_every_change_is_a_room_event(alice, bob, general):
+    message = _post(general, alice)
+    actions.toggle_reaction(message=message, user=bob, emoji="👍")
+    actions.edit_message(message=message, user=alice, body="edited")
+    message.refresh_from_db()
+    general.refresh_from_db()
+    assert (general.last_seq, general.last_event, message.event) == (1, 3, 3)

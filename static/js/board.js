@@ -9,8 +9,10 @@
   const status = document.getElementById("connection");
   const editorPanel = document.getElementById("card-editor");
   const me = page.dataset.user;
-  const seen = new Set();
-  let contiguous = Number(page.dataset.seq || 0);
+  const seen = new Set();      // seqs received beyond `contiguous`
+  let contiguous = Number(page.dataset.seq || 0);   // every change up to it is shown
+  let highest = contiguous;
+  let boardSeq = contiguous;   // the columns as rendered at this seq
   const cardSeq = new Map();   // card id -> seq of the newest frame applied
   let socket = null;
   let attempt = 0;
@@ -35,12 +37,13 @@
   };
 
   function remember(seq) {
-    seen.add(seq);
-    while (seen.has(contiguous + 1)) contiguous += 1;
-    if (gapTimer || Math.max(...seen) <= contiguous) return;
+    if (seq > contiguous) seen.add(seq);
+    highest = Math.max(highest, seq);
+    while (seen.delete(contiguous + 1)) contiguous += 1;
+    if (gapTimer || highest <= contiguous) return;
     gapTimer = setTimeout(() => {   // a frame is late or lost: ask for what changed since
       gapTimer = null;
-      if (Math.max(...seen) > contiguous) send({ action: "sync", since: contiguous });
+      if (highest > contiguous) send({ action: "sync", since: contiguous });
     }, 1500);
   }
 
@@ -68,7 +71,7 @@
   }
 
   function applyCard(frame) {
-    if ((cardSeq.get(frame.id) || 0) > frame.seq) return;  // an older frame came late
+    if ((cardSeq.get(frame.id) || boardSeq) > frame.seq) return;  // an older frame came late
     cardSeq.set(frame.id, frame.seq);
     const existing = document.getElementById(`card-${frame.id}`);
     if (frame.archived) {
@@ -93,14 +96,24 @@
         remember(frame.seq);
         break;
       case "board": {
-        const board = fragment(frame.html);
-        if (board) document.getElementById("board")?.replaceWith(board);
+        const newest = Math.max(0, ...cardSeq.values());
+        if (frame.seq < newest) {
+          // Columns rendered before a card change we already show: ask for the board as it is now.
+          send({ action: "sync", since: frame.seq - 1 });
+        } else {
+          const board = fragment(frame.html);
+          if (board) document.getElementById("board")?.replaceWith(board);
+          boardSeq = frame.seq;
+          cardSeq.clear();
+        }
         remember(frame.seq);
         break;
       }
       case "synced":
-        for (let seq = contiguous + 1; seq <= frame.last_seq; seq += 1) seen.add(seq);
-        remember(frame.last_seq);
+        for (let seq = contiguous + 1; seq <= frame.last_event; seq += 1) remember(seq);
+        break;
+      case "pong":
+        if (frame.last_event > contiguous) send({ action: "sync", since: contiguous });
         break;
       case "saved":
         savedCard(frame);

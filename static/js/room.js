@@ -11,8 +11,12 @@
   const panel = document.getElementById("thread-panel");
   const me = room.dataset.user;
   const moderator = room.dataset.moderator === "true";
-  const seen = new Set();      // seqs received (timeline, replies, edits alike)
-  let contiguous = 0;          // every seq up to this one has been received
+  // Room events number every change (new message, edit, reaction…). The page was rendered at
+  // data-last-event; every event up to `contiguous` has been applied since.
+  const seen = new Set();      // events received beyond `contiguous`
+  let contiguous = Number(room.dataset.lastEvent || 0);
+  let highest = contiguous;
+  const applied = new Map();   // message id -> newest event applied to it
   let socket = null;
   let attempt = 0;
   let gapTimer = null;
@@ -38,9 +42,10 @@
     }
   }
 
-  function remember(seq) {
-    seen.add(seq);
-    while (seen.has(contiguous + 1)) contiguous += 1;
+  function remember(event) {
+    if (event > contiguous) seen.add(event);
+    highest = Math.max(highest, event);
+    while (seen.delete(contiguous + 1)) contiguous += 1;
   }
 
   function fragment(html) {
@@ -55,7 +60,8 @@
   }
 
   // Put a rendered message where its seq says; replace it where it already is (edits, repeats).
-  function place(html) {
+  // A change to a message that is not on the page is not inserted (it is in older history).
+  function place(html, { insert = true } = {}) {
     const element = fragment(html);
     if (!element) return null;
     markOwn(element);
@@ -63,9 +69,12 @@
       const copy = element.cloneNode(true);
       if (existing.outerHTML !== copy.outerHTML) existing.replaceWith(copy);
     }
-    if (document.getElementById(element.id)) return element;
+    if (document.getElementById(element.id) || !insert) return element;
     const list = listFor(element);
     if (!list) return element;   // a reply to a thread that is not open here
+    const oldest = list.querySelector(":scope > li.message[data-seq]");
+    const historyMissing = list === main && document.getElementById("load-older");
+    if (historyMissing && oldest && Number(element.dataset.seq) < Number(oldest.dataset.seq)) return element;
     document.getElementById("empty")?.remove();
     const seq = Number(element.dataset.seq);
     const before = [...list.querySelectorAll(":scope > li.message:not(.pending)")].find(
@@ -79,11 +88,11 @@
   }
 
   function watchForGap() {
-    if (gapTimer || seen.size === 0 || Math.max(...seen) <= contiguous) return;
+    if (gapTimer || highest <= contiguous) return;
     // Frames may arrive out of order from several server processes; ask again if a hole stays.
     gapTimer = setTimeout(() => {
       gapTimer = null;
-      if (Math.max(...seen) > contiguous) send({ action: "sync", since: contiguous });
+      if (highest > contiguous) send({ action: "sync", since: contiguous });
     }, 1500);
   }
 
@@ -122,16 +131,24 @@
     switch (frame.type) {
       case "message":
       case "message_changed": {
-        const element = place(frame.html);
-        remember(frame.seq);
-        if (frame.type === "message" && element?.dataset.author === me) settle(frame.client_id);
+        if ((applied.get(frame.id) || 0) < frame.event) {   // an older frame that came late: skip
+          applied.set(frame.id, frame.event);
+          const element = place(frame.html, { insert: frame.type === "message" });
+          if (element?.dataset.author === me) settle(frame.client_id);
+        }
+        remember(frame.event);
         watchForGap();
         scheduleRead();
         break;
       }
       case "ack":
-        if (frame.seq <= contiguous || document.getElementById(`message-${frame.id}`)) settle(frame.client_id);
+        if (document.getElementById(`message-${frame.id}`)) settle(frame.client_id);
         else showPendingState(frame.client_id, "sent", "Sent");
+        highest = Math.max(highest, frame.event);   // its frame is due: a hole if it never comes
+        watchForGap();
+        break;
+      case "pong":
+        if (frame.last_event > contiguous) send({ action: "sync", since: contiguous });
         break;
       case "synced":
         for (const [clientId, entry] of pending) {
@@ -139,7 +156,7 @@
             send({ action: "post", client_id: clientId, body: entry.body, parent: entry.parent });
           }
         }
-        if (frame.last_seq > contiguous) send({ action: "sync", since: contiguous });
+        for (let event = contiguous + 1; event <= frame.last_event; event += 1) remember(event);
         scheduleRead();
         break;
       case "error":
@@ -162,7 +179,8 @@
       case "typing":
         if (String(frame.user) !== me) showTyping(frame.user, frame.name);
         break;
-      case "reset":
+      case "reset":   // too far behind to catch up frame by frame: reload, keeping unsent drafts
+        sessionStorage.setItem(pendingKey, JSON.stringify([...pending].map(([clientId, entry]) => [clientId, entry.body, entry.parent])));
         window.location.reload();
         break;
       default:
@@ -393,9 +411,12 @@
   }
 
   for (const item of document.querySelectorAll("li.message")) markOwn(item);
-  // The page was rendered up to its newest seq; older seqs are history, not gaps.
-  const rendered = [...document.querySelectorAll("li.message[data-seq]")].map((item) => Number(item.dataset.seq));
-  contiguous = rendered.length ? Math.max(...rendered) : 0;
+  const pendingKey = `nexus-pending-${room.dataset.roomId}`;
+  for (const [clientId, body, parent] of JSON.parse(sessionStorage.getItem(pendingKey) || "[]")) {
+    const list = parent ? document.getElementById(`replies-${parent}`) : main;
+    if (list) addPending(clientId, body, parent, list);   // sent again once the socket syncs
+  }
+  sessionStorage.removeItem(pendingKey);
   const timeline = main.closest(".timeline");
   if (timeline) timeline.scrollTop = timeline.scrollHeight;
   document.getElementById("new-line")?.scrollIntoView({ block: "center" });
