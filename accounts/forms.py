@@ -30,11 +30,12 @@ class AudienceForm(forms.Form):
     """Who a room or board is for: everyone signed in, or one of the person's teams."""
 
     audience = forms.ChoiceField(label="Who can join")
+    public_label = "Everyone signed in"
 
     def __init__(self, *args: object, teams: QuerySet[Team], **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
         self.teams = {str(team.pk): team for team in teams}
-        self.fields["audience"].choices = [("public", "Everyone signed in")] + [
+        self.fields["audience"].choices = [("public", self.public_label)] + [
             (pk, f"{team.name} only") for pk, team in self.teams.items()
         ]
 

@@ -67,6 +67,16 @@ def can_write_space(user: User, space: Space) -> bool:
     return role in (Role.OWNER, Role.MEMBER)
 
 
+def can_edit_board(user: User, board: Space, *, created_by_id: int | None) -> bool:
+    """Boards are written by their team's owners and members (public boards are only read by
+    everyone else); a board without a team by its creator."""
+    if not can_view_space(user, board):
+        return False
+    if board.team is None:
+        return created_by_id == user.pk
+    return can_contribute(user, board.team)
+
+
 def can_manage_space(user: User, space: Space, *, created_by_id: int | None) -> bool:
     """Edit a room's topic, archive it, manage a board's columns: team owners or the creator."""
     if not can_view_space(user, space):

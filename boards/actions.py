@@ -43,7 +43,7 @@ def board_group(board: Board | int) -> str:
 
 
 def can_edit(user: User, board: Board) -> bool:
-    return policies.can_write_space(user, board)
+    return policies.can_edit_board(user, board, created_by_id=board.created_by_id)
 
 
 def can_manage(user: User, board: Board) -> bool:
@@ -155,8 +155,11 @@ def _clean_name(name: object, limit: int, what: str) -> str:
     return name
 
 
-def create_board(*, user: User, name: object, team: Team | None = None) -> Board:
-    """A team board is private to the team; a board without a team is readable by everyone."""
+def create_board(
+    *, user: User, name: object, team: Team | None = None, public: bool = False
+) -> Board:
+    """A team's board is edited by its owners and members; read by the team only, or by every
+    signed-in person when `public`. A board without a team is its creator's, and public."""
     name = _clean_name(name, BOARD_NAME_MAX, "board")
     if team is not None and not policies.can_contribute(user, team):
         raise PermissionDenied("Only the team's owners and members can add boards to it.")
@@ -164,7 +167,7 @@ def create_board(*, user: User, name: object, team: Team | None = None) -> Board
         raise PermissionDenied("Sign in to create a board.")
     with transaction.atomic():
         board = Board.objects.create(
-            name=name, team=team, is_private=team is not None, created_by=user
+            name=name, team=team, is_private=team is not None and not public, created_by=user
         )
         for i, column in enumerate(DEFAULT_COLUMNS):
             Column.objects.create(board=board, name=column, position=(i + 1) * GAP)
@@ -219,9 +222,11 @@ def move_column(*, column: Column, user: User, offset: int) -> None:
 
 
 def remove_column(*, column: Column, user: User, move_to: Column | None = None) -> None:
-    """A column with cards asks where they go: `move_to`, another column of the same board."""
+    """A column with cards asks where they go: `move_to`, another column of the same board.
+    Removing is for the board's owners (team owners or its creator)."""
     board = column.board
-    _require_edit(user, board)
+    if not can_manage(user, board):
+        raise PermissionDenied("Only the board's owners can remove columns.")
     with transaction.atomic():
         seq = _next_seq(board)
         cards = list(Card.objects.filter(column=column).order_by("position", "pk"))
@@ -284,9 +289,13 @@ def _clean_changes(board: Board, changes: object) -> dict:
                 f"({len(value):,} given)."
             )
         elif name == "links":
-            for line in value.splitlines():
-                if line.strip() and urlsplit(line.strip()).scheme not in ("http", "https"):
-                    raise ValidationError(f"Links are http or https addresses: {line.strip()[:80]}")
+            for line in filter(None, map(str.strip, value.splitlines())):
+                try:
+                    scheme = urlsplit(line).scheme
+                except ValueError:
+                    scheme = ""
+                if scheme not in ("http", "https"):
+                    raise ValidationError(f"Links are http or https addresses: {line[:80]}")
         elif name == "tags":
             value = _clean_tags(value)
         elif name == "assignees":
@@ -398,6 +407,12 @@ def update_card(
                 base, mine, theirs, lines=LINE_FIELDS, text=TEXT_FIELDS, sets=SET_FIELDS
             )
             merged = {k: sorted(v) if k in SET_FIELDS else v for k, v in merged.items()}
+            if len(merged["title"]) > TITLE_MAX:
+                # Both titles do not fit side by side: keep theirs as the title and mine where
+                # the person resolving will see it, so neither is lost.
+                merged["title"] = theirs["title"]
+                note = f"{CONFLICT_MARK}\nYour title: {mine['title']}\n>>>>>>> your version\n"
+                merged["problem"] = note + merged["problem"]
         changed = {k for k in EDITABLE if merged[k] != theirs[k]}
         if not changed:  # nothing new; still one frame per seq, so viewers see no gap
             _broadcast_card(current.pk, seq, user)
@@ -469,6 +484,8 @@ def move_card(*, card: Card, user: User, column: Column, before: Card | None = N
         current = Card.objects.get(pk=card.pk)
         if before is not None:
             before = Card.objects.get(pk=before.pk)
+            if before.column_id != column.pk:  # it moved meanwhile
+                raise ValidationError("That card moved meanwhile; drop the card again.")
         source = current.column_id
         position = _position_between(column, before, current)
         if position is None:

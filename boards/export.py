@@ -59,7 +59,7 @@ def board_as_data(board: Board) -> dict:
                 "version": card.version,
                 "position": card.position,
                 **snapshot(card),
-                "assignees": [person.email for person in card.assignees.all()],
+                "assignees": [person.name for person in card.assignees.all()],
                 "created_at": card.created_at.isoformat(),
                 "updated_at": card.updated_at.isoformat(),
             }

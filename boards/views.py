@@ -39,7 +39,10 @@ def boards(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             board = actions.create_board(
-                user=request.user, name=form.cleaned_data["name"], team=form.team()
+                user=request.user,
+                name=form.cleaned_data["name"],
+                team=form.team(),
+                public=form.team() is None or form.cleaned_data["public"],
             )
         except ValidationError as exc:
             form.add_error("name", exc)
@@ -77,7 +80,7 @@ def detail(request: HttpRequest, board_id: int) -> HttpResponse:
         filters=filters,
         filtering=any(filters.values()),
         can_edit=actions.can_edit(request.user, board),
-        all_tags=Tag.objects.filter(cards__board=board).distinct(),
+        all_tags=Tag.objects.filter(cards__board=board).distinct().order_by("name"),
         people=_people(board),
         nav="boards",
     )
@@ -91,7 +94,9 @@ def _card_context(request: HttpRequest, board: Board, card: Card) -> dict[str, o
         "seq": board.last_seq,
         "can_edit": actions.can_edit(request.user, board),
         "people": _people(board),
-        "all_tags": Tag.objects.all()[:500],
+        "all_tags": Tag.objects.filter(cards__board__in=Board.objects.visible_to(request.user))
+        .distinct()
+        .order_by("name")[:500],
         "activity": card.activity.select_related("actor")[:50],
         "problem_html": render_markdown(card.problem),
         "solution_html": render_markdown(card.solution),

@@ -49,7 +49,12 @@ def rooms(request: HttpRequest) -> HttpResponse:
             form.add_error("name", exc)
         else:
             return redirect(room)
-    visible = Room.objects.visible_to(request.user).with_unread(request.user).order_by("name")
+    visible = (
+        Room.objects.visible_to(request.user)
+        .with_unread(request.user)
+        .select_related("team")
+        .order_by("name")
+    )
     context = {"rooms": visible, "form": form, "nav": "rooms"}
     return render(request, "chat/rooms.html", context, status=400 if form.errors else 200)
 
@@ -203,12 +208,13 @@ def archive(request: HttpRequest, slug: str) -> HttpResponse:
 def mentions(request: HttpRequest) -> HttpResponse:
     """Where the person was @mentioned, newest first; opening the list clears the badge."""
     found = (
-        Mention.objects.filter(user=request.user)
+        Mention.objects.filter(
+            user=request.user, message__room__in=Room.objects.visible_to(request.user)
+        )
         .select_related("message__author", "message__room")
         .prefetch_related("message__reactions__user")
         .order_by("-created_at")[:100]
     )
-    found = [m for m in found if policies.can_view_space(request.user, m.message.room)]
     actions.mark_mentions_seen(user=request.user)
     context = {"mentions": found, "nav": "mentions", **actions.MESSAGE_CONTEXT}
     return render(request, "chat/mentions.html", context)

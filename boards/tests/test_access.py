@@ -49,14 +49,33 @@ def test_adding_a_column(as_person, board, who):
     assert Column.objects.filter(board=board, name="Q").exists() is (who in ("bob", "alice"))
 
 
-def test_a_public_board_is_readable_and_writable_by_everyone_signed_in(
-    client, charlie, public_board
-):
-    client.force_login(charlie)
-    assert client.get(public_board.get_absolute_url()).status_code == 200
+def test_a_public_board_is_read_by_everyone_and_edited_by_its_team(as_person, team, alice):
+    from boards import actions
+
+    board = actions.create_board(user=alice, name="Shared write-up", team=team, public=True)
+    url = reverse("boards:add_card", args=[board.pk])
+    column = board.columns.first().pk
+    for who, status in (("charlie", 403), ("bob", 302)):
+        client = as_person(who)
+        assert client.get(board.get_absolute_url()).status_code == 200
+        assert client.post(url, {"title": f"by {who}", "column": column}).status_code == status
+    assert list(Card.objects.values_list("title", flat=True)) == ["by bob"]
+
+
+def test_a_board_without_a_team_is_its_creators(as_person, public_board):
     url = reverse("boards:add_card", args=[public_board.pk])
-    client.post(url, {"title": "From outside", "column": public_board.columns.first().pk})
-    assert Card.objects.filter(board=public_board, title="From outside").exists()
+    column = public_board.columns.first().pk
+    assert as_person("charlie").post(url, {"title": "x", "column": column}).status_code == 403
+    assert as_person("alice").post(url, {"title": "y", "column": column}).status_code == 302
+
+
+def test_only_owners_remove_columns(as_person, board):
+    column = board.columns.last()
+    url = reverse("boards:column", args=[board.pk, column.pk])
+    assert as_person("bob").post(url, {"op": "remove"}).status_code == 403
+    assert Column.objects.filter(pk=column.pk).exists()
+    assert as_person("alice").post(url, {"op": "remove"}).status_code == 302
+    assert not Column.objects.filter(pk=column.pk).exists()
 
 
 def test_a_stale_http_save_merges_and_says_so(client, alice, bob, board, card):

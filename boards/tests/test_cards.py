@@ -209,3 +209,17 @@ def test_odd_filter_values_find_nothing_instead_of_failing(client, board, card, 
     response = client.get(board.get_absolute_url(), {"column": value, "assignee": value})
     assert response.status_code == 200
     assert f'id="card-{card.pk}"' not in response.content.decode()
+
+
+def test_two_long_titles_that_clash_keep_both_without_failing(card, alice, bob):
+    _edit(card, alice, 1, title="A" * 190)
+    edit = _edit(card, bob, 1, title="B" * 190)
+    card.refresh_from_db()
+    assert edit.conflicts == ["title"]
+    assert card.title == "A" * 190 and "B" * 190 in card.problem
+    assert card.has_conflict
+
+
+def test_a_malformed_link_is_refused_clearly(card, bob):
+    with pytest.raises(ValidationError, match="http or https"):
+        _edit(card, bob, 1, links="http://[oops")

@@ -79,3 +79,18 @@ def test_the_rooms_page_shows_unread_counts(client, alice, bob, general):
     page = client.get(reverse("chat:rooms")).content.decode()
     assert f'data-room-unread="{general.pk}" ><span class="count">3</span>' in page
     assert f'"rooms": {{"{general.pk}": [3, 0]}}' in page  # the state app.js keeps live
+
+
+def test_rooms_and_mentions_pages_do_not_query_per_row(
+    client, alice, bob, team, settings, django_assert_max_num_queries
+):
+    settings.CHAT_RATE_BURST = 1000
+    for i in range(12):
+        room = actions.create_room(user=alice, name=f"team-{i}", team=team, is_private=True)
+        actions.post_message(room=room, author=alice, body="hi @bob", client_id=f"m{i}")
+    client.force_login(bob)
+    with django_assert_max_num_queries(12):
+        client.get(reverse("chat:rooms"))
+    with django_assert_max_num_queries(14):
+        page = client.get(reverse("chat:mentions"))
+    assert page.content.decode().count('<li class="mention') == 12
