@@ -92,9 +92,13 @@ def _column_order(column_ids: set[int]) -> dict[str, list[int]]:
     return order
 
 
-def _broadcast_card(card_id: int, seq: int, by: User, *, columns: set[int] | None = None) -> None:
-    """Rendered once after the write, sent to every viewer of the board as it is."""
-    card = _card_for_render(card_id)
+def _broadcast_card(
+    card: Card | int, seq: int, by: User, *, columns: set[int] | None = None
+) -> None:
+    """Rendered once after the write, sent to every viewer of the board as it is. Given a
+    Card, it must be current, with its column, tags and assignees loaded."""
+    if not isinstance(card, Card):
+        card = _card_for_render(card)
     frame = {
         "type": "card",
         "seq": seq,
@@ -383,7 +387,11 @@ def update_card(
     mine = _clean_changes(board, changes)
     with transaction.atomic():
         seq = _next_seq(board)
-        current = Card.objects.prefetch_related("tags", "assignees").get(pk=card.pk)
+        current = (
+            Card.objects.select_related("board", "column")
+            .prefetch_related("tags", "assignees")
+            .get(pk=card.pk)
+        )
         if current.archived_at is not None:
             raise ValidationError("This card is archived: restore it first.")
         if base_version > current.version:
@@ -420,28 +428,33 @@ def update_card(
         new_version = current.version + 1
         plain = {k: merged[k] for k in changed if k not in SET_FIELDS}
         guard = {"version": current.version} if check_version else {}
+        has_conflict = any(CONFLICT_MARK in merged[k] for k in TEXT_FIELDS) or "title" in conflicts
         written = Card.objects.filter(pk=current.pk, **guard).update(
             **plain,
             version=new_version if check_version else F("version") + 1,
             changed_seq=seq,
             updated_by=user,
             updated_at=timezone.now(),
-            has_conflict=any(CONFLICT_MARK in merged[k] for k in TEXT_FIELDS)
-            or "title" in conflicts,
+            has_conflict=has_conflict,
         )
         if not written:  # cannot happen while the board row is locked; never write blind
             raise ValidationError("The card changed while saving; try again.")
         _apply(current, {k: merged[k] for k in changed if k in SET_FIELDS})
-        CardRevision.objects.update_or_create(
-            card=current, version=new_version, defaults={"snapshot": merged, "author": user}
-        )
+        CardRevision.objects.create(card=current, version=new_version, snapshot=merged, author=user)
         _log(
             board, user, "edited a card", seq, card=current,
             **{k: [theirs[k], merged[k]] for k in sorted(changed)},
         )  # fmt: skip
-        _broadcast_card(current.pk, seq, user)
+        if changed & SET_FIELDS:
+            _broadcast_card(current.pk, seq, user)  # tags or assignees: read them back
+        else:
+            for name, value in plain.items():
+                setattr(current, name, value)
+            current.version, current.changed_seq = new_version, seq
+            current.has_conflict = has_conflict
+            _broadcast_card(current, seq, user)
     return CardEdit(
-        current, new_version, merged=base_version != current.version, conflicts=conflicts
+        current, new_version, merged=base_version != new_version - 1, conflicts=conflicts
     )
 
 

@@ -200,18 +200,24 @@ def _merge_lines(base: list[str], mine: list[str], theirs: list[str]) -> tuple[l
 def _merge_separate_changes(
     base: list[str], mine: list[str], theirs: list[str]
 ) -> list[str] | None:
-    """Merge when one side changed only lines above some base line and the other only below it.
+    """Merge when one side changed only lines above some base line and the other only below it
+    (or right at it, when both rewrote lines: two people fixing neighbouring lines both keep theirs).
 
-    When lines repeat, a line-by-line diff can pair them up wrongly and report an overlap where
-    there is none (base "a a a", mine deleted the first "a", theirs changed the last). Reading
-    each side as "kept the longest possible tail" and the other as "kept the longest possible
-    head" finds the split whenever one exists.
+        When lines repeat, a line-by-line diff can pair them up wrongly and report an overlap where
+        there is none (base "a a a", mine deleted the first "a", theirs changed the last). Reading
+        each side as "kept the longest possible tail" and the other as "kept the longest possible
+        head" finds the split whenever one exists.
     """
     for upper, lower in ((mine, theirs), (theirs, mine)):
         kept_tail = _common_length(reversed(base), reversed(upper))
         kept_head = _common_length(base, lower)
         upper_end = len(base) - kept_tail  # upper changed nothing from here on
-        if upper_end < kept_head:  # at least one line that both kept lies between the changes
+        # Adjacent changes merge when each rewrote lines of its own; two insertions at the same
+        # place stay a conflict (which comes first is the people's call).
+        upper_start = _common_length(base, upper)
+        lower_end = len(base) - _common_length(reversed(base), reversed(lower))
+        adjacent = upper_end == kept_head and upper_start < upper_end and kept_head < lower_end
+        if upper_end < kept_head or adjacent:
             return upper[: len(upper) - kept_tail] + base[upper_end:kept_head] + lower[kept_head:]
     return None
 

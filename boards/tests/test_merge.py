@@ -514,3 +514,12 @@ def test_property_merged_sets_keep_every_addition_and_removal(base, mine, theirs
     assert merged == merge_set(base, theirs, mine)
     assert merge_set(base, base, theirs) == theirs
     assert merge_set(base, mine, base) == mine
+
+
+def test_it_keeps_both_edits_to_neighbouring_lines():
+    base = "Cache hot lists\nPaginate by cursor\nMeasure p99\n"
+    mine = "Cache hot lists in Redis\nPaginate by cursor\nMeasure p99\n"
+    theirs = "Cache hot lists\nPaginate by cursor (DRF)\nMeasure p99\n"
+    assert merge_text(base, mine, theirs) == TextMerge(
+        "Cache hot lists in Redis\nPaginate by cursor (DRF)\nMeasure p99\n", conflict=False
+    )
