@@ -201,7 +201,7 @@ def _merge_separate_changes(
     base: list[str], mine: list[str], theirs: list[str]
 ) -> list[str] | None:
     """Merge when one side changed only lines above some base line and the other only below it
-    (or right at it, when both rewrote lines: two people fixing neighbouring lines both keep theirs).
+    (or right at it when both rewrote lines: two people fixing neighbouring lines keep both).
 
         When lines repeat, a line-by-line diff can pair them up wrongly and report an overlap where
         there is none (base "a a a", mine deleted the first "a", theirs changed the last). Reading
