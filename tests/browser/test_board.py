@@ -5,7 +5,7 @@ from playwright.sync_api import expect
 
 from boards import actions
 from boards.models import Card
-from tests.browser.conftest import SCREENSHOTS_DIR
+from tests.browser.conftest import PHONE, SCREENSHOTS_DIR
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -40,6 +40,11 @@ def test_one_moves_a_card_and_the_other_sees_it(new_person_page, console_errors,
     expect(ben.locator(f"#column-{challenge.pk}-cards .card")).to_have_count(1)
     ana.screenshot(path=SCREENSHOTS_DIR / "board.png", full_page=True)
     assert console_errors(ana) == [] and console_errors(ben) == []
+
+    night = new_person_page(bob, viewport=PHONE, is_mobile=True, color_scheme="dark")
+    _open(night, board)
+    expect(night.locator(f"#column-{investigating.pk}-cards .card")).to_have_count(1)
+    night.screenshot(path=SCREENSHOTS_DIR / "board-phone-dark.png", full_page=True)
 
 
 def test_edits_to_different_lines_both_survive(new_person_page, alice, bob, board):
