@@ -35,3 +35,9 @@ pytest: install
 	.venv/bin/pytest -m browser
 
 test: lint pytest
+
+# Load scenarios of issue 3 against real daphne processes, PostgreSQL and Redis (both must be
+# running: a database "nexus_bench" is dropped and re-created, Redis db 3 is flushed). Writes
+# docs/benchmarks.md. BENCH_ARGS passes options, e.g. BENCH_ARGS="--quick --output -".
+bench: install
+	ulimit -n 20000 2>/dev/null || ulimit -n $$(ulimit -Hn); $(PY) -m bench $(BENCH_ARGS)

@@ -70,11 +70,9 @@ def can_write_space(user: User, space: Space) -> bool:
 def can_edit_board(user: User, board: Space, *, created_by_id: int | None) -> bool:
     """Boards are written by their team's owners and members (public boards are only read by
     everyone else); a board without a team by its creator."""
-    if not can_view_space(user, board):
-        return False
     if board.team is None:
-        return created_by_id == user.pk
-    return can_contribute(user, board.team)
+        return can_view_space(user, board) and created_by_id == user.pk
+    return can_contribute(user, board.team)  # owners and members can always see it
 
 
 def can_manage_space(user: User, space: Space, *, created_by_id: int | None) -> bool:
