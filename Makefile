@@ -36,8 +36,10 @@ pytest: install
 
 test: lint pytest
 
-# Load scenarios of issue 3 against real daphne processes, PostgreSQL and Redis (both must be
-# running: a database "nexus_bench" is dropped and re-created, Redis db 3 is flushed). Writes
-# docs/benchmarks.md. BENCH_ARGS passes options, e.g. BENCH_ARGS="--quick --output -".
+# Load scenarios of issues 3 (rooms) and 4 (boards) against real daphne processes, PostgreSQL
+# and Redis (both must be running: databases "nexus_bench" and "nexus_bench_boards" are dropped
+# and re-created, Redis dbs 3 and 4 flushed). Each writes its block of docs/benchmarks.md.
+# BENCH_ARGS passes options to the rooms' run, e.g. BENCH_ARGS="--quick".
 bench: install
 	ulimit -n 20000 2>/dev/null || ulimit -n $$(ulimit -Hn); $(PY) -m bench $(BENCH_ARGS)
+	$(PY) -m bench.boards

@@ -79,7 +79,12 @@ def as_person(client, alice, bob, vera, charlie):
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """CI must test against the real services, never the embedded fallback."""
+    """CI must test against the real services, never the embedded fallback. Connections are
+    not kept between requests in tests: a socket test's database thread would otherwise still
+    hold one when the test database is dropped."""
+    from django.conf import settings
+
+    settings.DATABASES["default"]["CONN_MAX_AGE"] = 0
     if os.environ.get("CI") == "true":
         missing = [name for name in ("DATABASE_URL", "REDIS_URL") if not os.environ.get(name)]
         if missing:

@@ -1,12 +1,13 @@
 """Every write to rooms and messages: check, validate, write atomically, broadcast after commit."""
 
+import functools
 import json
 import re
 import time
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import caches
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
@@ -168,16 +169,24 @@ def _clean_body(body: object) -> str:
     return body
 
 
+@functools.cache
+def _rate_cache():
+    """One cache client for the process: Django's `cache` is per task under ASGI and would open
+    a new Redis connection for nearly every post."""
+    return caches.create_connection("default")
+
+
 def _check_rate(user: User) -> None:
     """GCRA: a burst of CHAT_RATE_BURST messages, then one per CHAT_RATE_INTERVAL seconds."""
     interval = settings.CHAT_RATE_INTERVAL
     burst = settings.CHAT_RATE_BURST
     key = f"chat-rate:{user.pk}"
     now = time.time()
-    theoretical = max(cache.get(key, now), now) + interval
+    store = _rate_cache()
+    theoretical = max(store.get(key, now), now) + interval
     if theoretical - now > burst * interval:
         raise RateLimited(theoretical - now - burst * interval)
-    cache.set(key, theoretical, timeout=int(burst * interval) + 1)
+    store.set(key, theoretical, timeout=int(burst * interval) + 1)
 
 
 def _next_seq(room: Room) -> tuple[int, int]:
@@ -251,13 +260,12 @@ def post_message(
             )
             message.author = author
             message.room = room
+            message._prefetched_objects_cache = {"reactions": Reaction.objects.none()}  # new
+            frame = _frame("message", message)
+            del message._prefetched_objects_cache  # reactions may come; later reads must look
             broadcast_on_commit(
                 room_group(room),
-                {
-                    "type": "chat.message_posted",
-                    "seq": message.seq,
-                    "frame": _frame("message", message),
-                },
+                {"type": "chat.message_posted", "seq": message.seq, "frame": frame},
             )
             activity = json.dumps({"type": "activity", "room": room.pk, "seq": message.seq})
             broadcast_on_commit(activity_group(room), {"type": "chat.activity", "frame": activity})

@@ -109,6 +109,9 @@ if REDIS_URL:
         # redis-py's asyncio pool raises MaxConnectionsError past this (default 100), which
         # closes the consumer that needed a connection. Per process and per event loop.
         "max_connections": env.int("REDIS_MAX_CONNECTIONS", default=1000),
+        # redis-py 8 reads with a 5 s timeout by default: exactly the list layer's 5 s blocking
+        # BZPOPMIN, so under load the read times out and the consumer dies (seen in the bench).
+        "socket_timeout": 15,
     }
     if CHANNEL_LAYER_BACKEND == "pubsub":
         # Redis PUBLISH to a group, fanned out in each process: no per-channel capacity (the

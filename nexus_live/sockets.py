@@ -5,6 +5,7 @@ import json
 import logging
 from urllib.parse import parse_qs
 
+from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
@@ -53,6 +54,16 @@ class LiveConsumer(AsyncWebsocketConsumer):
 
     async def after_connect(self) -> None:
         """Extra set-up once the socket is accepted and caught up."""
+
+    async def dispatch(self, message: dict) -> None:
+        """Channels' own dispatch first closes stale database connections, in the one database
+        thread, before every frame and event: a busy socket then waits behind every write of
+        the process. Our database calls go through `database_sync_to_async`, which does that
+        itself, so events are forwarded at once."""
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
 
     # --- Connection --------------------------------------------------------------------
     async def connect(self) -> None:
