@@ -81,6 +81,8 @@ DATABASES = {
         "DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'nexus.sqlite3'}", engine=None
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    VAR_DIR.mkdir(exist_ok=True)  # the embedded default's home; a fresh clone has none yet
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
     DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
