@@ -29,7 +29,12 @@ def _redis() -> aioredis.Redis | None:
     loop = asyncio.get_running_loop()
     client = _clients.get(loop)
     if client is None:
-        client = _clients[loop] = aioredis.Redis.from_url(settings.REDIS_URL)
+        # A blocking pool: a burst of connects waits for a connection instead of failing
+        # ("Too many connections" past redis-py's default of 100 was seen at 2,000 sockets).
+        pool = aioredis.BlockingConnectionPool.from_url(
+            settings.REDIS_URL, max_connections=settings.REDIS_MAX_CONNECTIONS, timeout=10
+        )
+        client = _clients[loop] = aioredis.Redis(connection_pool=pool)
     return client
 
 

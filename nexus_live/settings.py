@@ -95,6 +95,8 @@ DATABASES["default"]["TEST"] = {
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env.str("REDIS_URL", default="")
+# Per process and per event loop, for the channel layer and for presence (see below).
+REDIS_MAX_CONNECTIONS = env.int("REDIS_MAX_CONNECTIONS", default=1000)
 if REDIS_URL:
     CACHES = {
         "default": {
@@ -110,7 +112,7 @@ if REDIS_URL:
         "address": REDIS_URL,
         # redis-py's asyncio pool raises MaxConnectionsError past this (default 100), which
         # closes the consumer that needed a connection. Per process and per event loop.
-        "max_connections": env.int("REDIS_MAX_CONNECTIONS", default=1000),
+        "max_connections": REDIS_MAX_CONNECTIONS,
         # redis-py 8 reads with a 5 s timeout by default: exactly the list layer's 5 s blocking
         # BZPOPMIN, so under load the read times out and the consumer dies (seen in the bench).
         "socket_timeout": 15,
