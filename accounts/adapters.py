@@ -1,15 +1,10 @@
-"""allauth hooks: fill the profile from Google and keep sign-up rules in one place."""
+"""allauth hook: fill the profile (display name, avatar) from Google."""
 
-from allauth.account.adapter import DefaultAccountAdapter
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from allauth.socialaccount.models import SocialLogin
 from django.http import HttpRequest
 
 from accounts.models import User
-
-
-class AccountAdapter(DefaultAccountAdapter):
-    pass
 
 
 class SocialAccountAdapter(DefaultSocialAccountAdapter):

@@ -45,6 +45,16 @@ class Space(Protocol):
 
     team: Team | None
     is_private: bool
+    created_by_id: int | None
+
+
+class RoomLike(Space, Protocol):
+    is_archived: bool
+
+
+class MessageLike(Protocol):
+    author_id: int
+    room: RoomLike
 
 
 def can_view_space(user: User, space: Space) -> bool:
@@ -67,18 +77,37 @@ def can_write_space(user: User, space: Space) -> bool:
     return role in (Role.OWNER, Role.MEMBER)
 
 
-def can_edit_board(user: User, board: Space, *, created_by_id: int | None) -> bool:
+def can_edit_board(user: User, board: Space) -> bool:
     """Boards are written by their team's owners and members (public boards are only read by
     everyone else); a board without a team by its creator."""
     if board.team is None:
-        return can_view_space(user, board) and created_by_id == user.pk
+        return can_view_space(user, board) and board.created_by_id == user.pk
     return can_contribute(user, board.team)  # owners and members can always see it
 
 
-def can_manage_space(user: User, space: Space, *, created_by_id: int | None) -> bool:
-    """Edit a room's topic, archive it, manage a board's columns: team owners or the creator."""
+def can_manage_space(user: User, space: Space) -> bool:
+    """Edit a room's topic, archive it, remove a board's columns: team owners or the creator."""
     if not can_view_space(user, space):
         return False
     if space.team is not None and can_manage_team(user, space.team):
         return True
-    return created_by_id is not None and created_by_id == user.pk
+    return space.created_by_id is not None and space.created_by_id == user.pk
+
+
+def can_post(user: User, room: RoomLike) -> bool:
+    """Post, react, edit one's own messages: not in archived rooms, not as a team viewer."""
+    return not room.is_archived and can_write_space(user, room)
+
+
+def can_moderate(user: User, room: RoomLike) -> bool:
+    """Room owners (team owners or its creator) and mentors may delete any message."""
+    if not can_view_space(user, room):
+        return False
+    return user.track == "mentor" or can_manage_space(user, room)
+
+
+def can_resolve(user: User, message: MessageLike) -> bool:
+    """A thread's question is resolved by the asker, the room's owners and mentors."""
+    if message.author_id == user.pk:
+        return can_view_space(user, message.room)
+    return can_moderate(user, message.room)

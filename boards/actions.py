@@ -44,16 +44,8 @@ def board_group(board: Board | int) -> str:
     return f"board-{getattr(board, 'pk', board)}"
 
 
-def can_edit(user: User, board: Board) -> bool:
-    return policies.can_edit_board(user, board, created_by_id=board.created_by_id)
-
-
-def can_manage(user: User, board: Board) -> bool:
-    return policies.can_manage_space(user, board, created_by_id=board.created_by_id)
-
-
 def _require_edit(user: User, board: Board) -> None:
-    if not can_edit(user, board):
+    if not policies.can_edit_board(user, board):
         raise PermissionDenied("You can read this board but not change it.")
 
 
@@ -86,7 +78,7 @@ def _card_for_render(card_id: int) -> Card:
     )
 
 
-def _column_order(column_ids: set[int]) -> dict[str, list[int]]:
+def column_order(column_ids: set[int]) -> dict[str, list[int]]:
     order: dict[str, list[int]] = {str(pk): [] for pk in column_ids}
     live = Card.objects.filter(column_id__in=column_ids, archived_at__isnull=True)
     for column_id, card_id in live.order_by("position", "pk").values_list("column_id", "pk"):
@@ -101,27 +93,39 @@ def _broadcast_card(
     Card, it must be current, with its column, tags and assignees loaded."""
     if not isinstance(card, Card):
         card = _card_for_render(card)
+    order = column_order(columns) if columns else None
+    frame = card_frame(card, seq, by=by.name, order=order)
+    broadcast_on_commit(board_group(card.board_id), {"type": "board.changed", "frame": frame})
+
+
+def card_frame(card: Card, seq: int, *, by: str | None = None, order=None) -> str:
+    """The JSON frame of a card as every socket forwards it (the same after a write and in a
+    catch-up); `order` lists the cards of the columns a move touched."""
     frame = {
         "type": "card",
         "seq": seq,
-        "by": by.name,
         "id": card.pk,
         "version": card.version,
         "column": card.column_id,
         "archived": card.archived_at is not None,
         "html": render_card(card),
     }
-    if columns:
-        frame["order"] = _column_order(columns)
-    event = {"type": "board.changed", "seq": seq, "frame": json.dumps(frame)}
-    broadcast_on_commit(board_group(card.board_id), event)
+    if by is not None:
+        frame["by"] = by
+    if order:
+        frame["order"] = order
+    return json.dumps(frame)
+
+
+def board_frame(board: Board, seq: int) -> str:
+    """The board's columns, whole: sent when columns change (open editors live outside them)."""
+    html = render_to_string("boards/board.html#columns", board_context(board))
+    return json.dumps({"type": "board", "seq": seq, "html": html})
 
 
 def _broadcast_board(board: Board, seq: int) -> None:
-    """Columns changed: the board's columns are sent whole (open editors live outside them)."""
-    html = render_to_string("boards/board.html#columns", board_context(board))
-    frame = json.dumps({"type": "board", "seq": seq, "html": html})
-    broadcast_on_commit(board_group(board), {"type": "board.changed", "seq": seq, "frame": frame})
+    frame = board_frame(board, seq)
+    broadcast_on_commit(board_group(board), {"type": "board.changed", "frame": frame})
 
 
 CARD_CACHE_SECONDS = 24 * 3600
@@ -251,7 +255,7 @@ def remove_column(*, column: Column, user: User, move_to: Column | None = None) 
     """A column with cards asks where they go: `move_to`, another column of the same board.
     Removing is for the board's owners (team owners or its creator)."""
     board = column.board
-    if not can_manage(user, board):
+    if not policies.can_manage_space(user, board):
         raise PermissionDenied("Only the board's owners can remove columns.")
     with transaction.atomic():
         seq = _next_seq(board)

@@ -5,7 +5,6 @@ import json
 
 from channels.db import database_sync_to_async
 from django.core.exceptions import ValidationError
-from django.template.loader import render_to_string
 
 from accounts import policies
 from accounts.models import User
@@ -14,7 +13,6 @@ from boards.models import Activity, Board, Card, Column
 from nexus_live.broadcast import broadcast_now
 from nexus_live.sockets import LiveConsumer, as_int
 
-MAX_FRAME = 64 * 1024
 FIELD_LABELS = {
     "title": "Title", "problem": "Problem", "solution": "Solution", "tags": "Tags",
     "assignees": "Assignees", "links": "Links", "checklist": "Checklist",
@@ -28,25 +26,14 @@ def _catch_up_frames(board: Board, since: int) -> list[str]:
     if since < board.last_seq:
         column_change = Activity.objects.filter(board=board, seq__gt=since, card__isnull=True)
         if column_change.exists():
-            html = render_to_string("boards/board.html#columns", actions.board_context(board))
-            frames.append(json.dumps({"type": "board", "seq": board.last_seq, "html": html}))
+            frames.append(actions.board_frame(board, board.last_seq))
         else:
             changed = Card.objects.filter(board=board, changed_seq__gt=since)
             columns = set(changed.values_list("column_id", flat=True))
-            order = actions._column_order(columns) if columns else {}
+            order = actions.column_order(columns) if columns else None
             for card in changed.select_related("column").prefetch_related("tags", "assignees"):
                 card.board = board
-                frame = {
-                    "type": "card",
-                    "seq": card.changed_seq,
-                    "id": card.pk,
-                    "version": card.version,
-                    "column": card.column_id,
-                    "archived": card.archived_at is not None,
-                    "html": actions.render_card(card),
-                    "order": order,
-                }
-                frames.append(json.dumps(frame))
+                frames.append(actions.card_frame(card, card.changed_seq, order=order))
     frames.append(json.dumps({"type": "synced", "last_event": board.last_seq}))
     return frames
 
@@ -60,7 +47,7 @@ class BoardConsumer(LiveConsumer):
         board = Board.objects.select_related("team").filter(pk=board_id).first()
         if board is None or not policies.can_view_space(user, board):
             return None
-        self.may_edit = actions.can_edit(user, board)
+        self.may_edit = policies.can_edit_board(user, board)
         return board
 
     def group_for(self, board: Board) -> str:

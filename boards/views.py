@@ -79,7 +79,7 @@ def detail(request: HttpRequest, board_id: int) -> HttpResponse:
         seq=seq,
         filters=filters,
         filtering=any(filters.values()),
-        can_edit=actions.can_edit(request.user, board),
+        can_edit=policies.can_edit_board(request.user, board),
         all_tags=Tag.objects.filter(cards__board=board).distinct().order_by("name"),
         people=_people(board),
         nav="boards",
@@ -92,7 +92,7 @@ def _card_context(request: HttpRequest, board: Board, card: Card) -> dict[str, o
         "board": board,
         "card": card,
         "seq": board.last_seq,
-        "can_edit": actions.can_edit(request.user, board),
+        "can_edit": policies.can_edit_board(request.user, board),
         "people": _people(board),
         "all_tags": Tag.objects.filter(cards__board__in=Board.objects.visible_to(request.user))
         .distinct()

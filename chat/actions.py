@@ -75,19 +75,6 @@ def mentioned_people(room: Room, body: str) -> list[User]:
     return [person for person in candidates if policies.can_view_space(person, room)]
 
 
-def can_post(user: User, room: Room) -> bool:
-    return not room.is_archived and policies.can_write_space(user, room)
-
-
-def can_moderate(user: User, room: Room) -> bool:
-    """Room owners (team owners or its creator) and mentors may delete any message."""
-    if not policies.can_view_space(user, room):
-        return False
-    return user.track == "mentor" or policies.can_manage_space(
-        user, room, created_by_id=room.created_by_id
-    )
-
-
 ROOM_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
 TOPIC_MAX = 300
 RESERVED_ROOM_NAMES = {"mentions", "search"}  # pages under /rooms/
@@ -140,7 +127,7 @@ def _broadcast_room(room: Room) -> None:
 
 
 def update_topic(*, room: Room, user: User, topic: object) -> Room:
-    if not policies.can_manage_space(user, room, created_by_id=room.created_by_id):
+    if not policies.can_manage_space(user, room):
         raise PermissionDenied("Only the room's owners can change its topic.")
     room.topic = _clean_topic(topic)
     with transaction.atomic():
@@ -151,7 +138,7 @@ def update_topic(*, room: Room, user: User, topic: object) -> Room:
 
 def archive_room(*, room: Room, user: User, archived: bool = True) -> Room:
     """Archived rooms stay readable and searchable; nobody can post in them."""
-    if not policies.can_manage_space(user, room, created_by_id=room.created_by_id):
+    if not policies.can_manage_space(user, room):
         raise PermissionDenied("Only the room's owners can archive it.")
     room.is_archived = archived
     with transaction.atomic():
@@ -215,7 +202,8 @@ def render_message(message: Message) -> str:
     return render_to_string("chat/room.html#message", {"message": message, **MESSAGE_CONTEXT})
 
 
-def _frame(kind: str, message: Message, **extra: object) -> str:
+def message_frame(kind: str, message: Message) -> str:
+    """The JSON frame of a message, as every socket forwards it: rendered once."""
     return json.dumps(
         {
             "type": kind,
@@ -225,7 +213,6 @@ def _frame(kind: str, message: Message, **extra: object) -> str:
             "client_id": message.client_id,
             "parent": message.parent_id,
             "html": render_message(message),
-            **extra,
         }
     )
 
@@ -233,7 +220,7 @@ def _frame(kind: str, message: Message, **extra: object) -> str:
 def post_message(
     *, room: Room, author: User, body: object, client_id: object, parent: Message | None = None
 ) -> Posted:
-    if not can_post(author, room):
+    if not policies.can_post(author, room):
         raise PermissionDenied("You cannot post in this room.")
     if not isinstance(client_id, str) or not CLIENT_ID.match(client_id):
         raise ValidationError("A message needs a client id of 1-64 letters, digits, - or _.")
@@ -261,7 +248,7 @@ def post_message(
             message.author = author
             message.room = room
             message._prefetched_objects_cache = {"reactions": Reaction.objects.none()}  # new
-            frame = _frame("message", message)
+            frame = message_frame("message", message)
             del message._prefetched_objects_cache  # reactions may come; later reads must look
             broadcast_on_commit(
                 room_group(room),
@@ -313,14 +300,14 @@ def _change(message: Message, apply) -> Message:
         {
             "type": "chat.message_changed",
             "seq": locked.seq,
-            "frame": _frame("message_changed", locked),
+            "frame": message_frame("message_changed", locked),
         },
     )
     return locked
 
 
 def edit_message(*, message: Message, user: User, body: object) -> Message:
-    if message.author_id != user.pk or not can_post(user, message.room):
+    if message.author_id != user.pk or not policies.can_post(user, message.room):
         raise PermissionDenied("You can edit only your own messages.")
     if message.is_deleted:
         raise ValidationError("This message was deleted.")
@@ -339,7 +326,7 @@ def edit_message(*, message: Message, user: User, body: object) -> Message:
 
 def delete_message(*, message: Message, user: User) -> Message:
     own = message.author_id == user.pk and policies.can_view_space(user, message.room)
-    if not (own or can_moderate(user, message.room)):
+    if not (own or policies.can_moderate(user, message.room)):
         raise PermissionDenied("You can delete only your own messages.")
     if message.is_deleted:
         return message
@@ -357,7 +344,7 @@ def toggle_reaction(*, message: Message, user: User, emoji: object) -> bool:
     """Add the reaction, or take it back if it is there. Returns whether it is there now."""
     if emoji not in REACTIONS:
         raise ValidationError("React with one of: " + " ".join(REACTIONS))
-    if not can_post(user, message.room) or message.is_deleted:
+    if not policies.can_post(user, message.room) or message.is_deleted:
         raise PermissionDenied("You cannot react to this message.")
     added = []
 
@@ -372,17 +359,10 @@ def toggle_reaction(*, message: Message, user: User, emoji: object) -> bool:
     return bool(added)
 
 
-def can_resolve(user: User, message: Message) -> bool:
-    """The asker, the room's owners and mentors."""
-    if message.author_id == user.pk:
-        return policies.can_view_space(user, message.room)
-    return can_moderate(user, message.room)
-
-
 def resolve_thread(*, message: Message, user: User, resolved: bool = True) -> Message:
     if message.parent_id is not None:
         raise ValidationError("Resolve the thread's first message, not a reply.")
-    if not can_resolve(user, message):
+    if not policies.can_resolve(user, message):
         raise PermissionDenied("Only the asker, the room's owners and mentors can resolve this.")
     with transaction.atomic():
         return _change(

@@ -25,7 +25,7 @@ class RoomConsumer(LiveConsumer):
         room = Room.objects.select_related("team").filter(slug=slug).first()
         if room is None or not policies.can_view_space(user, room):
             return None
-        self.may_post = actions.can_post(user, room)
+        self.may_post = policies.can_post(user, room)
         return room
 
     def group_for(self, room: Room) -> str:
@@ -47,7 +47,7 @@ class RoomConsumer(LiveConsumer):
         if len(messages) > CATCH_UP_MAX:
             frames = [json.dumps({"type": "reset", "reason": "too far behind"})]
         else:
-            frames = [actions._frame("message", m) for m in messages]
+            frames = [actions.message_frame("message", m) for m in messages]
         return [*frames, json.dumps({"type": "synced", "last_event": last_event})]
 
     def latest_event(self) -> int:

@@ -3,6 +3,7 @@
 import pytest
 from django.urls import reverse
 
+from accounts import policies
 from chat import actions
 from chat.models import Room
 
@@ -68,7 +69,7 @@ def test_an_archived_room_is_read_only(alice, bob, general):
     actions.archive_room(room=general, user=alice)
     general.refresh_from_db()
     assert general.is_archived
-    assert not actions.can_post(bob, general)
+    assert not policies.can_post(bob, general)
 
 
 def test_the_rooms_page_shows_unread_counts(client, alice, bob, general):

@@ -10,12 +10,18 @@ from django.db import transaction
 from accounts.models import Membership, Role, Team, Track, User
 from boards import actions as board_actions
 from boards.models import Board
+from chat import actions as chat_actions
 from chat.models import Room
 
 PEOPLE = [
     ("alice@nexus.test", "Alice", Track.BACKEND, Role.OWNER),
     ("bob@nexus.test", "Bob", Track.FRONTEND, Role.MEMBER),
     ("charlie@nexus.test", "Charlie", Track.MENTOR, None),
+]
+
+ROOMS = [
+    ("general", "Say hello, share what you are working on"),
+    ("help", "Stuck? Paste the traceback here"),
 ]
 
 # The seed document's "Real-world challenges & solutions" table.
@@ -63,22 +69,9 @@ class Command(BaseCommand):
                     Membership.objects.get_or_create(
                         team=team, user=person, defaults={"role": role}
                     )
-            Room.objects.get_or_create(
-                slug="general",
-                defaults={
-                    "name": "general",
-                    "topic": "Say hello, share what you are working on",
-                    "created_by": alice,
-                },
-            )
-            Room.objects.get_or_create(
-                slug="help",
-                defaults={
-                    "name": "help",
-                    "topic": "Stuck? Paste the traceback here",
-                    "created_by": alice,
-                },
-            )
+            for name, topic in ROOMS:
+                if not Room.objects.filter(slug=name).exists():
+                    chat_actions.create_room(user=alice, name=name, topic=topic)
             self._board(team, alice)
         self.stdout.write(self.style.SUCCESS("Demo data ready. Sign in as (development only):"))
         for email, *_ in PEOPLE:
