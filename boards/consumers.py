@@ -3,14 +3,13 @@ Connecting, catch-up, presence and frame parsing: nexus_live/sockets.py."""
 
 import json
 
-from channels.db import database_sync_to_async
 from django.core.exceptions import ValidationError
 
 from accounts import policies
 from accounts.models import User
 from boards import actions
 from boards.models import Activity, Board, Card, Column
-from nexus_live.broadcast import broadcast_now
+from nexus_live.broadcast import broadcast_now, write
 from nexus_live.sockets import LiveConsumer, as_int
 
 FIELD_LABELS = {
@@ -73,7 +72,7 @@ class BoardConsumer(LiveConsumer):
         )
 
     async def do_edit(self, frame: dict) -> None:
-        edit = await database_sync_to_async(self._edit)(frame)
+        edit = await write(self._edit, frame)
         reply = {
             "type": "saved", "card": edit.card.pk, "version": edit.version,
             "merged": edit.merged, "conflicts": edit.conflicts,
@@ -87,7 +86,7 @@ class BoardConsumer(LiveConsumer):
         )  # fmt: skip
 
     async def do_move(self, frame: dict) -> None:
-        await database_sync_to_async(self._move)(frame)
+        await write(self._move, frame)
 
     def _move(self, frame: dict) -> None:
         card = self._card(frame.get("card"))

@@ -1,13 +1,11 @@
 """Every write to rooms and messages: check, validate, write atomically, broadcast after commit."""
 
-import functools
 import json
 import re
-import time
+from contextlib import nullcontext
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.cache import caches
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
@@ -25,12 +23,13 @@ from chat.models import (
     Room,
     RoomVisit,
 )
+from nexus_live import ratelimit
 from nexus_live.broadcast import broadcast_on_commit
 from nexus_live.markdown import render_markdown
 from nexus_live.text import one_line, plain_text
 
 MAX_BODY = 8000  # characters; the composer says so
-MESSAGE_CONTEXT = {"reactions_palette": REACTIONS}  # what every rendering of a message needs
+MESSAGE_CONTEXT = {"reactions_palette": REACTIONS}  # what a page of messages needs
 CLIENT_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
 
@@ -156,36 +155,69 @@ def _clean_body(body: object) -> str:
     return body
 
 
-@functools.cache
-def _rate_cache():
-    """One cache client for the process: Django's `cache` is per task under ASGI and would open
-    a new Redis connection for nearly every post."""
-    return caches.create_connection("default")
-
-
 def _check_rate(user: User) -> None:
-    """GCRA: a burst of CHAT_RATE_BURST messages, then one per CHAT_RATE_INTERVAL seconds."""
-    interval = settings.CHAT_RATE_INTERVAL
-    burst = settings.CHAT_RATE_BURST
-    key = f"chat-rate:{user.pk}"
-    now = time.time()
-    store = _rate_cache()
-    theoretical = max(store.get(key, now), now) + interval
-    if theoretical - now > burst * interval:
-        raise RateLimited(theoretical - now - burst * interval)
-    store.set(key, theoretical, timeout=int(burst * interval) + 1)
+    """A burst of CHAT_RATE_BURST messages, then one per CHAT_RATE_INTERVAL seconds."""
+    wait = ratelimit.wait_for(
+        f"chat:{user.pk}", burst=settings.CHAT_RATE_BURST, interval=settings.CHAT_RATE_INTERVAL
+    )
+    if wait > 0:
+        raise RateLimited(wait)
 
 
 def _next_seq(room: Room) -> tuple[int, int]:
     """Take the room's next message seq and next event. The room row stays locked until the
-    writing transaction ends: seqs are gapless and every change of the room is ordered."""
+    writing transaction ends: seqs are gapless and every change of the room is ordered.
+    An archived room has none to give (it may have been archived since `room` was read)."""
     with connection.cursor() as cursor:
         cursor.execute(
             "UPDATE chat_room SET last_seq = last_seq + 1, last_event = last_event + 1 "
-            "WHERE id = %s RETURNING last_seq, last_event",
+            "WHERE id = %s AND NOT is_archived RETURNING last_seq, last_event",
             [room.pk],
         )
-        return cursor.fetchone()
+        taken = cursor.fetchone()
+    if taken is None:
+        raise PermissionDenied(ARCHIVED)
+    return taken
+
+
+ARCHIVED = "This room is archived: it is read-only."
+
+# PostgreSQL takes the seq and inserts in one statement: a transaction of its own, the room
+# row locked only while it runs, one round trip. (SQLite cannot UPDATE inside WITH.)
+_INSERT_WITH_SEQ = """
+WITH taken AS (
+    UPDATE chat_room SET last_seq = last_seq + 1, last_event = last_event + 1
+    WHERE id = %(room)s AND NOT is_archived RETURNING id, last_seq, last_event
+)
+INSERT INTO chat_message
+    (room_id, seq, event, author_id, client_id, parent_id, body, body_html, created_at,
+     reply_count)
+SELECT id, last_seq, last_event, %(author)s, %(client_id)s, %(parent)s, %(body)s, %(body_html)s,
+    %(created_at)s, 0
+FROM taken
+RETURNING id, seq, event
+"""
+
+
+def _insert_message(message: Message) -> None:
+    """Give the unsaved `message` its room's next seq and event, and store it."""
+    if connection.vendor != "postgresql":
+        message.seq, message.event = _next_seq(message.room)
+        message.save(force_insert=True)
+        return
+    message.created_at = timezone.now()
+    fields = {
+        "room": message.room_id, "author": message.author_id, "client_id": message.client_id,
+        "parent": message.parent_id, "body": message.body, "body_html": message.body_html,
+        "created_at": message.created_at,
+    }  # fmt: skip
+    with connection.cursor() as cursor:
+        cursor.execute(_INSERT_WITH_SEQ, fields)
+        inserted = cursor.fetchone()
+    if inserted is None:
+        raise PermissionDenied(ARCHIVED)
+    message.pk, message.seq, message.event = inserted
+    message._state.adding, message._state.db = False, connection.alias
 
 
 def _next_event(room: Room) -> int:
@@ -199,7 +231,7 @@ def _next_event(room: Room) -> int:
 
 
 def render_message(message: Message) -> str:
-    return render_to_string("chat/room.html#message", {"message": message, **MESSAGE_CONTEXT})
+    return render_to_string("chat/room.html#message", {"message": message})
 
 
 def message_frame(kind: str, message: Message) -> str:
@@ -224,48 +256,59 @@ def post_message(
         raise PermissionDenied("You cannot post in this room.")
     if not isinstance(client_id, str) or not CLIENT_ID.match(client_id):
         raise ValidationError("A message needs a client id of 1-64 letters, digits, - or _.")
-    existing = Message.objects.filter(room=room, author=author, client_id=client_id).first()
-    if existing:
-        return Posted(existing, created=False)
     body = _clean_body(body)
     if parent is not None and (parent.room_id != room.pk or parent.parent_id is not None):
         raise ValidationError("Reply to a message of this room.")
-    _check_rate(author)
-    html = render_markdown(body)
     try:
-        with transaction.atomic():
-            seq, event = _next_seq(room)
-            message = Message.objects.create(
-                room=room,
-                seq=seq,
-                event=event,
-                author=author,
-                client_id=client_id,
-                parent=parent,
-                body=body,
-                body_html=html,
-            )
-            message.author = author
-            message.room = room
-            message._prefetched_objects_cache = {"reactions": Reaction.objects.none()}  # new
+        _check_rate(author)
+    except RateLimited:
+        if existing := _already_posted(room, author, client_id):  # a retry takes no allowance
+            return existing
+        raise
+    html = render_markdown(body)
+    message = Message(
+        room=room, author=author, client_id=client_id, parent=parent, body=body, body_html=html
+    )
+    # A plain message is one statement (see _insert_message), its own transaction. A reply
+    # or a mention writes more, all or nothing; inside a caller's transaction, a savepoint.
+    alone = (
+        parent is None
+        and "@" not in body
+        and connection.vendor == "postgresql"
+        and not connection.in_atomic_block
+    )
+    try:
+        with nullcontext() if alone else transaction.atomic():
+            _insert_message(message)
+            message.reaction_summary = []  # new: no query to learn that
             frame = message_frame("message", message)
-            del message._prefetched_objects_cache  # reactions may come; later reads must look
+            del message.reaction_summary  # reactions may come; later reads must look
             broadcast_on_commit(
                 room_group(room),
                 {"type": "chat.message_posted", "seq": message.seq, "frame": frame},
             )
             activity = json.dumps({"type": "activity", "room": room.pk, "seq": message.seq})
-            broadcast_on_commit(activity_group(room), {"type": "chat.activity", "frame": activity})
-            _notify_mentions(message, body)
+            broadcast_on_commit(
+                activity_group(room),
+                {"type": "chat.activity", "seq": message.seq, "frame": activity},
+                coalesce=True,
+            )
+            if not alone:
+                _notify_mentions(message, body)
             if parent is not None:
                 _change(parent, lambda root: setattr(root, "reply_count", root.reply_count + 1))
     except IntegrityError:
-        # The same client id won a race in another request: that message is the answer.
-        existing = Message.objects.filter(room=room, author=author, client_id=client_id).first()
-        if existing is None:
-            raise
-        return Posted(existing, created=False)
+        # A retry: this client id is taken (by an earlier try, or a race with another
+        # request), so that message is the answer. Retries are rare: no query before.
+        if existing := _already_posted(room, author, client_id):
+            return existing
+        raise
     return Posted(message, created=True)
+
+
+def _already_posted(room: Room, author: User, client_id: str) -> Posted | None:
+    message = Message.objects.filter(room=room, author=author, client_id=client_id).first()
+    return None if message is None else Posted(message, created=False)
 
 
 def _notify_mentions(message: Message, body: str) -> None:

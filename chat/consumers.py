@@ -10,7 +10,7 @@ from accounts import policies
 from accounts.models import User
 from chat import actions
 from chat.models import Message, Room
-from nexus_live.broadcast import broadcast_now
+from nexus_live.broadcast import broadcast_now, write
 from nexus_live.sessions import session_group
 from nexus_live.sockets import LiveConsumer, as_int
 
@@ -63,7 +63,7 @@ class RoomConsumer(LiveConsumer):
         )
 
     async def do_post(self, frame: dict) -> None:
-        posted = await database_sync_to_async(self._post)(frame)
+        posted = await write(self._post, frame)
         message = posted.message
         ack = {
             "type": "ack", "client_id": message.client_id, "seq": message.seq,
@@ -76,44 +76,39 @@ class RoomConsumer(LiveConsumer):
         parent = None
         if parent_id is not None:
             parent = Message.objects.get(pk=as_int(parent_id), room=self.room)
-        room = Room.objects.select_related("team").get(pk=self.room.pk)
         return actions.post_message(
-            room=room, author=self.user, body=frame.get("body"),
+            room=self.room, author=self.user, body=frame.get("body"),
             client_id=frame.get("client_id"), parent=parent,
         )  # fmt: skip
 
     async def do_edit(self, frame: dict) -> None:
-        await database_sync_to_async(
+        await write(
             lambda: actions.edit_message(
                 message=self._message(frame), user=self.user, body=frame.get("body")
             )
-        )()
+        )
 
     async def do_delete(self, frame: dict) -> None:
-        await database_sync_to_async(
-            lambda: actions.delete_message(message=self._message(frame), user=self.user)
-        )()
+        await write(lambda: actions.delete_message(message=self._message(frame), user=self.user))
 
     async def do_react(self, frame: dict) -> None:
-        await database_sync_to_async(
+        await write(
             lambda: actions.toggle_reaction(
                 message=self._message(frame), user=self.user, emoji=frame.get("emoji")
             )
-        )()
+        )
 
     async def do_resolve(self, frame: dict) -> None:
         resolved = frame.get("resolved") is not False
-        await database_sync_to_async(
+        await write(
             lambda: actions.resolve_thread(
                 message=self._message(frame), user=self.user, resolved=resolved
             )
-        )()
+        )
 
     async def do_read(self, frame: dict) -> None:
         seq = as_int(frame.get("seq"))
-        await database_sync_to_async(
-            lambda: actions.mark_read(room=self.room, user=self.user, seq=seq)
-        )()
+        await write(actions.mark_read, room=self.room, user=self.user, seq=seq)
 
     async def do_typing(self, frame: dict) -> None:
         if not self.may_post:

@@ -5,6 +5,7 @@ from django.db import models
 from django.db.models import F, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.urls import reverse
+from django.utils.functional import cached_property
 
 from accounts.models import SpaceQuerySet, User
 
@@ -95,6 +96,7 @@ class Message(models.Model):
     def is_deleted(self) -> bool:
         return self.deleted_at is not None
 
+    @cached_property
     def reaction_summary(self) -> list[dict]:
         """[{emoji, count, names, user_ids}] in palette order; uses prefetched reactions."""
         by_emoji: dict[str, list] = {}

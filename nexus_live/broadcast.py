@@ -1,25 +1,101 @@
 """The only caller of group_send: events leave after the transaction that caused them commits."""
 
+import asyncio
+import functools
 import logging
+import threading
+import weakref
+from concurrent.futures import ThreadPoolExecutor
 
-from asgiref.sync import async_to_sync
+from asgiref.sync import SyncToAsync, async_to_sync
 from channels.layers import get_channel_layer
-from django.db import transaction
+from django.conf import settings
+from django.db import close_old_connections, transaction
 
 log = logging.getLogger(__name__)
+_held = threading.local()  # the events of a write that `write()` runs, held for the event loop
+COALESCE_SECONDS = 1.0
+# Per event loop: group -> the newest coalesced event waiting to go, and the tasks sending.
+_due: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_sending: set[asyncio.Task] = set()
 
 
-def broadcast_on_commit(group: str, event: dict) -> None:
-    """Send `event` to `group` once the current transaction commits; never if it rolls back."""
-    transaction.on_commit(lambda: _send(group, event), robust=True)
+def broadcast_on_commit(group: str, event: dict, *, coalesce: bool = False) -> None:
+    """Send `event` to `group` once the current transaction commits; never if it rolls back.
+
+    `coalesce`: the event states a newest value, ordered by its "seq" (e.g. a room's latest
+    message, for unread counts). Those from sockets' writes leave at most once per group every
+    COALESCE_SECONDS, the highest seq only: a burst of posts costs one send, not one each."""
+    transaction.on_commit(lambda: _send(group, event, coalesce), robust=True)
 
 
-def _send(group: str, event: dict) -> None:
+def _send(group: str, event: dict, coalesce: bool = False) -> None:
+    held = getattr(_held, "events", None)
+    if held is not None:
+        held.append((group, event, coalesce))
+    else:
+        async_to_sync(_send_now)(group, event)
+
+
+def _send_coalesced(group: str, event: dict) -> None:
+    loop = asyncio.get_running_loop()
+    due = _due.setdefault(loop, {})
+    if group not in due:
+        loop.call_later(COALESCE_SECONDS, _send_due, due, group)
+    elif due[group]["seq"] > event["seq"]:
+        return
+    due[group] = event
+
+
+def _send_due(due: dict, group: str) -> None:
+    task = asyncio.ensure_future(_send_now(group, due.pop(group)))
+    _sending.add(task)
+    task.add_done_callback(_sending.discard)
+
+
+@functools.cache
+def _write_threads() -> ThreadPoolExecutor | None:
+    count = settings.DATABASE_WRITE_THREADS
+    return ThreadPoolExecutor(count, thread_name_prefix="write") if count else None
+
+
+async def write(action, /, *args, **kwargs):
+    """Run a write (`action(*args, **kwargs)`, blocking) from a socket, in a thread with its
+    own database connection: a pool of DATABASE_WRITE_THREADS (0: Django's one shared thread),
+    so one write waiting on PostgreSQL does not hold up the process's other sockets. Each
+    socket still handles its frames one at a time. The write's committed events are sent from
+    here, on the event loop, rather than by the thread waiting on the loop once per event."""
+
+    def run():
+        close_old_connections()  # as a request does: here, in the thread that holds them
+        _held.events = events = []
+        try:
+            return action(*args, **kwargs), events, None
+        except Exception as exc:  # sent after the events of whatever did commit
+            return None, events, exc
+        finally:
+            _held.events = None
+            close_old_connections()
+
+    pool = _write_threads()
+    in_thread = SyncToAsync(run, thread_sensitive=pool is None, executor=pool)
+    result, events, error = await in_thread()
+    for group, event, coalesce in events:
+        if coalesce:
+            _send_coalesced(group, event)
+        else:
+            await _send_now(group, event)
+    if error is not None:
+        raise error
+    return result
+
+
+async def _send_now(group: str, event: dict) -> None:
     layer = get_channel_layer()
     if layer is None:
         return
     try:
-        async_to_sync(layer.group_send)(group, event)
+        await layer.group_send(group, event)
     except Exception:
         # The write is committed; clients catch up by seq on their next sync.
         log.exception("broadcast to %s failed", group)

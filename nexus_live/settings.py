@@ -86,6 +86,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
     DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
+# Socket writes run in a pool of this many threads, one connection each (per process): one
+# write waiting on the database does not hold up the rest. SQLite takes one writer at a time,
+# so there they stay in Django's one shared thread (0).
+DATABASE_WRITE_THREADS = env.int(
+    "DATABASE_WRITE_THREADS",
+    default=0 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3" else 4,
+)
 # Set explicitly: ChannelsLiveServerTestCase would otherwise prefix "test_" twice in its child.
 DATABASES["default"]["TEST"] = {
     "NAME": env.str("TEST_DATABASE_NAME", default="test_nexus_live")

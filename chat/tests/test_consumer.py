@@ -8,7 +8,7 @@ from channels.db import database_sync_to_async
 from django.urls import reverse
 
 from chat import actions
-from chat.models import Message
+from chat.models import Message, Room
 from chat.tests.conftest import connected, drain, frames_until
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -114,6 +114,24 @@ async def test_a_retry_with_the_same_client_id_stores_one_message(alice, general
             )
             await frames_until(socket, "ack")
     assert await database_sync_to_async(Message.objects.filter(client_id="same").count)() == 1
+
+
+async def test_a_room_archived_while_the_socket_is_open_takes_no_more_posts(alice, general):
+    """The socket's copy of the room is not trusted: the write itself refuses, and takes no
+    seq (as when another process archived it)."""
+    async with connected(alice, general) as socket:
+        await frames_until(socket, "synced")
+        archive = Room.objects.filter(pk=general.pk).update
+        await database_sync_to_async(archive)(is_archived=True)
+        await socket.send_to(
+            text_data=json.dumps({"action": "post", "client_id": "late", "body": "x"})
+        )
+        error = (await frames_until(socket, "error"))[-1]
+        assert (error["code"], error["client_id"]) == ("forbidden", "late")
+        assert "archived" in error["message"]
+    await database_sync_to_async(general.refresh_from_db)()
+    assert general.last_seq == 0
+    assert not await database_sync_to_async(Message.objects.exists)()
 
 
 async def test_it_catches_up_after_a_dropped_socket_during_a_burst(alice, bob, general, settings):

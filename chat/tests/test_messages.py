@@ -35,7 +35,7 @@ def sent(monkeypatch):
     """What reaches the channel layer, as (group, event type)."""
     record = []
     monkeypatch.setattr(
-        broadcast, "_send", lambda group, event: record.append((group, event["type"]))
+        broadcast, "_send", lambda group, event, *_: record.append((group, event["type"]))
     )
     return record
 

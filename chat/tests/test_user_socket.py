@@ -7,7 +7,8 @@ from channels.db import database_sync_to_async
 
 from chat import actions
 from chat.models import RoomVisit
-from chat.tests.conftest import connected
+from chat.tests.conftest import connected, frames_until
+from nexus_live import broadcast
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -42,6 +43,24 @@ async def test_a_first_visit_follows_the_room_from_then_on(alice, bob, general):
             "room": general.pk,
             "seq": 1,
         }
+
+
+async def test_a_burst_of_posts_reaches_followers_as_one_count(alice, bob, general, settings):
+    """Unread counts state the newest seq: posts from sockets are coalesced per room, so a
+    burst costs every follower's tab one frame, with the highest seq."""
+    settings.CHAT_RATE_BURST = 100
+    await database_sync_to_async(RoomVisit.objects.create)(room=general, user=bob)
+    async with connected(bob, None) as follower, connected(alice, general) as room:
+        await frames_until(room, "synced")
+        for i in range(5):
+            await room.send_to(
+                text_data=json.dumps({"action": "post", "client_id": f"b{i}", "body": "hi"})
+            )
+            await frames_until(room, "ack")
+        assert await follower.receive_nothing(timeout=broadcast.COALESCE_SECONDS / 2)
+        frame = json.loads(await follower.receive_from(timeout=broadcast.COALESCE_SECONDS * 2))
+        assert frame == {"type": "activity", "room": general.pk, "seq": 5}
+        assert await follower.receive_nothing(timeout=broadcast.COALESCE_SECONDS * 1.5)
 
 
 async def test_a_mention_arrives_with_the_unseen_count(alice, bob, general):

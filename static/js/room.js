@@ -309,6 +309,16 @@
     }
   });
 
+  // One emoji palette for the page: a message's picker gets its copy when first opened.
+  room.addEventListener("toggle", (event) => {
+    const picker = event.target;
+    if (!picker.matches("details.react-picker") || !picker.open || picker.querySelector("[data-react]")) return;
+    const palette = document.getElementById("reaction-palette").content.cloneNode(true);
+    const id = picker.closest("li.message").id.replace("message-", "");
+    for (const choice of palette.querySelectorAll("[data-react]")) choice.dataset.message = id;
+    picker.append(palette);
+  }, true);
+
   room.addEventListener("click", async (event) => {
     const del = event.target.closest("[data-delete]");
     if (del) {

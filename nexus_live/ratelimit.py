@@ -1,0 +1,56 @@
+"""Rate limits by GCRA: a burst of `burst` actions, then one per `interval` seconds.
+
+With Redis, one atomic script per check on Redis's own clock, shared by every web process on
+every machine. Without Redis (the embedded single-process mode) the same arithmetic runs
+over the local cache.
+"""
+
+import functools
+import math
+import time
+
+import redis
+from django.conf import settings
+from django.core.cache import caches
+
+# KEYS[1]: the limited thing. ARGV: interval, burst. Returns the wait in seconds ("0": go).
+# The key holds the theoretical arrival time (TAT) and expires once it is in the past.
+_GCRA = """
+local interval, burst = tonumber(ARGV[1]), tonumber(ARGV[2])
+local clock = redis.call('TIME')
+local now = tonumber(clock[1]) + tonumber(clock[2]) / 1000000
+local tat = math.max(tonumber(redis.call('GET', KEYS[1]) or now), now) + interval
+local wait = tat - now - burst * interval
+if wait > 0 then return tostring(wait) end
+redis.call('SET', KEYS[1], tostring(tat), 'PX', math.ceil((tat - now) * 1000) + 1)
+return '0'
+"""
+
+
+@functools.cache
+def _script(url: str):
+    return redis.Redis.from_url(url).register_script(_GCRA)
+
+
+@functools.cache
+def _local_cache():
+    """One cache client for the process (Django's `cache` is per task under ASGI)."""
+    return caches.create_connection("default")
+
+
+def _key(name: str) -> str:
+    return f"{settings.CACHES['default'].get('KEY_PREFIX', 'nexus')}:rate:{name}"
+
+
+def wait_for(name: str, *, burst: int, interval: float) -> float:
+    """Take one action from `name`'s allowance: 0.0 if it may go now, else the seconds to wait
+    (and nothing is taken)."""
+    if settings.REDIS_URL:
+        return float(_script(settings.REDIS_URL)(keys=[_key(name)], args=[interval, burst]))
+    store, now = _local_cache(), time.time()
+    tat = max(store.get(_key(name), now), now) + interval
+    wait = tat - now - burst * interval
+    if wait > 0:
+        return wait
+    store.set(_key(name), tat, timeout=math.ceil(tat - now) + 1)
+    return 0.0

@@ -1,0 +1,38 @@
+"""GCRA limits: a burst, then one per interval; refused actions take nothing."""
+
+import time
+
+import pytest
+
+from nexus_live import ratelimit
+
+
+@pytest.fixture(params=["redis", "local"])
+def store(request, settings):
+    if request.param == "redis" and not settings.REDIS_URL:
+        pytest.skip("needs REDIS_URL (CI always sets it)")
+    if request.param == "local":
+        settings.REDIS_URL = ""
+    return request.param
+
+
+def test_a_burst_then_one_per_interval(store):
+    waits = [ratelimit.wait_for("t:burst", burst=3, interval=60) for _ in range(4)]
+    assert waits[:3] == [0, 0, 0]
+    assert 59 < waits[3] <= 60
+
+
+def test_a_refused_action_takes_nothing_and_time_gives_back(store):
+    for _ in range(2):
+        assert ratelimit.wait_for("t:refill", burst=2, interval=0.2) == 0
+    assert ratelimit.wait_for("t:refill", burst=2, interval=0.2) > 0
+    assert ratelimit.wait_for("t:refill", burst=2, interval=0.2) > 0  # still one slot short
+    time.sleep(0.25)
+    assert ratelimit.wait_for("t:refill", burst=2, interval=0.2) == 0
+    assert ratelimit.wait_for("t:refill", burst=2, interval=0.2) > 0
+
+
+def test_limits_are_per_name(store):
+    assert ratelimit.wait_for("t:a", burst=1, interval=60) == 0
+    assert ratelimit.wait_for("t:a", burst=1, interval=60) > 0
+    assert ratelimit.wait_for("t:b", burst=1, interval=60) == 0
