@@ -40,6 +40,7 @@ def _catch_up_frames(board: Board, since: int) -> list[str]:
 class BoardConsumer(LiveConsumer):
     kind = "board"
     presence_template = "boards/presence.html"
+    person_template = "boards/presence.html#person"
     max_frame = 64 * 1024
 
     def load_space(self, user: User, *, board_id: int) -> Board | None:

@@ -20,6 +20,7 @@ CATCH_UP_MAX = 1000  # further behind than this, the client reloads the page ins
 class RoomConsumer(LiveConsumer):
     kind = "room"
     presence_template = "chat/room.html#online"
+    person_template = "chat/room.html#online-person"
 
     def load_space(self, user: User, *, slug: str) -> Room | None:
         room = Room.objects.select_related("team").filter(slug=slug).first()

@@ -18,6 +18,10 @@ from nexus_live.sessions import access_group, session_group
 from nexus_live.text import as_int
 
 log = logging.getLogger(__name__)
+# Per process: who the sockets here last heard is online in each space, so that a heartbeat
+# notices a stale list (a process that died without saying goodbye). One set per space, not
+# one per socket: every socket of a space hears the same joins and leaves.
+_heard_online: dict[str, set[int]] = {}
 
 
 def _render_online(template: str, user_pks: set[int]) -> str:
@@ -25,15 +29,20 @@ def _render_online(template: str, user_pks: set[int]) -> str:
     return render_to_string(template, {"online": people})
 
 
+def _render_person(template: str, user: User) -> str:
+    return render_to_string(template, {"person": user})
+
+
 class LiveConsumer(AsyncWebsocketConsumer):
-    """Subclasses set `kind` and `presence_template` and define `load_space`, `group_for`
-    and `catch_up_frames`; each inbound action `x` is a coroutine `do_x(frame)`."""
+    """Subclasses set `kind`, `presence_template` (the Online list) and `person_template` (one
+    person in it) and define `load_space`, `group_for` and `catch_up_frames`; each inbound
+    action `x` is a coroutine `do_x(frame)`."""
 
     kind = ""
     presence_template = ""
+    person_template = ""
     max_frame = 16 * 1024
     space_obj = None
-    last_online: set[int] | None = None
     session_group: str | None = None
 
     # --- To be defined by each kind of space ---------------------------------------------
@@ -94,8 +103,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
             since = 0
         await self.catch_up(since)
         await self.after_connect()
-        await presence.touch(self.space, user.pk, self.channel_name)
-        await self.announce_presence()
+        await self.arrive()
 
     async def disconnect(self, code: int) -> None:
         if self.space_obj is None:
@@ -105,30 +113,46 @@ class LiveConsumer(AsyncWebsocketConsumer):
             await self.channel_layer.group_discard(self.session_group, self.channel_name)
         await self.channel_layer.group_discard(access_group(self.user.pk), self.channel_name)
         await presence.leave(self.space, self.user.pk, self.channel_name)
-        await self.announce_presence()
+        if self.user.pk not in await presence.online(self.space):  # their last tab here
+            frame = json.dumps({"type": "presence", "left": self.user.pk})
+            event = {"type": "live.presence_left", "user": self.user.pk, "frame": frame}
+            await broadcast_now(self.group, event)
 
     async def catch_up(self, since: int) -> None:
         for frame in await database_sync_to_async(self.catch_up_frames)(since):
             await self.send(text_data=frame)
 
-    # --- Presence ------------------------------------------------------------------------
-    async def presence_frame(self) -> str:
+    # --- Presence: the whole list to a socket that joins, then who arrives and who leaves ---
+    async def arrive(self) -> None:
+        """The new socket gets the whole list; the others only hear of a person's first tab
+        (a join costs one small frame per socket, not the whole list to everyone)."""
+        already_here = self.user.pk in await presence.online(self.space)
+        await presence.touch(self.space, self.user.pk, self.channel_name)
         people = await presence.online(self.space)
-        self.last_online = people
+        _heard_online[self.space] = people
+        await self.send(text_data=await self.presence_frame(people))
+        if not already_here:
+            html = await database_sync_to_async(_render_person)(self.person_template, self.user)
+            frame = json.dumps({"type": "presence", "joined": self.user.pk, "person": html})
+            event = {"type": "live.presence_joined", "user": self.user.pk, "frame": frame}
+            await broadcast_now(self.group, event)
+
+    async def presence_frame(self, people: set[int]) -> str:
         html = await database_sync_to_async(_render_online)(self.presence_template, people)
         return json.dumps({"type": "presence", "html": html})
 
-    async def announce_presence(self) -> None:
-        """Rendered once here, forwarded as is to everyone in the space."""
-        frame = await self.presence_frame()
-        event = {"type": "live.presence", "frame": frame, "people": sorted(self.last_online)}
-        await broadcast_now(self.group, event)
-
     async def do_ping(self, frame: dict) -> None:
-        """The heartbeat: renews this socket's presence and refreshes a stale Online list."""
+        """The heartbeat: renews this socket's presence; a stale Online list is sent again,
+        whole, to everyone in the space."""
         await presence.touch(self.space, self.user.pk, self.channel_name)
-        if await presence.online(self.space) != self.last_online:
-            await self.send(text_data=await self.presence_frame())
+        people = await presence.online(self.space)
+        if people != _heard_online.get(self.space):
+            _heard_online[self.space] = people
+            event = {
+                "type": "live.presence", "people": sorted(people),
+                "frame": await self.presence_frame(people),
+            }  # fmt: skip
+            await broadcast_now(self.group, event)
         last = await database_sync_to_async(self.latest_event)()
         await self.send(text_data=json.dumps({"type": "pong", "last_event": last}))
 
@@ -185,7 +209,15 @@ class LiveConsumer(AsyncWebsocketConsumer):
 
     # --- Events from the channel layer: rendered once by the action, forwarded as they are --
     async def live_presence(self, event: dict) -> None:
-        self.last_online = set(event["people"])
+        _heard_online[self.space] = set(event["people"])
+        await self.send(text_data=event["frame"])
+
+    async def live_presence_joined(self, event: dict) -> None:
+        _heard_online.setdefault(self.space, set()).add(event["user"])
+        await self.send(text_data=event["frame"])
+
+    async def live_presence_left(self, event: dict) -> None:
+        _heard_online.setdefault(self.space, set()).discard(event["user"])
         await self.send(text_data=event["frame"])
 
     async def session_signed_out(self, event: dict) -> None:

@@ -1,6 +1,7 @@
 """Who is online: correct across tabs, and free of ghosts once a socket stops renewing."""
 
 import json
+import re
 
 import pytest
 
@@ -10,32 +11,53 @@ from nexus_live import presence
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-async def _online_names(socket) -> str:
-    """The Online list in the latest presence frame (after the socket has gone quiet)."""
-    html = None
-    while not await socket.receive_nothing(timeout=0.2):
-        frame = json.loads(await socket.receive_from())
-        if frame["type"] == "presence":
-            html = frame["html"]
-    return html
+class OnlineList:
+    """What a client shows as Online: the whole list first, then who joins and who leaves."""
+
+    def __init__(self, socket) -> None:
+        self.socket, self.people, self.frames = socket, set(), []
+
+    async def settle(self) -> set[int]:
+        """Apply every presence frame until the socket goes quiet; who is listed then."""
+        while not await self.socket.receive_nothing(timeout=0.2):
+            frame = json.loads(await self.socket.receive_from())
+            if frame["type"] != "presence":
+                continue
+            self.frames.append(frame)
+            if "html" in frame:
+                assert 'aria-label="Online"' in frame["html"]
+                self.people = {int(pk) for pk in re.findall(r'data-user="(\d+)"', frame["html"])}
+            elif "joined" in frame:
+                assert f'data-user="{frame["joined"]}"' in frame["person"]
+                self.people.add(frame["joined"])
+            else:
+                self.people.discard(frame["left"])
+        return self.people
 
 
 async def test_it_lists_who_is_in_the_room_and_drops_who_leaves(alice, bob, general):
     async with connected(alice, general) as a:
+        seen_by_alice = OnlineList(a)
+        assert await seen_by_alice.settle() == {alice.pk}
+        before_bob = len(seen_by_alice.frames)
         async with connected(bob, general) as b:
-            html = await _online_names(a)
-            assert "Alice" in html and "Bob" in html
-            assert 'aria-label="Online"' in html
-            await _online_names(b)
-        html = await _online_names(a)
-        assert "Alice" in html and "Bob" not in html
+            assert await OnlineList(b).settle() == {alice.pk, bob.pk}  # the whole list
+            assert await seen_by_alice.settle() == {alice.pk, bob.pk}  # one person joined
+        assert await seen_by_alice.settle() == {alice.pk}
+        assert [set(f) - {"type"} for f in seen_by_alice.frames[before_bob:]] == [
+            {"joined", "person"},
+            {"left"},
+        ]
 
 
 async def test_a_second_tab_closing_keeps_the_person_online(alice, bob, general):
     async with connected(bob, general) as watcher, connected(alice, general):
+        seen_by_bob = OnlineList(watcher)
+        assert await seen_by_bob.settle() == {alice.pk, bob.pk}
         async with connected(alice, general):
-            assert "Alice" in await _online_names(watcher)
-        assert "Alice" in await _online_names(watcher)
+            assert await seen_by_bob.settle() == {alice.pk, bob.pk}
+        assert await seen_by_bob.settle() == {alice.pk, bob.pk}
+        assert not any("left" in frame for frame in seen_by_bob.frames)
     assert await presence.online(f"room:{general.pk}") == set()
 
 
@@ -48,15 +70,14 @@ async def test_an_entry_nobody_renews_expires(alice, general, monkeypatch):
     assert await presence.online(f"room:{general.pk}") == set()
 
 
-async def test_a_heartbeat_refreshes_a_stale_list(alice, bob, general, monkeypatch):
+async def test_a_heartbeat_refreshes_a_stale_list(alice, bob, general):
     async with connected(alice, general) as a:
-        await _online_names(a)
-        await presence.touch(
-            f"room:{general.pk}", bob.pk, "specific.ghost!1"
-        )  # bob's process died later
+        seen_by_alice = OnlineList(a)
+        await seen_by_alice.settle()
+        # bob's socket on another process joined, and that process died before saying so
+        await presence.touch(f"room:{general.pk}", bob.pk, "specific.ghost!1")
         await a.send_to(text_data='{"action": "ping"}')
-        frames = await frames_until(a, "presence")
-        assert "Bob" in frames[-1]["html"]
+        assert await seen_by_alice.settle() == {alice.pk, bob.pk}
 
 
 async def test_typing_reaches_the_others(alice, bob, general):

@@ -13,6 +13,31 @@ document.addEventListener("click", (event) => {
   });
 });
 
+// The Online list of a room or a board, from its socket: the whole list when the socket
+// joins (or a heartbeat finds it stale), then one person arriving or leaving at a time.
+window.NexusLive = {
+  applyPresence(frame) {
+    const list = document.getElementById("online");
+    if (!list) return;
+    const parse = (html) => {
+      const template = document.createElement("template");
+      template.innerHTML = html.trim();
+      return template.content.firstElementChild;
+    };
+    if (frame.html) {
+      list.replaceWith(parse(frame.html));
+    } else if (frame.joined !== undefined && !list.querySelector(`[data-user="${frame.joined}"]`)) {
+      const person = parse(frame.person);
+      const after = [...list.querySelectorAll("[data-user]")].find(
+        (other) => other.dataset.name.localeCompare(person.dataset.name) > 0);
+      list.querySelector(".nobody")?.remove();
+      list.insertBefore(person, after || null);
+    } else if (frame.left !== undefined) {
+      list.querySelector(`[data-user="${frame.left}"]`)?.remove();
+    }
+  },
+};
+
 // Unread counts and @mentions, live on every page: one socket per tab to /ws/me/.
 (() => {
   const stateTag = document.getElementById("nav-state");

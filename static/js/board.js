@@ -121,11 +121,9 @@
       case "editing":
         if (String(frame.user) !== me) showEditing(frame);
         break;
-      case "presence": {
-        const online = fragment(frame.html);
-        if (online) document.getElementById("online")?.replaceWith(online);
+      case "presence":
+        window.NexusLive.applyPresence(frame);
         break;
-      }
       case "error": {
         const editor = frame.card ? openEditor(frame.card) : null;
         const target = editor?.querySelector(".editor-error") || document.getElementById("flash");

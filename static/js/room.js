@@ -166,11 +166,9 @@
           showError(frame.message);
         }
         break;
-      case "presence": {
-        const online = fragment(frame.html);
-        if (online) document.getElementById("online")?.replaceWith(online);
+      case "presence":
+        window.NexusLive.applyPresence(frame);
         break;
-      }
       case "room": {
         const head = fragment(frame.html);
         if (head) document.getElementById("room-head")?.replaceWith(head);

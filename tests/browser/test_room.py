@@ -1,5 +1,7 @@
 """Two people in one room, in two browsers: messages arrive live and survive a lost socket."""
 
+import re
+
 import pytest
 from playwright.sync_api import WebSocketRoute, expect
 
@@ -42,6 +44,19 @@ def test_one_writes_and_the_other_sees_it(new_person_page, console_errors, alice
     ]
     ana.screenshot(path=SCREENSHOTS_DIR / "room.png", full_page=True)
     assert console_errors(ana) == [] and console_errors(ben) == []
+
+
+def test_the_online_list_follows_who_comes_and_goes(new_person_page, alice, bob, general):
+    ana = new_person_page(alice)
+    ana.goto("/rooms/general/")
+    online = ana.get_by_role("list", name="Online").get_by_role("listitem")
+    expect(online).to_have_text([re.compile("Alice$")])
+    ben = new_person_page(bob)
+    ben.goto("/rooms/general/")
+    expect(ben.get_by_role("list", name="Online").get_by_role("listitem")).to_have_count(2)
+    expect(online).to_have_text([re.compile("Alice$"), re.compile("Bob$")])
+    ben.close()
+    expect(online).to_have_text([re.compile("Alice$")])
 
 
 def test_raw_html_is_shown_as_text(new_person_page, alice, general):
