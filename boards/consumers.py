@@ -9,8 +9,9 @@ from accounts import policies
 from accounts.models import User
 from boards import actions
 from boards.models import Activity, Board, Card, Column
-from nexus_live.broadcast import broadcast_now, write
+from nexus_live.broadcast import broadcast_now
 from nexus_live.sockets import LiveConsumer, as_int
+from nexus_live.writes import write
 
 FIELD_LABELS = {
     "title": "Title", "problem": "Problem", "solution": "Solution", "tags": "Tags",

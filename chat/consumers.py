@@ -9,10 +9,12 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from accounts import policies
 from accounts.models import User
 from chat import actions
+from chat.context_processors import nav_state
 from chat.models import Message, Room
-from nexus_live.broadcast import broadcast_now, write
+from nexus_live.broadcast import broadcast_now
 from nexus_live.sessions import session_group
 from nexus_live.sockets import LiveConsumer, as_int
+from nexus_live.writes import write
 
 CATCH_UP_MAX = 1000  # further behind than this, the client reloads the page instead
 
@@ -150,6 +152,10 @@ class UserConsumer(AsyncWebsocketConsumer):
             if group:
                 await self._join(group)
         await self.accept()
+        # Joined first, then read: the counts as they are now, for a page rendered a while ago
+        # or a socket that was away (what happened meanwhile was not heard).
+        state = await database_sync_to_async(nav_state)(user)
+        await self.send(text_data=json.dumps({"type": "state", **state}))
 
     async def _join(self, group: str) -> None:
         await self.channel_layer.group_add(group, self.channel_name)

@@ -1,19 +1,18 @@
 """The only caller of group_send: events leave after the transaction that caused them commits."""
 
 import asyncio
-import functools
 import logging
 import threading
 import weakref
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterator
+from contextlib import contextmanager
 
-from asgiref.sync import SyncToAsync, async_to_sync
+from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
-from django.conf import settings
-from django.db import close_old_connections, transaction
+from django.db import transaction
 
 log = logging.getLogger(__name__)
-_held = threading.local()  # the events of a write that `write()` runs, held for the event loop
+_held = threading.local()  # see held()
 COALESCE_SECONDS = 1.0
 # Per event loop: group -> the newest coalesced event waiting to go, and the tasks sending.
 _due: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
@@ -53,41 +52,23 @@ def _send_due(due: dict, group: str) -> None:
     task.add_done_callback(_sending.discard)
 
 
-@functools.cache
-def _write_threads() -> ThreadPoolExecutor | None:
-    count = settings.DATABASE_WRITE_THREADS
-    return ThreadPoolExecutor(count, thread_name_prefix="write") if count else None
+@contextmanager
+def held() -> Iterator[list]:
+    """While open (in one thread), committed events are collected in the list it yields
+    instead of sent: the caller sends them with `send_held`, from the event loop."""
+    _held.events = events = []
+    try:
+        yield events
+    finally:
+        _held.events = None
 
 
-async def write(action, /, *args, **kwargs):
-    """Run a write (`action(*args, **kwargs)`, blocking) from a socket, in a thread with its
-    own database connection: a pool of DATABASE_WRITE_THREADS (0: Django's one shared thread),
-    so one write waiting on PostgreSQL does not hold up the process's other sockets. Each
-    socket still handles its frames one at a time. The write's committed events are sent from
-    here, on the event loop, rather than by the thread waiting on the loop once per event."""
-
-    def run():
-        close_old_connections()  # as a request does: here, in the thread that holds them
-        _held.events = events = []
-        try:
-            return action(*args, **kwargs), events, None
-        except Exception as exc:  # sent after the events of whatever did commit
-            return None, events, exc
-        finally:
-            _held.events = None
-            close_old_connections()
-
-    pool = _write_threads()
-    in_thread = SyncToAsync(run, thread_sensitive=pool is None, executor=pool)
-    result, events, error = await in_thread()
+async def send_held(events: list) -> None:
     for group, event, coalesce in events:
         if coalesce:
             _send_coalesced(group, event)
         else:
             await _send_now(group, event)
-    if error is not None:
-        raise error
-    return result
 
 
 async def _send_now(group: str, event: dict) -> None:

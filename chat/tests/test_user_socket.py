@@ -17,6 +17,13 @@ def _post(room, author, body, client_id):
     actions.post_message(room=room, author=author, body=body, client_id=client_id)
 
 
+async def opened(socket) -> dict:
+    """The first frame: the navigation's counts as they are when the socket opens."""
+    frame = json.loads(await socket.receive_from())
+    assert frame["type"] == "state"
+    return frame
+
+
 async def test_anonymous_is_refused(general):
     async with connected(None, None) as socket:
         assert socket.accepted is False
@@ -25,7 +32,7 @@ async def test_anonymous_is_refused(general):
 async def test_it_counts_activity_in_followed_rooms_only(alice, bob, general, private_room):
     await database_sync_to_async(RoomVisit.objects.create)(room=general, user=bob)
     async with connected(bob, None) as socket:
-        assert socket.accepted
+        await opened(socket)
         await database_sync_to_async(_post)(general, alice, "hi", "c1")
         await database_sync_to_async(_post)(private_room, alice, "not followed", "c2")
         frame = json.loads(await socket.receive_from())
@@ -35,6 +42,7 @@ async def test_it_counts_activity_in_followed_rooms_only(alice, bob, general, pr
 
 async def test_a_first_visit_follows_the_room_from_then_on(alice, bob, general):
     async with connected(bob, None) as socket:
+        await opened(socket)
         await database_sync_to_async(actions.mark_read)(room=general, user=bob, seq=0)
         assert json.loads(await socket.receive_from())["type"] == "read"
         await database_sync_to_async(_post)(general, alice, "hi", "c1")
@@ -51,6 +59,7 @@ async def test_a_burst_of_posts_reaches_followers_as_one_count(alice, bob, gener
     settings.CHAT_RATE_BURST = 100
     await database_sync_to_async(RoomVisit.objects.create)(room=general, user=bob)
     async with connected(bob, None) as follower, connected(alice, general) as room:
+        await opened(follower)
         await frames_until(room, "synced")
         for i in range(5):
             await room.send_to(
@@ -63,8 +72,23 @@ async def test_a_burst_of_posts_reaches_followers_as_one_count(alice, bob, gener
         assert await follower.receive_nothing(timeout=broadcast.COALESCE_SECONDS * 1.5)
 
 
+async def test_it_opens_with_the_counts_as_they_are_now(alice, bob, general, private_room):
+    """A page rendered a while ago, or a socket back from being away, missed what happened
+    meanwhile: the first frame says where things stand."""
+    await database_sync_to_async(RoomVisit.objects.create)(room=general, user=bob)
+    for i in range(3):
+        await database_sync_to_async(_post)(general, alice, f"m{i} @bob", f"c{i}")
+    async with connected(bob, None) as socket:
+        assert await opened(socket) == {
+            "type": "state",
+            "rooms": {str(general.pk): [3, 0]},
+            "mentions": 3,
+        }
+
+
 async def test_a_mention_arrives_with_the_unseen_count(alice, bob, general):
     async with connected(bob, None) as socket:
+        await opened(socket)
         await database_sync_to_async(_post)(general, alice, "ping @bob", "c1")
         frame = json.loads(await socket.receive_from())
         assert frame["type"] == "mention" and frame["count"] == 1
@@ -73,5 +97,6 @@ async def test_a_mention_arrives_with_the_unseen_count(alice, bob, general):
 
 async def test_frames_sent_to_it_get_an_error(bob):
     async with connected(bob, None) as socket:
+        await opened(socket)
         await socket.send_to(text_data="{}")
         assert json.loads(await socket.receive_from())["code"] == "read_only"

@@ -63,6 +63,11 @@ window.NexusLive = {
   }
 
   function handle(frame) {
+    if (frame.type === "state") {   // on every (re)connect: the counts as they are now
+      Object.assign(state, { rooms: frame.rooms, mentions: frame.mentions });
+      render();
+      return;
+    }
     const room = String(frame.room);
     const entry = state.rooms[room] || (state.rooms[room] = [0, 0]);
     if (frame.type === "activity") entry[0] = Math.max(entry[0], frame.seq);

@@ -431,6 +431,13 @@
   if (window.location.hash) document.querySelector(window.location.hash)?.classList.add("highlighted");
   if (room.dataset.live === "true") {
     document.addEventListener("visibilitychange", scheduleRead);
+    // Leaving within the second: the read mark goes now, or your own last message stays unread.
+    window.addEventListener("pagehide", () => {
+      if (!readTimer) return;
+      clearTimeout(readTimer);
+      readTimer = null;
+      send({ action: "read", seq: contiguous });
+    });
     setInterval(() => send({ action: "ping" }), 20000);  // presence heartbeat
     connect();
   }

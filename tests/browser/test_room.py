@@ -46,6 +46,16 @@ def test_one_writes_and_the_other_sees_it(new_person_page, console_errors, alice
     assert console_errors(ana) == [] and console_errors(ben) == []
 
 
+def test_leaving_right_after_posting_leaves_nothing_unread(new_person_page, alice, general):
+    page = new_person_page(alice)
+    page.goto("/rooms/general/")
+    expect(page.locator("#connection")).to_have_text("Live")
+    _send(page, "last word")
+    expect(page.locator("#messages li.message:not(.pending)")).to_have_count(1)
+    page.goto("/rooms/")  # well within the second the read mark used to wait
+    expect(page.locator(f'[data-room-unread="{general.pk}"]')).to_be_hidden()
+
+
 def test_the_online_list_follows_who_comes_and_goes(new_person_page, alice, bob, general):
     ana = new_person_page(alice)
     ana.goto("/rooms/general/")

@@ -1,10 +1,11 @@
-"""Events leave after their write commits: from sockets' writes, sent on the event loop."""
+"""Writes from sockets: events leave after commit, from the event loop; connections are
+recycled as between requests."""
 
 import pytest
 from channels.layers import get_channel_layer
-from django.db import transaction
+from django.db import connection, connections, transaction
 
-from nexus_live import broadcast
+from nexus_live import broadcast, writes
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -27,7 +28,7 @@ async def test_a_writes_committed_events_are_sent_even_when_it_then_fails():
             raise ValueError("after the first commit")
 
     with pytest.raises(ValueError, match="after the first commit"):
-        await broadcast.write(action)
+        await writes.write(action)
     assert await layer.receive(channel) == {"type": "test.done", "n": 1}
     await layer.group_discard("test-write", channel)
 
@@ -40,6 +41,28 @@ async def test_a_write_returns_its_result_and_sends_after_commit():
             broadcast.broadcast_on_commit("test-write", {"type": "test.done", "n": value})
         return value * times
 
-    assert await broadcast.write(action, 21, times=2) == 42
+    assert await writes.write(action, 21, times=2) == 42
     assert await layer.receive(channel) == {"type": "test.done", "n": 21}
     await layer.group_discard("test-write", channel)
+
+
+async def test_a_connection_in_steady_use_skips_the_health_check(settings, monkeypatch):
+    """Django checks a reused connection before each request; a write is one. A connection
+    this thread used within CHECK_AFTER_IDLE seconds is not checked again."""
+    if connection.vendor != "postgresql":
+        pytest.skip("health checks are a PostgreSQL setting here")
+    settings.DATABASES["default"]["CONN_MAX_AGE"] = 60  # keep it between writes
+
+    def checked_before_use() -> bool:
+        check_pending = not connections["default"].health_check_done
+        connections["default"].ensure_connection()
+        return check_pending
+
+    try:
+        await writes.write(checked_before_use)
+        assert await writes.write(checked_before_use) is False
+        monkeypatch.setattr(writes, "CHECK_AFTER_IDLE", 0)
+        assert await writes.write(checked_before_use) is True
+    finally:
+        settings.DATABASES["default"]["CONN_MAX_AGE"] = 0
+        await writes.write(lambda: connections["default"].close())

@@ -1,0 +1,64 @@
+"""Writes from sockets: run in a pool of database threads, their events sent from the loop.
+
+A socket's write used to run in Django's one thread-sensitive thread, which also waited on the
+event loop to send each event: every socket of the process queued behind it (decision 006).
+"""
+
+import functools
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+from asgiref.sync import SyncToAsync
+from django.conf import settings
+from django.db import close_old_connections, connections
+
+from nexus_live import broadcast
+
+# A connection this thread used less than this long ago skips Django's per-request health
+# check (a SELECT 1 before every write): the check is for connections that sat idle (a
+# restarted or timed-out server). HikariCP's "alive bypass window" is the same idea.
+CHECK_AFTER_IDLE = 1.0  # seconds
+_thread = threading.local()
+
+
+@functools.cache
+def _pool() -> ThreadPoolExecutor | None:
+    count = settings.DATABASE_WRITE_THREADS
+    return ThreadPoolExecutor(count, thread_name_prefix="write") if count else None
+
+
+def _recycle_connections() -> None:
+    """What Django does between requests (close broken or too old connections), in the
+    thread that holds them; then skip the health check of a connection in steady use."""
+    close_old_connections()
+    if time.monotonic() - getattr(_thread, "last_write", float("-inf")) < CHECK_AFTER_IDLE:
+        for connection in connections.all(initialized_only=True):
+            connection.health_check_done = connection.connection is not None
+
+
+async def write(action, /, *args, **kwargs):
+    """Run `action(*args, **kwargs)` (blocking) for a socket, in a thread with its own
+    database connection: a pool of DATABASE_WRITE_THREADS (0: Django's one shared thread),
+    so one write waiting on the database does not hold up the process's other sockets. Each
+    socket still handles its frames one at a time. Events the write commits are sent from
+    here, on the event loop; if it fails after a commit, those are still sent, then the error
+    is raised."""
+
+    def run():
+        _recycle_connections()
+        with broadcast.held() as events:
+            try:
+                return action(*args, **kwargs), events, None
+            except Exception as exc:
+                return None, events, exc
+            finally:
+                close_old_connections()
+                _thread.last_write = time.monotonic()
+
+    pool = _pool()
+    result, events, error = await SyncToAsync(run, thread_sensitive=pool is None, executor=pool)()
+    await broadcast.send_held(events)
+    if error is not None:
+        raise error
+    return result
