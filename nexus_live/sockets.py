@@ -129,7 +129,9 @@ class LiveConsumer(AsyncWebsocketConsumer):
         already_here = self.user.pk in await presence.online(self.space)
         await presence.touch(self.space, self.user.pk, self.channel_name)
         people = await presence.online(self.space)
-        _heard_online[self.space] = people
+        # Only the first socket here sets what the process heard: overwriting it with the
+        # truth would hide a change (a ghost expired) from the other sockets' next heartbeat.
+        _heard_online.setdefault(self.space, set(people))
         await self.send(text_data=await self.presence_frame(people))
         if not already_here:
             html = await database_sync_to_async(_render_person)(self.person_template, self.user)

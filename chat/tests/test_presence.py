@@ -7,6 +7,7 @@ import pytest
 
 from chat.tests.conftest import connected, frames_until
 from nexus_live import presence
+from nexus_live.broadcast import broadcast_now
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -78,6 +79,27 @@ async def test_a_heartbeat_refreshes_a_stale_list(alice, bob, general):
         await presence.touch(f"room:{general.pk}", bob.pk, "specific.ghost!1")
         await a.send_to(text_data='{"action": "ping"}')
         assert await seen_by_alice.settle() == {alice.pk, bob.pk}
+
+
+async def test_a_ghost_that_expires_leaves_every_list(alice, bob, charlie, general):
+    """Bob's process died after he joined: his entry expires unannounced. Someone else joining
+    in between must not hide the change from the next heartbeat."""
+    space = f"room:{general.pk}"
+    async with connected(alice, general) as a:
+        seen_by_alice = OnlineList(a)
+        await seen_by_alice.settle()
+        await presence.touch(space, bob.pk, "specific.ghost!1")
+        joined = {"type": "presence", "joined": bob.pk, "person": f'<li data-user="{bob.pk}">'}
+        await broadcast_now(
+            f"room-{general.pk}",
+            {"type": "live.presence_joined", "user": bob.pk, "frame": json.dumps(joined)},
+        )
+        assert await seen_by_alice.settle() == {alice.pk, bob.pk}
+        await presence.leave(space, bob.pk, "specific.ghost!1")  # as if expired: nobody says so
+        async with connected(charlie, general):
+            assert await seen_by_alice.settle() == {alice.pk, bob.pk, charlie.pk}
+            await a.send_to(text_data='{"action": "ping"}')
+            assert await seen_by_alice.settle() == {alice.pk, charlie.pk}
 
 
 async def test_typing_reaches_the_others(alice, bob, general):
