@@ -312,7 +312,14 @@ def _already_posted(room: Room, author: User, client_id: str) -> Posted | None:
 
 
 def _notify_mentions(message: Message, body: str) -> None:
-    people = [p for p in mentioned_people(message.room, body) if p.pk != message.author_id]
+    """Everyone `body` mentions who was not yet mentioned by `message` (an edit can add some;
+    nobody hears twice of one message) gets a Mention and a live badge."""
+    already = set(Mention.objects.filter(message=message).values_list("user_id", flat=True))
+    people = [
+        p
+        for p in mentioned_people(message.room, body)
+        if p.pk != message.author_id and p.pk not in already
+    ]
     Mention.objects.bulk_create([Mention(message=message, user=person) for person in people])
     for person in people:
         unseen = Mention.objects.filter(user=person, seen_at__isnull=True).count()
@@ -334,10 +341,10 @@ def _change(message: Message, apply) -> Message:
     room, author = message.room, message.author
     event = _next_event(room)
     locked = Message.objects.select_for_update().get(pk=message.pk)
+    locked.room, locked.author = room, author
     apply(locked)
     locked.event = event
     locked.save()
-    locked.room, locked.author = room, author
     broadcast_on_commit(
         room_group(room),
         {
@@ -362,6 +369,7 @@ def edit_message(*, message: Message, user: User, body: object) -> Message:
     def apply(locked: Message) -> None:
         MessageEdit.objects.create(message=locked, body=locked.body)
         locked.body, locked.body_html, locked.edited_at = body, html, timezone.now()
+        _notify_mentions(locked, body)  # as Zulip does: a mention added by an edit notifies
 
     with transaction.atomic():
         return _change(message, apply)

@@ -70,6 +70,18 @@ def test_a_mention_notifies_the_person_once(
     ]
 
 
+def test_a_mention_added_by_an_edit_notifies_only_the_newcomer(
+    alice, bob, vera, private_room, sent, django_capture_on_commit_callbacks
+):
+    message = _post(private_room, alice, body="thanks @bob")
+    with django_capture_on_commit_callbacks(execute=True):
+        actions.edit_message(message=message, user=alice, body="thanks @bob and @vera")
+    notified = [group for group, kind in sent if kind == "chat.mentioned"]
+    assert notified == [f"user-{vera.pk}"]
+    assert vera.mentions.get().message == message
+    assert bob.mentions.count() == 1
+
+
 def test_the_mentions_page_lists_and_clears(client, alice, bob, general):
     _post(general, alice, body="thanks @Bob")
     client.force_login(bob)
