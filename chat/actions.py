@@ -122,7 +122,8 @@ def _broadcast_room(room: Room) -> None:
     frame = json.dumps(
         {"type": "room", "html": render_to_string("chat/room.html#header", {"room": room})}
     )
-    broadcast_on_commit(room_group(room), {"type": "chat.room_changed", "frame": frame})
+    event = {"type": "chat.room_changed", "frame": frame, "archived": room.is_archived}
+    broadcast_on_commit(room_group(room), event)
 
 
 def update_topic(*, room: Room, user: User, topic: object) -> Room:

@@ -123,7 +123,15 @@ class RoomConsumer(LiveConsumer):
     async def chat_message_posted(self, event: dict) -> None:
         await self.send(text_data=event["frame"])
 
-    chat_message_changed = chat_room_changed = chat_typing = chat_message_posted
+    chat_message_changed = chat_typing = chat_message_posted
+
+    async def chat_room_changed(self, event: dict) -> None:
+        """Archived or unarchived (by anyone, in any process): this socket's copy of the room
+        follows, so posting is refused or allowed again without reconnecting."""
+        if self.room.is_archived != event["archived"]:
+            self.room.is_archived = event["archived"]
+            self.may_post = await database_sync_to_async(policies.can_post)(self.user, self.room)
+        await self.send(text_data=event["frame"])
 
 
 def _followed_rooms(user: User) -> list[int]:

@@ -134,6 +134,19 @@ async def test_a_room_archived_while_the_socket_is_open_takes_no_more_posts(alic
     assert not await database_sync_to_async(Message.objects.exists)()
 
 
+async def test_a_room_unarchived_while_the_socket_is_open_takes_posts_again(alice, general):
+    archive = database_sync_to_async(actions.archive_room)
+    await archive(room=general, user=alice)
+    async with connected(alice, general) as socket:
+        await frames_until(socket, "synced")
+        await archive(room=general, user=alice, archived=False)
+        await frames_until(socket, "room")
+        await socket.send_to(
+            text_data=json.dumps({"action": "post", "client_id": "c", "body": "x"})
+        )
+        assert (await frames_until(socket, "ack"))[-1]["client_id"] == "c"
+
+
 async def test_it_catches_up_after_a_dropped_socket_during_a_burst(alice, bob, general, settings):
     """Bob drops out mid-burst and reconnects with the last seq he had: every seq once, in order."""
     settings.CHAT_RATE_BURST = 1000

@@ -104,8 +104,8 @@
     return false;
   }
 
-  function scheduleRead() {
-    if (readTimer) return;
+  function scheduleRead() {   // only while the page is seen; showing it again schedules one
+    if (readTimer || document.visibilityState !== "visible") return;
     readTimer = setTimeout(() => {
       readTimer = null;
       if (document.visibilityState === "visible") send({ action: "read", seq: contiguous });
@@ -311,7 +311,8 @@
   room.addEventListener("toggle", (event) => {
     const picker = event.target;
     if (!picker.matches("details.react-picker") || !picker.open || picker.querySelector("[data-react]")) return;
-    const palette = document.getElementById("reaction-palette").content.cloneNode(true);
+    const palette = document.getElementById("reaction-palette")?.content.cloneNode(true);
+    if (!palette) return;
     const id = picker.closest("li.message").id.replace("message-", "");
     for (const choice of palette.querySelectorAll("[data-react]")) choice.dataset.message = id;
     picker.append(palette);

@@ -56,6 +56,29 @@ def test_leaving_right_after_posting_leaves_nothing_unread(new_person_page, alic
     expect(page.locator(f'[data-room-unread="{general.pk}"]')).to_be_hidden()
 
 
+def test_a_thread_page_of_its_own_takes_reactions(new_person_page, console_errors, alice, general):
+    root = Message.objects.create(
+        room=general,
+        seq=1,
+        event=1,
+        author=alice,
+        client_id="q",
+        body="Why?",
+        body_html="<p>Why?</p>",
+    )
+    general.last_seq = general.last_event = 1
+    general.save()
+    page = new_person_page(alice)
+    page.goto(f"/rooms/general/threads/{root.pk}/")
+    expect(page.locator("#connection")).to_have_text("Live")
+    question = page.locator(f"#message-{root.pk}")
+    question.hover()
+    question.get_by_label("Add a reaction").click()
+    question.get_by_role("button", name="React with 🎉").click()
+    expect(question.locator(".reaction")).to_have_text("🎉 1")
+    assert console_errors(page) == []
+
+
 def test_the_online_list_follows_who_comes_and_goes(new_person_page, alice, bob, general):
     ana = new_person_page(alice)
     ana.goto("/rooms/general/")
