@@ -72,11 +72,8 @@ async def send_held(events: list) -> None:
 
 
 async def _send_now(group: str, event: dict) -> None:
-    layer = get_channel_layer()
-    if layer is None:
-        return
     try:
-        await layer.group_send(group, event)
+        await broadcast_now(group, event)
     except Exception:
         # The write is committed; clients catch up by seq on their next sync.
         log.exception("broadcast to %s failed", group)

@@ -18,6 +18,14 @@ def _post(room, author, body, client_id):
     return actions.post_message(room=room, author=author, body=body, client_id=client_id)
 
 
+async def _next_close(socket) -> dict:
+    """The next output that is not a frame (presence frames may come first)."""
+    output = await socket.receive_output(timeout=1)
+    while output["type"] == "websocket.send":
+        output = await socket.receive_output(timeout=1)
+    return output
+
+
 @pytest.mark.parametrize(
     ("who", "room_name", "accepted"),
     [
@@ -202,10 +210,7 @@ async def test_signing_out_closes_that_sessions_sockets(client, alice, general):
         client.cookies["sessionid"] = cookie.split("=", 1)[1]
         response = await database_sync_to_async(client.post)(reverse("account_logout"))
         assert response.status_code == 302
-        output = await socket.receive_output(timeout=1)
-        while output["type"] == "websocket.send":  # presence frames may come first
-            output = await socket.receive_output(timeout=1)
-        assert output == {"type": "websocket.close", "code": 4401}
+        assert await _next_close(socket) == {"type": "websocket.close", "code": 4401}
 
 
 async def test_losing_access_closes_the_socket(alice, bob, private_room):
@@ -216,10 +221,7 @@ async def test_losing_access_closes_the_socket(alice, bob, private_room):
         await database_sync_to_async(team_actions.remove_member)(
             team=private_room.team, user=alice, member=bob
         )
-        output = await socket.receive_output(timeout=1)
-        while output["type"] == "websocket.send":
-            output = await socket.receive_output(timeout=1)
-        assert output == {"type": "websocket.close", "code": 4403}
+        assert await _next_close(socket) == {"type": "websocket.close", "code": 4403}
 
 
 async def test_a_viewer_made_member_may_post_without_reconnecting(alice, vera, private_room):

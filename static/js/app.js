@@ -13,21 +13,24 @@ document.addEventListener("click", (event) => {
   });
 });
 
-// The Online list of a room or a board, from its socket: the whole list when the socket
-// joins (or a heartbeat finds it stale), then one person arriving or leaving at a time.
+// Shared by room.js and board.js (this file runs first).
 window.NexusLive = {
+  // The first element of a server-rendered fragment.
+  fragment(html) {
+    const template = document.createElement("template");
+    template.innerHTML = html.trim();
+    return template.content.firstElementChild;
+  },
+
+  // The Online list of a room or a board, from its socket: the whole list when the socket
+  // joins (or a heartbeat finds it stale), then one person arriving or leaving at a time.
   applyPresence(frame) {
     const list = document.getElementById("online");
     if (!list) return;
-    const parse = (html) => {
-      const template = document.createElement("template");
-      template.innerHTML = html.trim();
-      return template.content.firstElementChild;
-    };
     if (frame.html) {
-      list.replaceWith(parse(frame.html));
+      list.replaceWith(window.NexusLive.fragment(frame.html));
     } else if (frame.joined !== undefined && !list.querySelector(`[data-user="${frame.joined}"]`)) {
-      const person = parse(frame.person);
+      const person = window.NexusLive.fragment(frame.person);
       const after = [...list.querySelectorAll("[data-user]")].find(
         (other) => other.dataset.name.localeCompare(person.dataset.name) > 0);
       list.querySelector(".nobody")?.remove();

@@ -23,11 +23,7 @@
     status.dataset.state = state;
     status.textContent = text;
   };
-  const fragment = (html) => {
-    const template = document.createElement("template");
-    template.innerHTML = html.trim();
-    return template.content.firstElementChild;
-  };
+  const { fragment } = window.NexusLive;
   const send = (frame) => {
     if (socket && socket.readyState === WebSocket.OPEN) {
       socket.send(JSON.stringify(frame));
@@ -234,20 +230,15 @@
   });
 
   let lastEditing = 0;
-  page.addEventListener("focusin", (event) => {
+  function announceEditing(event, quietMs) {   // "Ana is editing Solution", not on every key
     const field = event.target.closest("[data-field]");
     const form = event.target.closest("form.card-form");
-    if (!field || !form || Date.now() - lastEditing < 3000) return;
+    if (!field || !form || Date.now() - lastEditing < quietMs) return;
     lastEditing = Date.now();
     send({ action: "editing", card: Number(form.dataset.card), field: field.dataset.field });
-  });
-  page.addEventListener("input", (event) => {
-    const field = event.target.closest("[data-field]");
-    const form = event.target.closest("form.card-form");
-    if (!field || !form || Date.now() - lastEditing < 4000) return;
-    lastEditing = Date.now();
-    send({ action: "editing", card: Number(form.dataset.card), field: field.dataset.field });
-  });
+  }
+  page.addEventListener("focusin", (event) => announceEditing(event, 3000));
+  page.addEventListener("input", (event) => announceEditing(event, 4000));
 
   // --- Moving cards: drag and drop, and buttons for keyboards and phones ---------------------
 

@@ -6,6 +6,7 @@
 (() => {
   const room = document.getElementById("room");
   if (!room) return;
+  const { fragment } = window.NexusLive;
   const main = document.getElementById("messages");
   const status = document.getElementById("connection");
   const panel = document.getElementById("thread-panel");
@@ -46,12 +47,6 @@
     if (event > contiguous) seen.add(event);
     highest = Math.max(highest, event);
     while (seen.delete(contiguous + 1)) contiguous += 1;
-  }
-
-  function fragment(html) {
-    const template = document.createElement("template");
-    template.innerHTML = html.trim();
-    return template.content.firstElementChild;
   }
 
   function listFor(element) {
