@@ -5,13 +5,16 @@ Pure Python, no Django. Every function takes ``base`` (the version both editors 
 Edits that do not overlap both survive; a real overlap keeps both texts and says so
 (``conflict=True``): an edit is never silently dropped.
 
-Text is merged line by line (merge3). Where both sides changed the same lines, the text is
-merged character by character (diff-match-patch) if that settles every such region; otherwise
-each such region becomes a conflict block holding their lines, then mine, verbatim.
+Text is merged line by line (merge3). merge3 calls a region a conflict when no line in it was
+left alone by both sides, even if each line was changed by one side only; such a region is
+settled change by change. Where both sides changed the same lines, the text is merged character
+by character (diff-match-patch) if that settles every such region; otherwise each such region
+becomes a conflict block holding their lines, then mine, verbatim.
 """
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -181,7 +184,10 @@ def _merge_lines(base: list[str], mine: list[str], theirs: list[str]) -> tuple[l
             settled.append(list(group[1]))
             continue
         _, base_part, mine_part, theirs_part = group
-        separate = _merge_separate_changes(list(base_part), list(mine_part), list(theirs_part))
+        parts = list(base_part), list(mine_part), list(theirs_part)
+        separate = _merge_separate_changes(*parts)
+        if separate is None:
+            separate = _merge_disjoint_changes(*parts)
         settled.append(separate)
         if separate is None:
             overlaps.append(("".join(base_part), "".join(mine_part), "".join(theirs_part)))
@@ -220,6 +226,39 @@ def _merge_separate_changes(
         if upper_end < kept_head or adjacent:
             return upper[: len(upper) - kept_tail] + base[upper_end:kept_head] + lower[kept_head:]
     return None
+
+
+def _merge_disjoint_changes(
+    base: list[str], mine: list[str], theirs: list[str]
+) -> list[str] | None:
+    """Apply both sides' changes when no base line is changed by both, however they interleave
+    (mine rewrote line 2, theirs lines 1 and 3). Changes meeting end to end merge when each
+    rewrote lines of its own, as in ``_merge_separate_changes``; an insertion right next to
+    the other side's change stays a conflict. A change both sides made is taken once.
+    """
+    changes = sorted(set(_changes(base, mine)) | set(_changes(base, theirs)))
+    for (start, end, _), (next_start, next_end, _) in itertools.pairwise(changes):
+        apart = end < next_start
+        end_to_end = end == next_start and start < end and next_start < next_end
+        if not (apart or end_to_end):
+            return None
+    merged: list[str] = []
+    done = 0
+    for start, end, lines in changes:
+        merged += base[done:start] + list(lines)
+        done = end
+    return merged + base[done:]
+
+
+def _changes(base: list[str], edited: list[str]) -> list[tuple[int, int, tuple[str, ...]]]:
+    """``edited`` as changes of ``base``: (start, end, lines) replaces base[start:end]."""
+    changes = []
+    base_done = edited_done = 0
+    for base_index, edited_index, size in _LineMatcher(None, base, edited).get_matching_blocks():
+        if base_done < base_index or edited_done < edited_index:
+            changes.append((base_done, base_index, tuple(edited[edited_done:edited_index])))
+        base_done, edited_done = base_index + size, edited_index + size
+    return changes
 
 
 def _common_length(first: Iterable[str], second: Iterable[str]) -> int:

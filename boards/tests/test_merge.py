@@ -63,6 +63,20 @@ def test_it_keeps_both_edits_to_adjacent_lines_when_they_merge_by_character():
     )
 
 
+def test_it_keeps_both_edits_to_interleaved_lines():
+    # No line is left unchanged by both sides, so merge3 sees one region; still, no line
+    # was changed by both.
+    merged = merge_text("a: 0\nb: 0\nc: 0", "a: 0\nb: 1\nc: 0", "a: 9\nb: 0\nc: 9")
+
+    assert merged == TextMerge("a: 9\nb: 1\nc: 9", conflict=False)
+
+
+def test_it_keeps_both_edits_to_interleaved_lines_with_the_sides_swapped():
+    merged = merge_text("a: 0\nb: 0\nc: 0", "a: 9\nb: 0\nc: 9", "a: 0\nb: 1\nc: 0")
+
+    assert merged == TextMerge("a: 9\nb: 1\nc: 9", conflict=False)
+
+
 def test_a_conflict_copy_shows_every_overlapping_region_verbatim():
     # The first line alone would merge by character; with a real overlap below, the user
     # resolves the copy, so each overlapping region shows both sides as they wrote them.
