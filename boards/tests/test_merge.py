@@ -456,6 +456,79 @@ def test_property_edits_to_separate_lines_both_survive(case):
     assert merged.text in expected
 
 
+@st.composite
+def changes_to_different_lines(draw, clash=False):
+    """A base of "key: value" lines, and two sides that each change their own set of lines
+    (rewritten, deleted or split in two), interleaved and often next to each other, and
+    insert lines where the other side changed neither neighbour. Returns base, mine, theirs,
+    the line-wise union of both edits, and whether texts end in a newline.
+
+    With ``clash`` both sides also rewrite one line, each to a different value: a true overlap.
+    """
+    keys = draw(st.lists(st.sampled_from("abcdefghijkl"), min_size=1, max_size=10, unique=True))
+    base = [f"{key}: {draw(st.sampled_from('01'))}" for key in keys]
+    sides = st.sampled_from(["", "mine", "theirs"])
+    owners = draw(st.lists(sides, min_size=len(base), max_size=len(base)))
+    clashing = draw(st.integers(0, len(base) - 1)) if clash else None
+    new_value = st.sampled_from("23456789")
+    versions: dict[str, list[str]] = {"mine": [], "theirs": []}
+    union: list[str] = []
+
+    def insert_at(gap):
+        neighbours = set(owners[max(gap - 1, 0) : gap + 1])
+        side = draw(sides)
+        other = {"mine": "theirs", "theirs": "mine"}.get(side)
+        if side and other not in neighbours and clashing not in (gap - 1, gap):
+            added = [f"+{gap}.{i}: {draw(new_value)}" for i in range(draw(st.integers(1, 2)))]
+            versions[side] += added
+            union.extend(added)
+
+    for index, (key, line, owner) in enumerate(zip(keys, base, owners, strict=True)):
+        insert_at(index)
+        if index == clashing:
+            for side, value in zip(versions, draw(st.permutations("57")), strict=True):
+                versions[side].append(f"{key}: {value}")
+            continue
+        if owner:
+            changed = [f"{key}: {draw(new_value)}" for _ in range(draw(st.integers(0, 2)))]
+            union.extend(changed)
+            versions[owner] += changed
+            versions["theirs" if owner == "mine" else "mine"].append(line)
+        else:
+            union.append(line)
+            for lines in versions.values():
+                lines.append(line)
+    insert_at(len(base))
+    trailing_newline = draw(st.booleans())
+    return base, versions["mine"], versions["theirs"], union, trailing_newline
+
+
+@settings(max_examples=200, deadline=None)
+@given(changes_to_different_lines())
+def test_property_changes_to_different_lines_merge_to_their_union(case):
+    # Unlike the property above, no untouched line need lie between the two sides' changes.
+    base, mine, theirs, union, trailing_newline = case
+
+    merged = merge_text(*(render(lines, trailing_newline) for lines in (base, mine, theirs)))
+
+    assert merged == TextMerge(render(union, trailing_newline), conflict=False)
+
+
+@settings(max_examples=100, deadline=None)
+@given(changes_to_different_lines(clash=True))
+def test_property_a_clashing_line_among_separate_changes_keeps_every_new_line(case):
+    base, mine, theirs, _, trailing_newline = case
+    texts = [render(lines, trailing_newline) for lines in (base, mine, theirs)]
+
+    merged = merge_text(*texts)
+
+    assert merged.conflict
+    assert merged.text.count("<<<<<<< their version\n") >= 1
+    result = merged.text.split("\n")
+    for side in (mine, theirs):
+        assert set(side) - set(base) <= set(result)
+
+
 @settings(max_examples=300, deadline=None)
 @given(st.one_of(three_versions(), st.tuples(ANY_TEXT, ANY_TEXT, ANY_TEXT)))
 def test_property_merge_never_fails_and_one_sided_edits_win(case):
