@@ -6,8 +6,7 @@ from django.utils.text import slugify
 
 from accounts import policies
 from accounts.models import Invite, Membership, Role, Team, Track, User
-from nexus_live.broadcast import broadcast_on_commit
-from nexus_live.sessions import access_group
+from nexus_live import events
 from nexus_live.text import one_line
 
 NAME_MAX = 80
@@ -77,7 +76,12 @@ def accept_invite(*, invite: Invite, user: User) -> Membership:
 
 def _access_changed(user: User) -> None:
     """Open sockets of this person look again at what they may see and do, after commit."""
-    broadcast_on_commit(access_group(user.pk), {"type": "access.changed"})
+    events.access_changed(user.pk)
+
+
+def credentials_changed(*, user: User) -> None:
+    """A new password (or a reset): sockets of sessions it signed out close, the others stay."""
+    events.access_changed(user.pk)
 
 
 def _lock_team(team: Team) -> None:

@@ -6,4 +6,4 @@ class AccountsConfig(AppConfig):
     verbose_name = "Accounts and teams"
 
     def ready(self) -> None:
-        from nexus_live import sessions  # noqa: F401  (connects the sign-out receiver)
+        from accounts import receivers  # noqa: F401  (connects them)

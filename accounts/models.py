@@ -7,7 +7,6 @@ from django.conf import settings
 from django.contrib.auth.base_user import BaseUserManager
 from django.contrib.auth.models import AbstractUser
 from django.db import models
-from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -83,15 +82,6 @@ class TeamQuerySet(models.QuerySet):
         return self.filter(
             memberships__user=user, memberships__role__in=[Role.OWNER, Role.MEMBER]
         ).order_by("name")
-
-
-class SpaceQuerySet(models.QuerySet):
-    """Rooms and boards: public to everyone signed in, or private to one team."""
-
-    def visible_to(self, user: "User") -> "SpaceQuerySet":
-        if not user.is_authenticated:
-            return self.none()
-        return self.filter(Q(is_private=False) | Q(team__memberships__user=user)).distinct()
 
 
 class Team(models.Model):

@@ -1,4 +1,4 @@
-"""Who may do what: one function per verb, shared by pages, htmx endpoints, sockets and the API.
+"""Who may do what: one function per verb, shared by pages, htmx endpoints and sockets.
 
 Rooms and boards build on the team verbs here: a team-private room or board is visible to
 `can_view_team`, writable by `can_contribute` and administered by `can_manage_team`.
@@ -66,7 +66,7 @@ def can_view_space(user: User, space: Space) -> bool:
 
 
 def can_write_space(user: User, space: Space) -> bool:
-    """Post in a room, edit a board. Public spaces: any signed-in person; team viewers read only."""
+    """Post in a room. Public spaces: any signed-in person; team viewers read only."""
     if not can_view_space(user, space):
         return False
     if space.team is None:
@@ -83,6 +83,18 @@ def can_edit_board(user: User, board: Space) -> bool:
     if board.team is None:
         return can_view_space(user, board) and board.created_by_id == user.pk
     return can_contribute(user, board.team)  # owners and members can always see it
+
+
+def assignable_people(board: Space):
+    """Who a board's cards may be assigned to: the people who work on it (its team's active
+    owners and members; a board without a team: its creator). Pages offer exactly these and
+    the action accepts exactly these."""
+    people = User.objects.filter(is_active=True)
+    if board.team is None:
+        return people.filter(pk=board.created_by_id)
+    return people.filter(
+        memberships__team=board.team, memberships__role__in=[Role.OWNER, Role.MEMBER]
+    ).order_by("display_name", "email")
 
 
 def can_manage_space(user: User, space: Space) -> bool:

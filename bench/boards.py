@@ -111,7 +111,7 @@ def _board_state(board: int, cards: list[int]) -> tuple[int, dict[int, int]]:
 
     from boards.models import Board, Card
 
-    since = Board.objects.values_list("last_seq", flat=True).get(pk=board)
+    since = Board.objects.values_list("last_event", flat=True).get(pk=board)
     versions = dict(Card.objects.filter(pk__in=cards).values_list("pk", "version"))
     connection.close()
     return since, versions

@@ -1,6 +1,5 @@
 """A board as a readable challenge → solution write-up (Markdown) and as data (JSON)."""
 
-from boards.actions import snapshot
 from boards.models import Board
 
 
@@ -58,7 +57,7 @@ def board_as_data(board: Board) -> dict:
                 "column": card.column_id,
                 "version": card.version,
                 "position": card.position,
-                **snapshot(card),
+                **card.snapshot(),
                 "assignees": [person.name for person in card.assignees.all()],
                 "created_at": card.created_at.isoformat(),
                 "updated_at": card.updated_at.isoformat(),

@@ -1,41 +1,24 @@
 """Challenge boards: columns of cards, each card a real problem and its solution.
 
-Every card carries a `version`; every write to a board takes the board's next `seq`, so a
-viewer that reconnects asks for what changed after the last seq it saw.
+Every card carries a `version`; every write to a board takes the board's next event, so a
+viewer that reconnects asks for what changed after the last event it saw.
 """
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
 from django.db.models.functions import Lower
 from django.urls import reverse
 
-from accounts.models import SpaceQuerySet
+from nexus_live.models import Space
 
 DEFAULT_COLUMNS = ["Challenge", "Investigating", "Solved"]
 
 
-class Board(models.Model):
+class Board(Space):
     name = models.CharField(max_length=120)
-    team = models.ForeignKey(
-        "accounts.Team", on_delete=models.CASCADE, null=True, blank=True, related_name="boards"
-    )
-    is_private = models.BooleanField(default=True)
-    last_seq = models.BigIntegerField(default=0)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
 
-    objects = SpaceQuerySet.as_manager()
-
-    class Meta:
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(is_private=False) | Q(team__isnull=False),
-                name="private_board_has_team",
-            )
-        ]
+    class Meta(Space.Meta):
+        pass
 
     def __str__(self) -> str:
         return self.name
@@ -81,7 +64,7 @@ class Card(models.Model):
     assignees = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="+")
     position = models.FloatField()
     version = models.PositiveIntegerField(default=1)
-    changed_seq = models.BigIntegerField(default=0, db_index=True)
+    event = models.BigIntegerField(default=0, db_index=True)  # the board event of its last change
     has_conflict = models.BooleanField(default=False)
     archived_at = models.DateTimeField(null=True, blank=True)
     created_by = models.ForeignKey(
@@ -114,6 +97,19 @@ class Card(models.Model):
             )
             items.append((done, text))
         return items
+
+    def snapshot(self) -> dict:
+        """The editable fields as plain data: what revisions store, merges compare and frames
+        carry (tags and assignees prefetched, or two queries)."""
+        return {
+            "title": self.title,
+            "problem": self.problem,
+            "solution": self.solution,
+            "links": self.links,
+            "checklist": self.checklist,
+            "tags": sorted(tag.name for tag in self.tags.all()),
+            "assignees": sorted(person.pk for person in self.assignees.all()),
+        }
 
     def link_list(self) -> list[str]:
         return [line.strip() for line in self.links.splitlines() if line.strip()]
@@ -151,12 +147,12 @@ class Activity(models.Model):
     )
     verb = models.CharField(max_length=30)
     changes = models.JSONField(default=dict)
-    seq = models.BigIntegerField()
+    event = models.BigIntegerField()
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        ordering = ["-seq"]
-        indexes = [models.Index(fields=["board", "seq"])]
+        ordering = ["-event"]
+        indexes = [models.Index(fields=["board", "event"])]
 
     def __str__(self) -> str:
         return f"{self.actor} {self.verb} on {self.board}"

@@ -2,20 +2,18 @@
 
 from django.contrib import messages as flash
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
-from django.db.models import Q
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from accounts import policies
-from accounts.models import Team, User
-from boards import actions
+from accounts.models import Team
+from boards import actions, queries
 from boards.export import board_as_data, board_as_markdown
 from boards.forms import BoardForm
-from boards.models import Board, Card, Column, Tag
+from boards.models import Board, Card, Column
 from nexus_live.markdown import render_markdown
-from nexus_live.text import as_int
 
 
 def _get_board_for_user(request: HttpRequest, board_id: int) -> Board:
@@ -23,13 +21,6 @@ def _get_board_for_user(request: HttpRequest, board_id: int) -> Board:
     if not policies.can_view_space(request.user, board):
         raise Http404("No such board")
     return board
-
-
-def _people(board: Board):
-    """Who can be assigned: the team's members, or everyone on a public board."""
-    if board.team_id:
-        return User.objects.filter(memberships__team=board.team_id).order_by("display_name")
-    return User.objects.filter(is_active=True).order_by("display_name")[:200]
 
 
 @login_required
@@ -56,32 +47,17 @@ def boards(request: HttpRequest) -> HttpResponse:
 @login_required
 def detail(request: HttpRequest, board_id: int) -> HttpResponse:
     board = _get_board_for_user(request, board_id)
-    seq = board.last_seq  # read before the cards: a change after it is sent again on connect
-    filters = {
-        name: request.GET.get(name, "").strip() for name in ("q", "tag", "assignee", "column")
-    }
-    cards = board.cards.filter(archived_at__isnull=True)
-    if filters["q"]:
-        text = filters["q"]
-        cards = cards.filter(
-            Q(title__icontains=text) | Q(problem__icontains=text) | Q(solution__icontains=text)
-        )
-    if filters["tag"]:
-        cards = cards.filter(tags__name__iexact=filters["tag"])
-    for name, lookup in (("assignee", "assignees"), ("column", "column_id")):
-        if filters[name]:
-            try:
-                cards = cards.filter(**{lookup: as_int(filters[name])})
-            except ValidationError:
-                cards = cards.none()
-    context = actions.board_context(board, cards.distinct())
+    event = board.last_event  # read before the cards: a change after it is sent again on connect
+    filters = {name: request.GET.get(name, "").strip() for name in queries.FILTERS}
+    context = queries.board_context(board, queries.filter_cards(board, filters))
     context.update(
-        seq=seq,
+        event=event,
         filters=filters,
         filtering=any(filters.values()),
         can_edit=policies.can_edit_board(request.user, board),
-        all_tags=Tag.objects.filter(cards__board=board).distinct().order_by("name"),
-        people=_people(board),
+        can_manage=policies.can_manage_space(request.user, board),
+        all_tags=queries.tags_on(board),
+        people=policies.assignable_people(board),
         nav="boards",
     )
     return render(request, "boards/board.html", context)
@@ -91,12 +67,10 @@ def _card_context(request: HttpRequest, board: Board, card: Card) -> dict[str, o
     return {
         "board": board,
         "card": card,
-        "seq": board.last_seq,
+        "event": board.last_event,
         "can_edit": policies.can_edit_board(request.user, board),
-        "people": _people(board),
-        "all_tags": Tag.objects.filter(cards__board__in=Board.objects.visible_to(request.user))
-        .distinct()
-        .order_by("name")[:500],
+        "people": policies.assignable_people(board),
+        "all_tags": queries.tags_visible_to(request.user),
         "activity": card.activity.select_related("actor")[:50],
         "problem_html": render_markdown(card.problem),
         "solution_html": render_markdown(card.solution),
@@ -196,6 +170,8 @@ def column(request: HttpRequest, board_id: int, column_id: int) -> HttpResponse:
             raise ValidationError("Choose rename, left, right or remove.")
     except ValidationError as exc:
         flash.error(request, exc.messages[0])
+    except PermissionDenied as exc:  # said on the board, not on a bare 403 page
+        flash.error(request, str(exc))
     return redirect(board)
 
 

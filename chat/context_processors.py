@@ -2,19 +2,7 @@
 
 from django.http import HttpRequest
 
-from accounts.models import User
-from chat.models import Mention, RoomVisit
-
-
-def nav_state(user: User) -> dict[str, object]:
-    """{rooms: {room id: [last seq, read mark]} of the rooms the person follows, mentions:
-    unseen @mentions}: what the navigation's counts are computed from, here and in app.js."""
-    visits = RoomVisit.objects.filter(user=user).values_list(
-        "room_id", "room__last_seq", "last_read_seq"
-    )
-    rooms = {str(room): [last_seq, read] for room, last_seq, read in visits}
-    mentions = Mention.objects.filter(user=user, seen_at__isnull=True).count()
-    return {"rooms": rooms, "mentions": mentions}
+from chat.queries import nav_state
 
 
 def nav_counts(request: HttpRequest) -> dict[str, object]:

@@ -2,12 +2,13 @@
 
 from django.conf import settings
 from django.db import models
-from django.db.models import F, OuterRef, Q, Subquery, Value
+from django.db.models import F, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils.functional import cached_property
 
-from accounts.models import SpaceQuerySet, User
+from accounts.models import User
+from nexus_live.models import Space, SpaceQuerySet
 
 
 class RoomQuerySet(SpaceQuerySet):
@@ -20,31 +21,17 @@ class RoomQuerySet(SpaceQuerySet):
         )
 
 
-class Room(models.Model):
+class Room(Space):
     name = models.CharField(max_length=80)
     slug = models.SlugField(max_length=90, unique=True)
     topic = models.CharField(max_length=300, blank=True)
-    team = models.ForeignKey(
-        "accounts.Team", on_delete=models.CASCADE, null=True, blank=True, related_name="rooms"
-    )
-    is_private = models.BooleanField(default=False)
     is_archived = models.BooleanField(default=False)
     last_seq = models.BigIntegerField(default=0)  # the newest message's seq
-    last_event = models.BigIntegerField(default=0)  # the newest change of any kind
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
 
     objects = RoomQuerySet.as_manager()
 
-    class Meta:
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(is_private=False) | Q(team__isnull=False),
-                name="private_room_has_team",
-            )
-        ]
+    class Meta(Space.Meta):
+        pass
 
     def __str__(self) -> str:
         return f"#{self.name}"

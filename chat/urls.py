@@ -6,6 +6,7 @@ app_name = "chat"
 urlpatterns = [
     path("", views.rooms, name="rooms"),
     path("mentions/", views.mentions, name="mentions"),
+    path("mentions/seen", views.mentions_seen, name="mentions_seen"),
     path("search/", views.search, name="search"),
     path("<slug:slug>/", views.room, name="room"),
     path("<slug:slug>/messages", views.messages, name="messages"),

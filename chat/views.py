@@ -5,20 +5,18 @@ import uuid
 from django.contrib import messages as flash
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from accounts import policies
 from accounts.models import Team
-from chat import actions
+from chat import actions, queries
 from chat.forms import RoomForm
-from chat.models import Mention, Message, Room, RoomVisit
-from chat.search import search_messages
+from chat.models import REACTIONS, Room
 from nexus_live.text import as_int
 
-PAGE = 50
+MESSAGE_CONTEXT = {"reactions_palette": REACTIONS}  # what a page of messages needs
 
 
 def _get_room_for_user(request: HttpRequest, slug: str) -> Room:
@@ -59,59 +57,38 @@ def rooms(request: HttpRequest) -> HttpResponse:
     return render(request, "chat/rooms.html", context, status=400 if form.errors else 200)
 
 
-def _timeline(room: Room):
-    """Messages of the main timeline: a thread's replies live in the thread."""
-    return _messages(room).filter(parent__isnull=True)
-
-
-def _messages(room: Room):
-    """Messages with what rendering them needs, fetched in a fixed number of queries."""
-    return (
-        Message.objects.filter(room=room)
-        .select_related("author", "room")
-        .prefetch_related("reactions__user")
-    )
-
-
 @login_required
 def room(request: HttpRequest, slug: str) -> HttpResponse:
+    """The room as it is now. Reading it writes nothing: the page's socket sends the read mark
+    once the messages are on screen (a permalink or a filtered view never marks anything)."""
     room = _get_room_for_user(request, slug)
-    visit = RoomVisit.objects.filter(room=room, user=request.user).first()
-    last_read = visit.last_read_seq if visit else room.last_seq
-    timeline = _timeline(room)
+    last_read = queries.last_read_seq(room, request.user)
+    messages = queries.timeline(room)
     only_open = request.GET.get("filter") == "open"
     try:
         at = _seq_param(request, "at")
     except ValidationError:
         at = None
     if only_open:
-        timeline = timeline.filter(resolved_at__isnull=True, deleted_at__isnull=True).filter(
-            Q(body__contains="?") | Q(reply_count__gt=0)
-        )
-    if at is not None:
-        # A permalink: the page around that message, not the latest one.
-        latest = list(timeline.filter(seq__lt=at).order_by("-seq")[: PAGE // 2])[::-1]
-        latest += list(timeline.filter(seq__gte=at).order_by("seq")[: PAGE // 2])
-    else:
-        latest = list(timeline.order_by("-seq")[:PAGE])[::-1]
-    first_unread = next((m.seq for m in latest if m.seq > last_read), None)
-    actions.mark_read(room=room, user=request.user, seq=room.last_seq)
+        messages = queries.open_questions(messages)
+    page = queries.latest_page(messages) if at is None else queries.page_around(messages, at)
+    first_unread = next((m.seq for m in page if m.seq > last_read), None)
+    live = not only_open and at is None
     context = {
         "room": room,
-        "timeline": latest,
-        "has_older": bool(latest) and latest[0].seq > 1 and not only_open,
+        "timeline": page,
+        "has_older": bool(page) and page[0].seq > 1 and not only_open,
         "first_unread_seq": first_unread,
         "last_read_seq": last_read,
         "only_open": only_open,
-        "live": not only_open and at is None,
-        "can_post": policies.can_post(request.user, room),
+        "live": live,
+        "can_post": live and policies.can_post(request.user, room),
         "can_moderate": policies.can_moderate(request.user, room),
         "can_manage": policies.can_manage_space(request.user, room),
         "client_id": uuid.uuid4().hex,
-        "max_body": actions.MAX_BODY,
         "composer_body": request.session.pop(f"draft-{room.pk}", ""),
         "nav": "rooms",
-        **actions.MESSAGE_CONTEXT,
+        **MESSAGE_CONTEXT,
     }
     return render(request, "chat/room.html", context)
 
@@ -119,8 +96,8 @@ def room(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 def thread(request: HttpRequest, slug: str, message_id: int) -> HttpResponse:
     room = _get_room_for_user(request, slug)
-    root = get_object_or_404(_timeline(room), pk=message_id)
-    replies = _messages(room).filter(parent=root).order_by("seq")
+    root = get_object_or_404(queries.timeline(room), pk=message_id)
+    replies = queries.messages_of(room).filter(parent=root).order_by("seq")
     context = {
         "room": room,
         "root": root,
@@ -128,10 +105,9 @@ def thread(request: HttpRequest, slug: str, message_id: int) -> HttpResponse:
         "can_post": policies.can_post(request.user, room),
         "can_moderate": policies.can_moderate(request.user, room),
         "can_manage": False,
-        "max_body": actions.MAX_BODY,
         "client_id": uuid.uuid4().hex,
         "nav": "rooms",
-        **actions.MESSAGE_CONTEXT,
+        **MESSAGE_CONTEXT,
     }
     template = "chat/thread.html#panel" if request.htmx else "chat/thread.html"
     return render(request, template, context)
@@ -140,11 +116,11 @@ def thread(request: HttpRequest, slug: str, message_id: int) -> HttpResponse:
 @login_required
 def history(request: HttpRequest, slug: str, message_id: int) -> HttpResponse:
     room = _get_room_for_user(request, slug)
-    message = get_object_or_404(_messages(room), pk=message_id)
+    message = get_object_or_404(queries.messages_of(room), pk=message_id)
     if message.is_deleted:
         raise Http404("This message was deleted")
     edits = message.edits.order_by("-edited_at")
-    context = {"room": room, "message": message, "edits": edits, **actions.MESSAGE_CONTEXT}
+    context = {"room": room, "message": message, "edits": edits, **MESSAGE_CONTEXT}
     return render(request, "chat/history.html", context)
 
 
@@ -156,13 +132,13 @@ def messages(request: HttpRequest, slug: str) -> HttpResponse:
         after, before = _seq_param(request, "after"), _seq_param(request, "before")
     except ValidationError as exc:
         return HttpResponseBadRequest(exc.messages[0])
-    if after is not None:  # catch-up: every event after `after`, replies included
-        page = list(_messages(room).filter(seq__gt=after).order_by("seq")[:PAGE])
+    if after is not None:  # catch-up: every message after `after`, replies included
+        page = queries.page_after(queries.messages_of(room), after)
     elif before is not None:  # history: the main timeline only
-        page = list(_timeline(room).filter(seq__lt=before).order_by("-seq")[:PAGE])[::-1]
+        page = queries.page_before(queries.timeline(room), before)
     else:
         return HttpResponseBadRequest("Ask for ?after=<seq> or ?before=<seq>.")
-    return render(request, "chat/messages.html", {"page": page, **actions.MESSAGE_CONTEXT})
+    return render(request, "chat/messages.html", {"page": page, **MESSAGE_CONTEXT})
 
 
 @login_required
@@ -204,23 +180,26 @@ def archive(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 def mentions(request: HttpRequest) -> HttpResponse:
-    """Where the person was @mentioned, newest first; opening the list clears the badge."""
-    found = (
-        Mention.objects.filter(
-            user=request.user, message__room__in=Room.objects.visible_to(request.user)
-        )
-        .select_related("message__author", "message__room")
-        .prefetch_related("message__reactions__user")
-        .order_by("-created_at")[:100]
-    )
-    actions.mark_mentions_seen(user=request.user)
-    context = {"mentions": found, "nav": "mentions", **actions.MESSAGE_CONTEXT}
+    """Where the person was @mentioned, newest first. Showing them writes nothing: the page
+    posts to `mentions_seen` once it is on screen, which clears the badge."""
+    found = queries.mentions_of(request.user)
+    context = {"mentions": found, "nav": "mentions", **MESSAGE_CONTEXT}
     return render(request, "chat/mentions.html", context)
 
 
 @login_required
 def search(request: HttpRequest) -> HttpResponse:
-    text = request.GET.get("q", "").strip()[:200]
-    results = search_messages(request.user, text) if text else []
-    context = {"q": text, "results": results, "nav": "rooms", **actions.MESSAGE_CONTEXT}
+    text = request.GET.get("q", "").strip()[: queries.SEARCH_MAX_QUERY]
+    results = queries.search_messages(request.user, text)
+    context = {
+        "q": text, "results": results, "limit": queries.SEARCH_LIMIT,
+        "max_query": queries.SEARCH_MAX_QUERY, "nav": "rooms", **MESSAGE_CONTEXT,
+    }  # fmt: skip
     return render(request, "chat/search.html", context)
+
+
+@login_required
+@require_POST
+def mentions_seen(request: HttpRequest) -> HttpResponse:
+    actions.mark_mentions_seen(user=request.user)
+    return HttpResponse(status=204)

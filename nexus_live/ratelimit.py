@@ -12,6 +12,7 @@ import time
 import redis
 from django.conf import settings
 from django.core.cache import caches
+from django.core.exceptions import ValidationError
 
 # KEYS[1]: the limited thing. ARGV: interval, burst. Returns the wait in seconds ("0": go).
 # The key holds the theoretical arrival time (TAT) and expires once it is in the past.
@@ -54,3 +55,20 @@ def wait_for(name: str, *, burst: int, interval: float) -> float:
         return wait
     store.set(_key(name), tat, timeout=math.ceil(tat - now) + 1)
     return 0.0
+
+
+class RateLimited(ValidationError):
+    """Too fast: the error says when to try again (sockets send it as `retry_after`)."""
+
+    def __init__(self, retry_after: float) -> None:
+        self.retry_after = retry_after
+        super().__init__(
+            f"You are sending too fast. Try again in {max(1, math.ceil(retry_after))} s."
+        )
+
+
+def check(name: str, *, burst: int, interval: float) -> None:
+    """Take one action from `name`'s allowance, or raise RateLimited."""
+    wait = wait_for(name, burst=burst, interval=interval)
+    if wait > 0:
+        raise RateLimited(wait)

@@ -69,6 +69,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "nexus_live.context_processors.site",
+                "nexus_live.context_processors.limits",
                 "chat.context_processors.nav_counts",
             ],
         },

@@ -1,170 +1,156 @@
-"""What every live socket does the same way: sign-in, access, join first, catch up, presence,
-JSON frames with clear errors. Rooms and boards add their own frames and catch-up."""
+"""What every live socket does the same way: sign-in, its person's groups, JSON frames with
+clear errors, forwarding what events.py publishes, following access changes. SpaceConsumer
+adds what rooms and boards share: join first then catch up, the Online list, heartbeats.
+
+A socket never dies of what a client sent: every bad frame gets an `error` frame back.
+"""
 
 import json
 import logging
+import time
+from importlib import import_module
+from types import SimpleNamespace
 from urllib.parse import parse_qs
 
 from channels.consumer import get_handler_name
-from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
+from django.conf import settings
+from django.contrib.auth import get_user
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
-from django.template.loader import render_to_string
 
 from accounts.models import User
-from nexus_live import presence
-from nexus_live.broadcast import broadcast_now
-from nexus_live.sessions import access_group, session_group
+from nexus_live import events, online
+from nexus_live.ratelimit import RateLimited
 from nexus_live.text import as_int
+from nexus_live.writes import read
 
 log = logging.getLogger(__name__)
-# Per process: who the sockets here last heard is online in each space, so that a heartbeat
-# notices a stale list (a process that died without saying goodbye). One set per space, not
-# one per socket: every socket of a space hears the same joins and leaves.
-_heard_online: dict[str, set[int]] = {}
+
+HEARTBEAT = 15  # seconds between a socket's presence renewals (presence.TTL is 60)
+SYNC_BURST, SYNC_INTERVAL = 3, 5.0  # `sync` frames per socket: a burst, then one per interval
 
 
-def _render_online(template: str, user_pks: set[int]) -> str:
-    people = User.objects.filter(pk__in=user_pks).order_by("display_name", "email")
-    return render_to_string(template, {"online": people})
+def _signed_in_user(session_key: str | None) -> User | None:
+    """Who the session belongs to now: None once it signed out, its password changed (other
+    sessions are signed out by that) or the person was deactivated."""
+    if not session_key:
+        return None
+    store = import_module(settings.SESSION_ENGINE).SessionStore(session_key)
+    user = get_user(SimpleNamespace(session=store))
+    return user if user.is_authenticated else None
 
 
-def _render_person(template: str, user: User) -> str:
-    return render_to_string(template, {"person": user})
+def _has_lone_surrogate(value: object) -> bool:
+    try:
+        json.dumps(value, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
 
 
 class LiveConsumer(AsyncWebsocketConsumer):
-    """Subclasses set `kind`, `presence_template` (the Online list) and `person_template` (one
-    person in it) and define `load_space`, `group_for` and `catch_up_frames`; each inbound
-    action `x` is a coroutine `do_x(frame)`."""
+    """Subclasses define `authorise` (may the person be here, and what may they do),
+    `own_groups` and `opened`; each inbound action `x` is a coroutine `do_x(frame)`."""
 
-    kind = ""
-    presence_template = ""
-    person_template = ""
     max_frame = 16 * 1024
-    space_obj = None
-    session_group: str | None = None
+    user: User | None = None
+    closed = False
 
-    # --- To be defined by each kind of space ---------------------------------------------
-    def load_space(self, user: User, **kwargs: object):  # runs in a thread
-        """The space if `user` may see it (else None); may also note what they may do there."""
-        raise NotImplementedError
+    # --- To be defined by each kind of socket ----------------------------------------------
+    async def authorise(self) -> bool:
+        """Load what the socket is about for `self.user`; False: no access (closes 4403)."""
+        return True
 
-    def group_for(self, space) -> str:
-        raise NotImplementedError
+    def own_groups(self) -> list[str]:
+        return []
 
-    def catch_up_frames(self, since: int) -> list[str]:  # runs in a thread
-        """The current form of everything that changed after event `since`, then "synced"."""
-        raise NotImplementedError
+    async def opened(self) -> None:
+        """Once accepted, signed in and joined: catch up, say hello."""
 
-    def latest_event(self) -> int:  # runs in a thread
-        """The space's newest event: heartbeats carry it, so a dropped frame is noticed."""
-        raise NotImplementedError
-
-    async def after_connect(self) -> None:
-        """Extra set-up once the socket is accepted and caught up."""
-
+    # --- Connection ------------------------------------------------------------------------
     async def dispatch(self, message: dict) -> None:
         """Channels' own dispatch first closes stale database connections, in the one database
         thread, before every frame and event: a busy socket then waits behind every write of
-        the process. Our database calls go through `database_sync_to_async`, which does that
-        itself, so events are forwarded at once."""
+        the process. Our database calls go through writes.py, which does that itself."""
         handler = getattr(self, get_handler_name(message), None)
         if handler is None:
             raise ValueError(f"No handler for message type {message['type']}")
         await handler(message)
 
-    # --- Connection --------------------------------------------------------------------
     async def connect(self) -> None:
+        self.groups_joined: list[str] = []
+        self.sync_tat = 0.0
+        # Accept, then close with our code: a refusal before accept() is an HTTP 403 that the
+        # browser sees as 1006, and retries forever.
+        await self.accept()
         user = self.scope["user"]
         if not user.is_authenticated:
             await self.close(code=4401)
             return
         self.user = user
-        kwargs = self.scope["url_route"]["kwargs"]
-        self.space_obj = await database_sync_to_async(self.load_space)(user, **kwargs)
-        if self.space_obj is None:
+        self.session_key = self.scope["session"].session_key
+        if not await self.authorise():
             await self.close(code=4403)
             return
-        self.group = self.group_for(self.space_obj)
-        self.space = f"{self.kind}:{self.space_obj.pk}"
         # Join first, then read the database: a change committed in between arrives twice
         # (the client keeps the newer) but never zero times.
-        await self.channel_layer.group_add(self.group, self.channel_name)
-        self.session_group = session_group(self.scope["session"].session_key)
-        if self.session_group:
-            await self.channel_layer.group_add(self.session_group, self.channel_name)
-        await self.channel_layer.group_add(access_group(user.pk), self.channel_name)
-        await self.accept()
-        query = parse_qs(self.scope.get("query_string", b"").decode())
+        groups = [*self.own_groups(), events.access_group(user.pk)]
+        if session := events.session_group(self.session_key):
+            groups.append(session)
+        await self.join(groups)
+        await self.opened()
+
+    async def join(self, groups: list[str]) -> None:
         try:
-            since = as_int((query.get("since") or ["0"])[0])
-        except ValidationError:
-            since = 0
-        await self.catch_up(since)
-        await self.after_connect()
-        await self.arrive()
+            await events.join(self.channel_name, groups)
+        except Exception:
+            # The channel layer is down: the socket still works (writes, catch-up); live
+            # frames resume once a heartbeat joins again.
+            log.warning("joining %s failed; will retry", groups, exc_info=True)
+        else:
+            self.groups_joined.extend(groups)
+            return
+        self.missing_groups = getattr(self, "missing_groups", []) + groups
+
+    async def rejoin(self) -> bool:
+        """Join the groups a channel-layer outage kept the socket out of; True if it did."""
+        missing = getattr(self, "missing_groups", [])
+        if not missing:
+            return False
+        self.missing_groups = []
+        await self.join(missing)
+        return not self.missing_groups
+
+    async def leave(self, groups: list[str]) -> None:
+        try:
+            await events.leave(self.channel_name, groups)
+        except Exception:
+            log.warning("leaving %s failed", groups, exc_info=True)
+        self.groups_joined = [group for group in self.groups_joined if group not in groups]
 
     async def disconnect(self, code: int) -> None:
-        if self.space_obj is None:
+        self.closed = True
+        if self.groups_joined:
+            await self.leave(list(self.groups_joined))
+
+    async def send(self, text_data=None, bytes_data=None, close=False) -> None:
+        """A client that went away mid-send ("Attempt to send on a closed protocol") is not an
+        error of ours: it must not skip disconnect() (and leave a ghost in the Online list)."""
+        if self.closed:
             return
-        await self.channel_layer.group_discard(self.group, self.channel_name)
-        if self.session_group:
-            await self.channel_layer.group_discard(self.session_group, self.channel_name)
-        await self.channel_layer.group_discard(access_group(self.user.pk), self.channel_name)
-        await presence.leave(self.space, self.user.pk, self.channel_name)
-        if self.user.pk not in await presence.online(self.space):  # their last tab here
-            frame = json.dumps({"type": "presence", "left": self.user.pk})
-            event = {"type": "live.presence_left", "user": self.user.pk, "frame": frame}
-            await broadcast_now(self.group, event)
+        try:
+            await super().send(text_data=text_data, bytes_data=bytes_data, close=close)
+        except Exception:
+            log.debug("send on a closed socket", exc_info=True)
+            self.closed = True
 
-    async def catch_up(self, since: int) -> None:
-        for frame in await database_sync_to_async(self.catch_up_frames)(since):
-            await self.send(text_data=frame)
+    async def close(self, code=None, reason=None) -> None:
+        await super().close(code=code, reason=reason)
+        self.closed = True
 
-    # --- Presence: the whole list to a socket that joins, then who arrives and who leaves ---
-    async def arrive(self) -> None:
-        """The new socket gets the whole list; the others only hear of a person's first tab
-        (a join costs one small frame per socket, not the whole list to everyone)."""
-        already_here = self.user.pk in await presence.online(self.space)
-        await presence.touch(self.space, self.user.pk, self.channel_name)
-        people = await presence.online(self.space)
-        # Only the first socket here sets what the process heard: overwriting it with the
-        # truth would hide a change (a ghost expired) from the other sockets' next heartbeat.
-        _heard_online.setdefault(self.space, set(people))
-        await self.send(text_data=await self.presence_frame(people))
-        if not already_here:
-            html = await database_sync_to_async(_render_person)(self.person_template, self.user)
-            frame = json.dumps({"type": "presence", "joined": self.user.pk, "person": html})
-            event = {"type": "live.presence_joined", "user": self.user.pk, "frame": frame}
-            await broadcast_now(self.group, event)
-
-    async def presence_frame(self, people: set[int]) -> str:
-        html = await database_sync_to_async(_render_online)(self.presence_template, people)
-        return json.dumps({"type": "presence", "html": html})
-
-    async def do_ping(self, frame: dict) -> None:
-        """The heartbeat: renews this socket's presence; a stale Online list is sent again,
-        whole, to everyone in the space."""
-        await presence.touch(self.space, self.user.pk, self.channel_name)
-        people = await presence.online(self.space)
-        if people != _heard_online.get(self.space):
-            _heard_online[self.space] = people
-            event = {
-                "type": "live.presence", "people": sorted(people),
-                "frame": await self.presence_frame(people),
-            }  # fmt: skip
-            await broadcast_now(self.group, event)
-        last = await database_sync_to_async(self.latest_event)()
-        await self.send(text_data=json.dumps({"type": "pong", "last_event": last}))
-
-    async def do_sync(self, frame: dict) -> None:
-        await self.catch_up(as_int(frame.get("since")))
-
-    # --- Inbound frames ------------------------------------------------------------------
+    # --- Inbound frames --------------------------------------------------------------------
     async def error(self, code: str, message: str, **extra: object) -> None:
-        payload = {"type": "error", "code": code, "message": message, **extra}
-        await self.send(text_data=json.dumps(payload))
+        await self.send(text_data=events.frame("error", code=code, message=message, **extra))
 
     def frame_context(self, frame: dict) -> dict[str, object]:
         """What an error about this frame should carry back (e.g. its client id)."""
@@ -179,27 +165,28 @@ class LiveConsumer(AsyncWebsocketConsumer):
             return
         try:
             frame = json.loads(text_data)
-        except ValueError:
-            await self.error("bad_frame", "Frames are JSON objects.")
+        except (ValueError, RecursionError):
+            await self.error("bad_frame", "Frames are JSON objects (nested at most a few levels).")
             return
         if not isinstance(frame, dict) or not isinstance(frame.get("action"), str):
             await self.error("bad_frame", 'A frame is a JSON object with an "action".')
+            return
+        if _has_lone_surrogate(frame):
+            await self.error("invalid", "A frame's text must be valid Unicode.")
             return
         handler = getattr(self, f"do_{frame['action']}", None)
         if handler is None:
             await self.error("unknown_action", f"Unknown action {frame['action'][:40]!r}.")
             return
-        context = self.frame_context(frame)
+        context = {"action": frame["action"][:40], **self.frame_context(frame)}
         try:
             await handler(frame)
+        except RateLimited as exc:
+            await self.error(
+                "rate_limited", exc.messages[0], retry_after=exc.retry_after, **context
+            )
         except ValidationError as exc:
-            retry_after = getattr(exc, "retry_after", None)  # a rate limit says when to retry
-            if retry_after is not None:
-                await self.error(
-                    "rate_limited", exc.messages[0], retry_after=retry_after, **context
-                )
-            else:
-                await self.error("invalid", exc.messages[0], **context)
+            await self.error("invalid", exc.messages[0], **context)
         except PermissionDenied as exc:
             await self.error("forbidden", str(exc) or "Not allowed.", **context)
         except ObjectDoesNotExist:
@@ -209,24 +196,134 @@ class LiveConsumer(AsyncWebsocketConsumer):
             log.exception("frame %r failed", frame.get("action"))
             await self.error("server_error", "Something went wrong on our side.", **context)
 
+    async def do_ping(self, frame: dict) -> None:
+        await self.rejoin()
+        await self.send(text_data=events.frame("pong"))
+
+    def take_sync(self) -> None:
+        """`sync` costs a database read: a burst of SYNC_BURST per socket, then one per
+        SYNC_INTERVAL seconds (GCRA, per socket: no shared store needed)."""
+        now = time.monotonic()
+        tat = max(self.sync_tat, now) + SYNC_INTERVAL
+        wait = tat - now - SYNC_BURST * SYNC_INTERVAL
+        if wait > 0:
+            raise RateLimited(wait)
+        self.sync_tat = tat
+
     # --- Events from the channel layer: rendered once by the action, forwarded as they are --
-    async def live_presence(self, event: dict) -> None:
-        _heard_online[self.space] = set(event["people"])
-        await self.send(text_data=event["frame"])
-
-    async def live_presence_joined(self, event: dict) -> None:
-        _heard_online.setdefault(self.space, set()).add(event["user"])
-        await self.send(text_data=event["frame"])
-
-    async def live_presence_left(self, event: dict) -> None:
-        _heard_online.setdefault(self.space, set()).discard(event["user"])
+    async def live_frame(self, event: dict) -> None:
         await self.send(text_data=event["frame"])
 
     async def session_signed_out(self, event: dict) -> None:
         await self.close(code=4401)
 
     async def access_changed(self, event: dict) -> None:
-        """The person's role in some team changed: look again, and leave if no longer allowed."""
-        kwargs = self.scope["url_route"]["kwargs"]
-        if await database_sync_to_async(self.load_space)(self.user, **kwargs) is None:
+        """Something about the person changed (role, team, password, deactivation): look again
+        at who they are and what they may do; leave if they no longer may."""
+        user = await read(_signed_in_user, self.session_key)
+        if user is None:
+            await self.close(code=4401)
+            return
+        self.user = user
+        if not await self.authorise():
             await self.close(code=4403)
+            return
+        await self.reauthorised()
+
+    async def reauthorised(self) -> None:
+        """After an access change that the socket survived."""
+
+
+class SpaceConsumer(LiveConsumer):
+    """A room or a board. Subclasses set `kind`, `presence_template` (the Online list) and
+    `person_template` (one person in it) and define `load_space`, `group_for`, `events_since`
+    and `latest_event`, which run in a database thread."""
+
+    kind = ""
+    presence_template = ""
+    person_template = ""
+    space_obj = None
+
+    def load_space(self, user: User, **kwargs: object):
+        """The space if `user` may see it (else None); may also note what they may do there."""
+        raise NotImplementedError
+
+    def group_for(self, space) -> str:
+        raise NotImplementedError
+
+    def events_since(self, since: int) -> list[str]:
+        """The frames of what changed after event `since`, then `synced` (or `reset`)."""
+        raise NotImplementedError
+
+    def latest_event(self) -> int:
+        """The space's newest event: heartbeats carry it, so a dropped frame is noticed."""
+        raise NotImplementedError
+
+    async def authorise(self) -> bool:
+        kwargs = self.scope["url_route"]["kwargs"]
+        space = await read(self.load_space, self.user, **kwargs)
+        if space is None:
+            return False
+        self.space_obj = space
+        self.group = self.group_for(space)
+        self.space = f"{self.kind}:{space.pk}"
+        return True
+
+    def own_groups(self) -> list[str]:
+        return [self.group]
+
+    async def opened(self) -> None:
+        query = parse_qs(self.scope.get("query_string", b"").decode(errors="replace"))
+        try:
+            since = as_int((query.get("since") or ["0"])[0])
+        except ValidationError:
+            since = 0
+        await self.catch_up(since)
+        templates = (self.presence_template, self.person_template)
+        self.last_heartbeat = time.monotonic()
+        whole = await online.arrive(self.space, self.group, self.user, self.channel_name, templates)
+        await self.send(text_data=whole)
+
+    async def disconnect(self, code: int) -> None:
+        await super().disconnect(code)
+        if self.space_obj is not None:
+            try:
+                await online.depart(self.space, self.group, self.user, self.channel_name)
+            except Exception:
+                log.warning("leaving the Online list of %s failed", self.space, exc_info=True)
+
+    async def catch_up(self, since: int) -> None:
+        for text in await read(self.events_since, since):
+            await self.send(text_data=text)
+
+    async def do_sync(self, frame: dict) -> None:
+        since = as_int(frame.get("since"))
+        self.take_sync()
+        await self.catch_up(since)
+
+    async def do_ping(self, frame: dict) -> None:
+        """Every ping answers at once (the client's liveness check); every HEARTBEAT seconds
+        it also renews presence and carries the space's newest event (a lost frame shows)."""
+        rejoined = await self.rejoin()
+        if not rejoined and time.monotonic() - self.last_heartbeat < HEARTBEAT:
+            await self.send(text_data=events.frame("pong"))
+            return
+        self.last_heartbeat = time.monotonic()
+        await online.heartbeat(
+            self.space, self.group, self.user, self.channel_name, self.presence_template
+        )
+        last = await read(self.latest_event)
+        await self.send(text_data=events.frame("pong", event=last))
+
+    async def live_space_changed(self, event: dict) -> None:
+        """The space itself changed (archived, say): look again at what this person may do."""
+        if not await self.authorise():
+            await self.close(code=4403)
+            return
+        await self.send(text_data=event["frame"])
+
+    async def live_presence(self, event: dict) -> None:
+        online.heard_event(self.space, event)
+        await self.send(text_data=event["frame"])
+
+    live_presence_joined = live_presence_left = live_presence

@@ -1,4 +1,4 @@
-"""Writes from sockets: run in a pool of database threads, their events sent from the loop.
+"""Database work for sockets: run in a pool of database threads, events sent from the loop.
 
 A socket's write used to run in Django's one thread-sensitive thread, which also waited on the
 event loop to send each event: every socket of the process queued behind it (decision 006).
@@ -13,7 +13,7 @@ from asgiref.sync import SyncToAsync
 from django.conf import settings
 from django.db import close_old_connections, connections
 
-from nexus_live import broadcast
+from nexus_live import events as live_events
 
 # A connection this thread used less than this long ago skips Django's per-request health
 # check (a SELECT 1 before every write): the check is for connections that sat idle (a
@@ -47,7 +47,7 @@ async def write(action, /, *args, **kwargs):
 
     def run():
         _recycle_connections()
-        with broadcast.held() as events:
+        with live_events.held() as events:
             try:
                 return action(*args, **kwargs), events, None
             except Exception as exc:
@@ -58,7 +58,13 @@ async def write(action, /, *args, **kwargs):
 
     pool = _pool()
     result, events, error = await SyncToAsync(run, thread_sensitive=pool is None, executor=pool)()
-    await broadcast.send_held(events)
+    await live_events.send_held(events)
     if error is not None:
         raise error
     return result
+
+
+async def read(query, /, *args, **kwargs):
+    """A socket's read (catch-up, access checks, heartbeats), in the same pool: a long one
+    never queues the process's other sockets behind Django's one shared database thread."""
+    return await write(query, *args, **kwargs)

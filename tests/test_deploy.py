@@ -204,9 +204,7 @@ def _brotli_available() -> bool:
     return probe.returncode == 0
 
 
-@pytest.mark.parametrize(
-    "name", ["css/app.css", "django_htmx/htmx-2.min.js", "django_htmx/ext/hx-ws-2.min.js"]
-)
+@pytest.mark.parametrize("name", ["css/app.css", "django_htmx/htmx-2.min.js", "js/live.js"])
 def test_collectstatic_writes_hashed_and_compressed_files(collected_static, name):
     manifest = json.loads((collected_static / "staticfiles.json").read_text())
     hashed = manifest["paths"][name]

@@ -15,7 +15,7 @@ def test_it_shows_the_shell_with_htmx_and_csrf(client, alice, team):
     html = response.content.decode()
     assert response.status_code == 200
     assert "django_htmx/htmx-2.min.js" in html
-    assert "django_htmx/ext/hx-ws-2.min.js" in html
+    assert "js/live.js" in html and "hx-ws" not in html  # one socket client, ours
     assert 'hx-headers=\'{"X-CSRFToken": "' in html
     for label in ("Rooms", "Boards", "Teams", "Profile"):
         assert f">{label}<" in html

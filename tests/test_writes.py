@@ -5,7 +5,7 @@ import pytest
 from channels.layers import get_channel_layer
 from django.db import connection, connections, transaction
 
-from nexus_live import broadcast, writes
+from nexus_live import events, writes
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -22,9 +22,9 @@ async def test_a_writes_committed_events_are_sent_even_when_it_then_fails():
 
     def action():
         with transaction.atomic():
-            broadcast.broadcast_on_commit("test-write", {"type": "test.done", "n": 1})
+            events.publish_on_commit("test-write", {"type": "test.done", "n": 1})
         with transaction.atomic():
-            broadcast.broadcast_on_commit("test-write", {"type": "test.done", "n": 2})
+            events.publish_on_commit("test-write", {"type": "test.done", "n": 2})
             raise ValueError("after the first commit")
 
     with pytest.raises(ValueError, match="after the first commit"):
@@ -38,7 +38,7 @@ async def test_a_write_returns_its_result_and_sends_after_commit():
 
     def action(value, *, times):
         with transaction.atomic():
-            broadcast.broadcast_on_commit("test-write", {"type": "test.done", "n": value})
+            events.publish_on_commit("test-write", {"type": "test.done", "n": value})
         return value * times
 
     assert await writes.write(action, 21, times=2) == 42

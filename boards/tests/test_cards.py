@@ -1,13 +1,16 @@
 """Cards: versions, merges instead of overwrites, moves, archive, columns, activity, export."""
 
 import json
+import re
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
+from accounts.models import Membership, Role
 from boards import actions
 from boards.models import Activity, Card, CardRevision
+from conftest import make_person
 
 
 def _edit(card, user, version, **changes):
@@ -86,10 +89,37 @@ def test_bad_edits_are_refused_and_change_nothing(card, bob, changes, version, m
 
 
 def test_assignees_must_see_the_board(card, bob, charlie):
-    with pytest.raises(ValidationError, match="can see this board"):
+    with pytest.raises(ValidationError, match="work on this board"):
         _edit(card, bob, 1, assignees=[charlie.pk])
     _edit(card, bob, 1, assignees=[bob.pk])
     assert list(card.assignees.all()) == [bob]
+
+
+def test_the_page_offers_exactly_whom_the_action_accepts(client, alice, bob, vera, charlie, team):
+    """A public team board: its active owners and members, never a viewer, an outsider or a
+    deactivated member (the page and the action ask the same policy)."""
+    board = actions.create_board(user=alice, name="Open", team=team, public=True)
+    card = actions.create_card(board=board, user=alice, title="Who helps?")
+    gone = make_person("gone@example.com", "Gone")
+    Membership.objects.create(team=team, user=gone, role=Role.MEMBER)
+    gone.is_active = False
+    gone.save()
+    client.force_login(alice)
+    page = client.get(card.get_absolute_url()).content.decode()
+    offered = {int(pk) for pk in re.findall(r'name="assignees" value="(\d+)"', page)}
+    assert offered == {alice.pk, bob.pk}
+    for person in (vera, charlie, gone):
+        with pytest.raises(ValidationError, match="work on this board"):
+            _edit(card, alice, card.version, assignees=[person.pk])
+    _edit(card, alice, 1, assignees=[alice.pk, bob.pk])
+
+
+def test_a_public_team_board_says_it_is_public(client, alice, charlie, team):
+    board = actions.create_board(user=alice, name="Open", team=team, public=True)
+    client.force_login(charlie)
+    page = client.get(board.get_absolute_url()).content.decode()
+    assert '<span class="badge">public</span>' in page
+    assert "Project Nexus only" not in page
 
 
 def test_viewers_and_outsiders_cannot_edit(card, vera, charlie):

@@ -9,7 +9,7 @@ from channels.testing import WebsocketCommunicator
 
 from boards import actions
 from boards.models import Card
-from chat.tests.conftest import ORIGIN, _session_cookie
+from chat.tests.conftest import ORIGIN, _session_cookie, outcome
 from nexus_live.asgi import application
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -37,13 +37,13 @@ async def next_of(socket, kind, wait=2):
 
 
 @pytest.mark.parametrize(
-    ("who", "accepted"),
-    [("anonymous", False), ("charlie", False), ("vera", True), ("bob", True), ("alice", True)],
+    ("who", "expected"),
+    [("anonymous", 4401), ("charlie", 4403), ("vera", "open"), ("bob", "open"), ("alice", "open")],
 )
-async def test_who_may_connect(alice, bob, vera, charlie, board, who, accepted):
+async def test_who_may_connect(alice, bob, vera, charlie, board, who, expected):
     people = {"anonymous": None, "alice": alice, "bob": bob, "vera": vera, "charlie": charlie}
     async with on_board(people[who], board) as socket:
-        assert socket.accepted is accepted
+        assert await outcome(socket) == expected
 
 
 async def test_a_foreign_origin_is_refused(alice, board):
@@ -124,7 +124,7 @@ async def test_moving_to_another_teams_board_is_refused(alice, card, other_board
 async def test_it_catches_up_after_reconnecting(alice, bob, card):
     async with on_board(bob, card.board) as socket:
         synced = await next_of(socket, "synced")
-    last = synced["last_event"]
+    last = synced["event"]
 
     def meanwhile():
         fresh = Card.objects.select_related("board").get(pk=card.pk)
@@ -137,4 +137,4 @@ async def test_it_catches_up_after_reconnecting(alice, bob, card):
         frame = await next_of(socket, "card")
         synced = await next_of(socket, "synced")
     assert frame["id"] == card.pk and frame["version"] == 2 and "v2" in frame["html"]
-    assert synced["last_event"] == last + 2
+    assert synced["event"] == last + 2

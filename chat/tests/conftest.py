@@ -57,6 +57,15 @@ async def connected(user, room: Room | None, since: int | None = None, *, origin
         await communicator.disconnect()
 
 
+async def outcome(communicator) -> int | str:
+    """ "open", or the close code the socket was accepted and then closed with (a refusal
+    before accepting would reach a browser as 1006, telling it nothing)."""
+    if not communicator.accepted:
+        return "refused before accepting"
+    output = await communicator.receive_output(timeout=2)
+    return output["code"] if output["type"] == "websocket.close" else "open"
+
+
 EPHEMERAL = ("presence", "typing")
 
 

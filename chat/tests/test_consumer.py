@@ -9,7 +9,8 @@ from django.urls import reverse
 
 from chat import actions
 from chat.models import Message, Room
-from chat.tests.conftest import connected, drain, frames_until
+from chat.tests.conftest import connected, drain, frames_until, outcome
+from nexus_live import sockets
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -27,25 +28,26 @@ async def _next_close(socket) -> dict:
 
 
 @pytest.mark.parametrize(
-    ("who", "room_name", "accepted"),
+    ("who", "room_name", "expected"),
     [
-        ("anonymous", "general", False),
-        ("charlie", "general", True),
-        ("anonymous", "private_room", False),
-        ("charlie", "private_room", False),
-        ("vera", "private_room", True),
-        ("bob", "private_room", True),
-        ("alice", "private_room", True),
+        ("anonymous", "general", 4401),
+        ("charlie", "general", "open"),
+        ("anonymous", "private_room", 4401),
+        ("charlie", "private_room", 4403),
+        ("vera", "private_room", "open"),
+        ("bob", "private_room", "open"),
+        ("alice", "private_room", "open"),
     ],
 )
 async def test_who_may_connect(
-    alice, bob, vera, charlie, general, private_room, who, room_name, accepted
+    alice, bob, vera, charlie, general, private_room, who, room_name, expected
 ):
+    """Refusals are accepted first, then closed with a code the browser can act on."""
     people = {"anonymous": None, "alice": alice, "bob": bob, "vera": vera, "charlie": charlie}
     room = {"general": general, "private_room": private_room}[room_name]
     user = people[who]
     async with connected(user, room) as socket:
-        assert socket.accepted is accepted
+        assert await outcome(socket) == expected
 
 
 async def test_it_refuses_a_foreign_origin_that_would_otherwise_connect(alice, general):
@@ -267,7 +269,7 @@ async def test_catch_up_brings_edits_and_deletes_made_while_away(alice, bob, gen
     kept = (await database_sync_to_async(post)("first", "a")).message
     gone = (await database_sync_to_async(post)("second", "b")).message
     async with connected(bob, general) as socket:
-        last_event = (await frames_until(socket, "synced"))[-1]["last_event"]
+        last_event = (await frames_until(socket, "synced"))[-1]["event"]
 
     def meanwhile():
         actions.edit_message(message=kept, user=alice, body="first, edited")
@@ -279,14 +281,15 @@ async def test_catch_up_brings_edits_and_deletes_made_while_away(alice, bob, gen
     changes = {f["id"]: f for f in frames if f["type"] == "message"}
     assert "first, edited" in changes[kept.pk]["html"]
     assert "This message was deleted." in changes[gone.pk]["html"]
-    assert frames[-1]["last_event"] == last_event + 2
+    assert frames[-1]["event"] == last_event + 2
 
 
-async def test_a_heartbeat_says_the_newest_event(alice, general):
+async def test_a_heartbeat_says_the_newest_event(alice, general, monkeypatch):
+    monkeypatch.setattr(sockets, "HEARTBEAT", 0)
     async with connected(alice, general) as socket:
         await frames_until(socket, "synced")
         await database_sync_to_async(actions.post_message)(
             room=general, author=alice, body="x", client_id="h"
         )
         await socket.send_to(text_data='{"action": "ping"}')
-        assert (await frames_until(socket, "pong"))[-1]["last_event"] == 1
+        assert (await frames_until(socket, "pong"))[-1]["event"] == 1

@@ -1,13 +1,16 @@
 """Posting, editing, deleting, threads, resolving, history pages and permalinks."""
 
+import json
+
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.urls import reverse
 
 from chat import actions
+from chat.events import render_message
 from chat.models import Message
-from nexus_live import broadcast
+from nexus_live import events
 
 
 def _post(room, author, body="hello", client_id="c1", parent=None):
@@ -32,11 +35,13 @@ def test_a_retry_returns_the_first_message(alice, general):
 
 @pytest.fixture
 def sent(monkeypatch):
-    """What reaches the channel layer, as (group, event type)."""
+    """What is published to the channel layer, as (group, frame type)."""
     record = []
-    monkeypatch.setattr(
-        broadcast, "_send", lambda group, event, *_: record.append((group, event["type"]))
-    )
+
+    async def publish(group: str, event: dict) -> None:
+        record.append((group, json.loads(event["frame"])["type"]))
+
+    monkeypatch.setattr(events, "publish", publish)
     return record
 
 
@@ -45,8 +50,8 @@ def test_it_broadcasts_only_after_commit(alice, general, sent, django_capture_on
         _post(general, alice)
         assert sent == []  # still inside the transaction
     assert sent == [
-        (f"room-{general.pk}", "chat.message_posted"),
-        (f"room-activity-{general.pk}", "chat.activity"),
+        (f"room-{general.pk}", "message"),
+        (f"room-activity-{general.pk}", "activity"),
     ]
 
 
@@ -63,8 +68,8 @@ def test_a_mention_notifies_the_person_once(
 ):
     with django_capture_on_commit_callbacks(execute=True):
         _post(private_room, alice, body="@bob and @Charlie, see this? @bob")
-    assert (f"user-{bob.pk}", "chat.mentioned") in sent
-    assert (f"user-{charlie.pk}", "chat.mentioned") not in sent  # charlie cannot see the room
+    assert (f"user-{bob.pk}", "mention") in sent
+    assert (f"user-{charlie.pk}", "mention") not in sent  # charlie cannot see the room
     assert list(bob.mentions.values_list("message__body", flat=True)) == [
         "@bob and @Charlie, see this? @bob"
     ]
@@ -76,18 +81,24 @@ def test_a_mention_added_by_an_edit_notifies_only_the_newcomer(
     message = _post(private_room, alice, body="thanks @bob")
     with django_capture_on_commit_callbacks(execute=True):
         actions.edit_message(message=message, user=alice, body="thanks @bob and @vera")
-    notified = [group for group, kind in sent if kind == "chat.mentioned"]
+    notified = [group for group, kind in sent if kind == "mention"]
     assert notified == [f"user-{vera.pk}"]
     assert vera.mentions.get().message == message
     assert bob.mentions.count() == 1
 
 
-def test_the_mentions_page_lists_and_clears(client, alice, bob, general):
+def test_the_mentions_page_lists_them_and_its_post_clears_them(client, alice, bob, general):
+    """Showing the page writes nothing (a prefetch or a crawler must not clear the badge); the
+    page posts that it was seen once it is on screen."""
     _post(general, alice, body="thanks @Bob")
     client.force_login(bob)
     assert 'id="mention-count" ><span class="count">1</span>' in client.get("/").content.decode()
     page = client.get(reverse("chat:mentions")).content.decode()
     assert "thanks @Bob" in page
+    assert bob.mentions.filter(seen_at__isnull=True).exists()
+    assert f'hx-post="{reverse("chat:mentions_seen")}"' in page
+    assert client.get(reverse("chat:mentions_seen")).status_code == 405
+    assert client.post(reverse("chat:mentions_seen")).status_code == 204
     assert not bob.mentions.filter(seen_at__isnull=True).exists()
 
 
@@ -97,7 +108,7 @@ def test_an_edit_keeps_the_old_text_and_marks_the_message(alice, general):
     message.refresh_from_db()
     assert message.body == "first" and message.edited_at is not None
     assert list(message.edits.values_list("body", flat=True)) == ["frist"]
-    html = actions.render_message(message)
+    html = render_message(message)
     assert "(edited)" in html
 
 
@@ -114,7 +125,7 @@ def test_moderators_and_authors_delete_others_do_not(alice, bob, charlie, genera
     actions.delete_message(message=message, user=alice)  # alice created the room
     message.refresh_from_db()
     assert message.is_deleted and message.body == ""
-    assert "This message was deleted." in actions.render_message(message)
+    assert "This message was deleted." in render_message(message)
 
 
 def test_a_mentor_may_delete_any_message(bob, charlie, general):
@@ -217,7 +228,7 @@ def test_a_reaction_toggles_and_shows_who_reacted(alice, bob, general):
     message = _post(general, alice)
     assert actions.toggle_reaction(message=message, user=bob, emoji="🎉") is True
     assert actions.toggle_reaction(message=message, user=alice, emoji="🎉") is True
-    html = actions.render_message(message)
+    html = render_message(message)
     assert "🎉 2" in html
     assert 'title="Bob, Alice"' in html  # in the order people reacted
     assert actions.toggle_reaction(message=message, user=bob, emoji="🎉") is False

@@ -6,10 +6,14 @@ import re
 import pytest
 
 from chat.tests.conftest import connected, frames_until
-from nexus_live import presence
-from nexus_live.broadcast import broadcast_now
+from nexus_live import events, presence, sockets
 
 pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture(autouse=True)
+def _every_ping_is_a_heartbeat(monkeypatch):
+    monkeypatch.setattr(sockets, "HEARTBEAT", 0)
 
 
 class OnlineList:
@@ -46,8 +50,8 @@ async def test_it_lists_who_is_in_the_room_and_drops_who_leaves(alice, bob, gene
             assert await seen_by_alice.settle() == {alice.pk, bob.pk}  # one person joined
         assert await seen_by_alice.settle() == {alice.pk}
         assert [set(f) - {"type"} for f in seen_by_alice.frames[before_bob:]] == [
-            {"joined", "person"},
-            {"left"},
+            {"joined", "person", "data"},
+            {"left", "data"},
         ]
 
 
@@ -90,7 +94,7 @@ async def test_a_ghost_that_expires_leaves_every_list(alice, bob, charlie, gener
         await seen_by_alice.settle()
         await presence.touch(space, bob.pk, "specific.ghost!1")
         joined = {"type": "presence", "joined": bob.pk, "person": f'<li data-user="{bob.pk}">'}
-        await broadcast_now(
+        await events.publish(
             f"room-{general.pk}",
             {"type": "live.presence_joined", "user": bob.pk, "frame": json.dumps(joined)},
         )
@@ -107,4 +111,4 @@ async def test_typing_reaches_the_others(alice, bob, general):
         await frames_until(b, "synced")
         await a.send_to(text_data='{"action": "typing"}')
         (typing,) = await frames_until(b, "typing")
-        assert typing == {"type": "typing", "user": alice.pk, "name": "Alice"}
+        assert typing["user"] == alice.pk and typing["data"]["name"] == "Alice"

@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from accounts import policies
 from chat import actions
-from chat.models import Room
+from chat.models import Room, RoomVisit
 
 
 def test_it_creates_a_public_room(client, charlie):
@@ -74,7 +74,7 @@ def test_an_archived_room_is_read_only(alice, bob, general):
 
 def test_the_rooms_page_shows_unread_counts(client, alice, bob, general):
     client.force_login(bob)
-    client.get(general.get_absolute_url())  # bob has read everything
+    actions.mark_read(room=general, user=bob, seq=0)  # as bob's open room page does
     for i in range(3):
         actions.post_message(room=general, author=alice, body=f"m{i}", client_id=f"c{i}")
     page = client.get(reverse("chat:rooms")).content.decode()
@@ -95,3 +95,15 @@ def test_rooms_and_mentions_pages_do_not_query_per_row(
     with django_assert_max_num_queries(14):
         page = client.get(reverse("chat:mentions"))
     assert page.content.decode().count('<li class="mention') == 12
+
+
+@pytest.mark.parametrize("query", ["", "?at=2", "?filter=open"])
+def test_showing_a_room_marks_nothing_read(client, alice, bob, general, query):
+    """A page view (a prefetch, a permalink, a filtered list) is not reading: only the live
+    page's socket sends read marks, once the messages are on screen."""
+    for i in range(3):
+        actions.post_message(room=general, author=alice, body=f"m{i}?", client_id=f"c{i}")
+    actions.mark_read(room=general, user=bob, seq=1)
+    client.force_login(bob)
+    assert client.get(general.get_absolute_url() + query).status_code == 200
+    assert RoomVisit.objects.get(room=general, user=bob).last_read_seq == 1

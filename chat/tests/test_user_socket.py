@@ -7,8 +7,8 @@ from channels.db import database_sync_to_async
 
 from chat import actions
 from chat.models import RoomVisit
-from chat.tests.conftest import connected, frames_until
-from nexus_live import broadcast
+from chat.tests.conftest import connected, frames_until, outcome
+from nexus_live import events
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -26,7 +26,7 @@ async def opened(socket) -> dict:
 
 async def test_anonymous_is_refused(general):
     async with connected(None, None) as socket:
-        assert socket.accepted is False
+        assert await outcome(socket) == 4401
 
 
 async def test_it_counts_activity_in_followed_rooms_only(alice, bob, general, private_room):
@@ -36,7 +36,8 @@ async def test_it_counts_activity_in_followed_rooms_only(alice, bob, general, pr
         await database_sync_to_async(_post)(general, alice, "hi", "c1")
         await database_sync_to_async(_post)(private_room, alice, "not followed", "c2")
         frame = json.loads(await socket.receive_from())
-        assert frame == {"type": "activity", "room": general.pk, "seq": 1}
+        assert frame["type"] == "activity" and (frame["room"], frame["seq"]) == (general.pk, 1)
+        assert frame["data"] == {"room": general.pk, "seq": 1}
         assert await socket.receive_nothing(timeout=0.2)
 
 
@@ -46,11 +47,8 @@ async def test_a_first_visit_follows_the_room_from_then_on(alice, bob, general):
         await database_sync_to_async(actions.mark_read)(room=general, user=bob, seq=0)
         assert json.loads(await socket.receive_from())["type"] == "read"
         await database_sync_to_async(_post)(general, alice, "hi", "c1")
-        assert json.loads(await socket.receive_from()) == {
-            "type": "activity",
-            "room": general.pk,
-            "seq": 1,
-        }
+        frame = json.loads(await socket.receive_from())
+        assert (frame["type"], frame["room"], frame["seq"]) == ("activity", general.pk, 1)
 
 
 async def test_a_burst_of_posts_reaches_followers_as_one_count(alice, bob, general, settings):
@@ -66,10 +64,10 @@ async def test_a_burst_of_posts_reaches_followers_as_one_count(alice, bob, gener
                 text_data=json.dumps({"action": "post", "client_id": f"b{i}", "body": "hi"})
             )
             await frames_until(room, "ack")
-        assert await follower.receive_nothing(timeout=broadcast.COALESCE_SECONDS / 2)
-        frame = json.loads(await follower.receive_from(timeout=broadcast.COALESCE_SECONDS * 2))
-        assert frame == {"type": "activity", "room": general.pk, "seq": 5}
-        assert await follower.receive_nothing(timeout=broadcast.COALESCE_SECONDS * 1.5)
+        assert await follower.receive_nothing(timeout=events.COALESCE_SECONDS / 2)
+        frame = json.loads(await follower.receive_from(timeout=events.COALESCE_SECONDS * 2))
+        assert (frame["type"], frame["room"], frame["seq"]) == ("activity", general.pk, 5)
+        assert await follower.receive_nothing(timeout=events.COALESCE_SECONDS * 1.5)
 
 
 async def test_it_opens_with_the_counts_as_they_are_now(alice, bob, general, private_room):
@@ -92,11 +90,11 @@ async def test_a_mention_arrives_with_the_unseen_count(alice, bob, general):
         await database_sync_to_async(_post)(general, alice, "ping @bob", "c1")
         frame = json.loads(await socket.receive_from())
         assert frame["type"] == "mention" and frame["count"] == 1
-        assert frame["author"] == "Alice" and frame["room"] == "general"
+        assert frame["data"]["author"] == "Alice" and frame["data"]["room"] == "general"
 
 
 async def test_frames_sent_to_it_get_an_error(bob):
     async with connected(bob, None) as socket:
         await opened(socket)
-        await socket.send_to(text_data="{}")
-        assert json.loads(await socket.receive_from())["code"] == "read_only"
+        await socket.send_to(text_data='{"action": "post", "body": "hi"}')
+        assert json.loads(await socket.receive_from())["code"] == "unknown_action"

@@ -5,7 +5,8 @@ from django.core.exceptions import ValidationError
 
 from accounts import actions as actions_accounts
 from chat import actions
-from nexus_live.sockets import _render_online
+from chat.events import render_message
+from nexus_live.online import _render_online
 from tests.xss_corpus import XSS_PAYLOADS, unsafe_parts
 
 MARKUP = [p for p in XSS_PAYLOADS if "<" in p or '"' in p]
@@ -22,7 +23,7 @@ def test_message_bodies_render_safely(alice, general, settings):
             room=general, author=alice, body=payload, client_id=f"x{i}"
         ).message
         assert unsafe_parts(message.body_html) == [], payload
-        html = actions.render_message(message)
+        html = render_message(message)
         if payload in MARKUP:
             assert not _raw_survives(payload, html), payload
 
@@ -40,7 +41,7 @@ def test_display_names_render_as_text(alice, general, payload):
     actions_accounts.update_profile(user=alice, display_name=payload[:80], track="backend")
     message = actions.post_message(room=general, author=alice, body="hi", client_id="n").message
     for html in (
-        actions.render_message(message),
+        render_message(message),
         _render_online("chat/room.html#online", {alice.pk}),
     ):
         assert not _raw_survives(alice.display_name, html)

@@ -13,8 +13,8 @@ document.addEventListener("click", (event) => {
   });
 });
 
-// Shared by room.js and board.js (this file runs first).
-window.NexusLive = {
+// Shared by room.js and board.js (this file runs after live.js, before them).
+window.NexusLive = Object.assign(window.NexusLive || {}, {
   // The first element of a server-rendered fragment.
   fragment(html) {
     const template = document.createElement("template");
@@ -39,7 +39,19 @@ window.NexusLive = {
       list.querySelector(`[data-user="${frame.left}"]`)?.remove();
     }
   },
-};
+});
+
+// Forms that arrived in a live frame were rendered once for everyone, without this person's
+// CSRF token: they take the page's (the same one htmx sends) when submitted.
+document.addEventListener("submit", (event) => {
+  const field = event.target.querySelector?.("input[name=csrfmiddlewaretoken]");
+  if (!field || field.value) return;
+  try {
+    field.value = JSON.parse(document.body.getAttribute("hx-headers"))["X-CSRFToken"];
+  } catch {
+    // no token on this page: the server answers 403 and says why
+  }
+}, true);
 
 // Unread counts and @mentions, live on every page: one socket per tab to /ws/me/.
 (() => {
@@ -71,30 +83,21 @@ window.NexusLive = {
       render();
       return;
     }
-    const room = String(frame.room);
-    const entry = state.rooms[room] || (state.rooms[room] = [0, 0]);
-    if (frame.type === "activity") entry[0] = Math.max(entry[0], frame.seq);
-    else if (frame.type === "read") { entry[1] = Math.max(entry[1], frame.seq); entry[0] = Math.max(entry[0], frame.seq); }
-    else if (frame.type === "mention") state.mentions = frame.count;
+    if (frame.type === "mention") {
+      state.mentions = frame.count;
+    } else if (frame.type === "activity" || frame.type === "read") {
+      const entry = state.rooms[String(frame.room)] || (state.rooms[String(frame.room)] = [0, 0]);
+      entry[0] = Math.max(entry[0], frame.seq);
+      if (frame.type === "read") entry[1] = Math.max(entry[1], frame.seq);
+    } else {
+      return;
+    }
     render();
   }
 
-  let attempt = 0;
-  function connect() {
-    const scheme = window.location.protocol === "https:" ? "wss" : "ws";
-    const socket = new WebSocket(`${scheme}://${window.location.host}/ws/me/`);
-    socket.addEventListener("open", () => { attempt = 0; });
-    socket.addEventListener("message", (event) => {
-      try { handle(JSON.parse(event.data)); } catch { /* not ours */ }
-    });
-    socket.addEventListener("close", (event) => {
-      if (event.code === 4401) return;
-      attempt += 1;
-      setTimeout(connect, Math.min(30000, 1000 * 2 ** Math.min(attempt, 5)) * (0.75 + Math.random() / 2));
-    });
-  }
   render();
-  connect();
+  const live = new window.NexusLive.LiveSocket({ path: "/ws/me/", onFrame: handle });
+  live.start();
 })();
 
 // Copy buttons on code blocks (rendered by the server with data-copy-code).

@@ -6,42 +6,20 @@
 (() => {
   const page = document.getElementById("board-page");
   if (!page) return;
-  const status = document.getElementById("connection");
   const editorPanel = document.getElementById("card-editor");
   const me = page.dataset.user;
-  const seen = new Set();      // seqs received beyond `contiguous`
-  let contiguous = Number(page.dataset.seq || 0);   // every change up to it is shown
-  let highest = contiguous;
-  let boardSeq = contiguous;   // the columns as rendered at this seq
-  const cardSeq = new Map();   // card id -> seq of the newest frame applied
-  let socket = null;
-  let attempt = 0;
-  let gapTimer = null;
-
-  const setState = (state, text) => {
-    if (!status) return;
-    status.dataset.state = state;
-    status.textContent = text;
-  };
-  const { fragment } = window.NexusLive;
-  const send = (frame) => {
-    if (socket && socket.readyState === WebSocket.OPEN) {
-      socket.send(JSON.stringify(frame));
-      return true;
-    }
-    return false;
-  };
-
-  function remember(seq) {
-    if (seq > contiguous) seen.add(seq);
-    highest = Math.max(highest, seq);
-    while (seen.delete(contiguous + 1)) contiguous += 1;
-    if (gapTimer || highest <= contiguous) return;
-    gapTimer = setTimeout(() => {   // a frame is late or lost: ask for what changed since
-      gapTimer = null;
-      if (highest > contiguous) send({ action: "sync", since: contiguous });
-    }, 1500);
-  }
+  const { fragment, LiveSocket } = window.NexusLive;
+  // Board events number every change; the page was rendered at data-event.
+  let boardEvent = Number(page.dataset.event || 0);   // the columns as rendered at this event
+  const cardEvent = new Map();   // card id -> event of the newest frame applied
+  const live = new LiveSocket({
+    path: `/ws/boards/${page.dataset.board}/`,
+    since: boardEvent,
+    status: document.getElementById("connection"),
+    what: "board",
+    onFrame: handle,
+  });
+  const send = (frame) => live.send(frame);
 
   function openEditor(cardId) {
     return editorPanel?.querySelector(`.editor[data-card="${cardId}"]`);
@@ -67,8 +45,8 @@
   }
 
   function applyCard(frame) {
-    if ((cardSeq.get(frame.id) || boardSeq) > frame.seq) return;  // an older frame came late
-    cardSeq.set(frame.id, frame.seq);
+    if ((cardEvent.get(frame.id) || boardEvent) > frame.event) return;  // an older frame came late
+    cardEvent.set(frame.id, frame.event);
     const existing = document.getElementById(`card-${frame.id}`);
     if (frame.archived) {
       existing?.remove();
@@ -89,28 +67,22 @@
     switch (frame.type) {
       case "card":
         applyCard(frame);
-        remember(frame.seq);
+        live.saw(frame.event);
         break;
       case "board": {
-        const newest = Math.max(0, ...cardSeq.values());
-        if (frame.seq < newest) {
+        const newest = Math.max(0, ...cardEvent.values());
+        if (frame.event < newest) {
           // Columns rendered before a card change we already show: ask for the board as it is now.
-          send({ action: "sync", since: frame.seq - 1 });
+          live.sync(frame.event - 1);
         } else {
           const board = fragment(frame.html);
           if (board) document.getElementById("board")?.replaceWith(board);
-          boardSeq = frame.seq;
-          cardSeq.clear();
+          boardEvent = frame.event;
+          cardEvent.clear();
         }
-        remember(frame.seq);
+        live.saw(frame.event);
         break;
       }
-      case "synced":
-        for (let seq = contiguous + 1; seq <= frame.last_event; seq += 1) remember(seq);
-        break;
-      case "pong":
-        if (frame.last_event > contiguous) send({ action: "sync", since: contiguous });
-        break;
       case "saved":
         savedCard(frame);
         break;
@@ -144,29 +116,6 @@
       if (slot) slot.textContent = "";
       if (line && line.textContent === text) line.textContent = "";
     }, 8000));
-  }
-
-  function connect() {
-    const scheme = window.location.protocol === "https:" ? "wss" : "ws";
-    socket = new WebSocket(`${scheme}://${window.location.host}/ws/boards/${page.dataset.board}/?since=${contiguous}`);
-    setState(attempt ? "reconnecting" : "connecting", attempt ? "Reconnecting…" : "Connecting…");
-    socket.addEventListener("open", () => { attempt = 0; setState("live", "Live"); });
-    socket.addEventListener("message", (event) => {
-      let frame;
-      try { frame = JSON.parse(event.data); } catch { return; }
-      handle(frame);
-    });
-    socket.addEventListener("close", (event) => {
-      socket = null;
-      if (event.code === 4401 || event.code === 4403) {
-        setState("offline", event.code === 4401 ? "Signed out." : "No access to this board.");
-        return;
-      }
-      attempt += 1;
-      const delay = Math.min(15000, 500 * 2 ** Math.min(attempt, 5)) * (0.75 + Math.random() / 2);
-      setState("reconnecting", `Offline. Reconnecting in ${Math.max(1, Math.round(delay / 1000))} s…`);
-      setTimeout(connect, delay);
-    });
   }
 
   // --- The editor -------------------------------------------------------------------------
@@ -318,8 +267,5 @@
 
   const standing = editorPanel?.querySelector(".editor");
   if (standing) prepareEditor(standing);
-  if (page.dataset.live === "true") {
-    setInterval(() => send({ action: "ping" }), 20000);
-    connect();
-  }
+  if (page.dataset.live === "true") live.start();
 })();

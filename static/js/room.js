@@ -6,32 +6,22 @@
 (() => {
   const room = document.getElementById("room");
   if (!room) return;
-  const { fragment } = window.NexusLive;
+  const { fragment, LiveSocket, Contiguous } = window.NexusLive;
   const main = document.getElementById("messages");
-  const status = document.getElementById("connection");
   const panel = document.getElementById("thread-panel");
   const me = room.dataset.user;
   const moderator = room.dataset.moderator === "true";
-  // Room events number every change (new message, edit, reaction…). The page was rendered at
-  // data-last-event; every event up to `contiguous` has been applied since.
-  const seen = new Set();      // events received beyond `contiguous`
-  let contiguous = Number(room.dataset.lastEvent || 0);
-  let highest = contiguous;
+  // Room events number every change (new message, edit, reaction…): the socket counts them
+  // from data-last-event, the event the page was rendered at. Messages have their own gapless
+  // seq: the read mark is the highest seq up to which every message has arrived.
+  const seqs = new Contiguous(Number(room.dataset.lastSeq || 0));
   const applied = new Map();   // message id -> newest event applied to it
-  let socket = null;
-  let attempt = 0;
-  let gapTimer = null;
   let readTimer = null;
   const pending = new Map();   // client_id -> {body, parent, element}
+  const pendingKey = `nexus-pending-${room.dataset.roomId}`;
 
   const newClientId = () =>
     (crypto.randomUUID ? crypto.randomUUID() : `${Date.now()}${Math.random()}`).replace(/[^A-Za-z0-9]/g, "");
-
-  function setState(state, text) {
-    if (!status) return;
-    status.dataset.state = state;
-    status.textContent = text;
-  }
 
   function markOwn(element) {
     element.classList.toggle("mine", element.dataset.author === me);
@@ -41,12 +31,6 @@
       button.classList.toggle("mine", mine);
       button.setAttribute("aria-pressed", String(mine));
     }
-  }
-
-  function remember(event) {
-    if (event > contiguous) seen.add(event);
-    highest = Math.max(highest, event);
-    while (seen.delete(contiguous + 1)) contiguous += 1;
   }
 
   function listFor(element) {
@@ -82,28 +66,21 @@
     return element;
   }
 
-  function watchForGap() {
-    if (gapTimer || highest <= contiguous) return;
-    // Frames may arrive out of order from several server processes; ask again if a hole stays.
-    gapTimer = setTimeout(() => {
-      gapTimer = null;
-      if (highest > contiguous) send({ action: "sync", since: contiguous });
-    }, 1500);
-  }
-
-  function send(frame) {
-    if (socket && socket.readyState === WebSocket.OPEN) {
-      socket.send(JSON.stringify(frame));
-      return true;
-    }
-    return false;
-  }
+  const live = new LiveSocket({
+    path: `/ws/rooms/${room.dataset.slug}/`,
+    since: room.dataset.lastEvent || 0,
+    status: document.getElementById("connection"),
+    what: "room",
+    onFrame: handle,
+    onReset: keepDraftsAndReload,
+  });
+  const send = (frame) => live.send(frame);
 
   function scheduleRead() {   // only while the page is seen; showing it again schedules one
     if (readTimer || document.visibilityState !== "visible") return;
     readTimer = setTimeout(() => {
       readTimer = null;
-      if (document.visibilityState === "visible") send({ action: "read", seq: contiguous });
+      if (document.visibilityState === "visible") send({ action: "read", seq: seqs.upTo });
     }, 1000);
   }
 
@@ -131,27 +108,23 @@
           const element = place(frame.html, { insert: frame.type === "message" });
           if (element?.dataset.author === me) settle(frame.client_id);
         }
-        remember(frame.event);
-        watchForGap();
+        seqs.add(frame.seq);
+        live.saw(frame.event);
         scheduleRead();
         break;
       }
       case "ack":
         if (document.getElementById(`message-${frame.id}`)) settle(frame.client_id);
         else showPendingState(frame.client_id, "sent", "Sent");
-        highest = Math.max(highest, frame.event);   // its frame is due: a hole if it never comes
-        watchForGap();
+        live.due(frame.event);   // its frame is due: a hole if it never comes
         break;
-      case "pong":
-        if (frame.last_event > contiguous) send({ action: "sync", since: contiguous });
-        break;
-      case "synced":
+      case "synced":   // caught up: every message up to frame.seq is here
         for (const [clientId, entry] of pending) {
           if (entry.element.dataset.state !== "failed") {
             send({ action: "post", client_id: clientId, body: entry.body, parent: entry.parent });
           }
         }
-        for (let event = contiguous + 1; event <= frame.last_event; event += 1) remember(event);
+        seqs.fill(frame.seq);
         scheduleRead();
         break;
       case "error":
@@ -167,15 +140,15 @@
       case "room": {
         const head = fragment(frame.html);
         if (head) document.getElementById("room-head")?.replaceWith(head);
+        const composer = document.getElementById("composer");
+        if (composer) composer.hidden = frame.data.archived;   // the server refuses posts anyway
+        document.getElementById("archived-note")?.toggleAttribute("hidden", !frame.data.archived);
         break;
       }
       case "typing":
-        if (String(frame.user) !== me) showTyping(frame.user, frame.name);
+        if (String(frame.user) !== me) showTyping(frame.user, frame.data.name);
         break;
-      case "reset":   // too far behind to catch up frame by frame: reload, keeping unsent drafts
-        sessionStorage.setItem(pendingKey, JSON.stringify([...pending].map(([clientId, entry]) => [clientId, entry.body, entry.parent])));
-        window.location.reload();
-        break;
+
       default:
         break;
     }
@@ -197,39 +170,9 @@
     renderTyping();
   }
 
-  function connect() {
-    const scheme = window.location.protocol === "https:" ? "wss" : "ws";
-    const url = `${scheme}://${window.location.host}/ws/rooms/${room.dataset.slug}/?since=${contiguous}`;
-    setState(attempt ? "reconnecting" : "connecting", attempt ? "Reconnecting…" : "Connecting…");
-    socket = new WebSocket(url);
-    socket.addEventListener("open", () => {
-      attempt = 0;
-      setState("live", "Live");
-    });
-    socket.addEventListener("message", (event) => {
-      let frame;
-      try {
-        frame = JSON.parse(event.data);
-      } catch {
-        return;
-      }
-      handle(frame);
-    });
-    socket.addEventListener("close", (event) => {
-      socket = null;
-      if (event.code === 4401) {
-        setState("offline", "Signed out. Reload to sign in again.");
-        return;
-      }
-      if (event.code === 4403) {
-        setState("offline", "You no longer have access to this room.");
-        return;
-      }
-      attempt += 1;
-      const delay = Math.min(15000, 500 * 2 ** Math.min(attempt, 5)) * (0.75 + Math.random() / 2);
-      setState("reconnecting", `Offline. Reconnecting in ${Math.max(1, Math.round(delay / 1000))} s…`);
-      setTimeout(connect, delay);
-    });
+  function keepDraftsAndReload() {   // too far behind to catch up frame by frame
+    sessionStorage.setItem(pendingKey, JSON.stringify([...pending].map(([clientId, entry]) => [clientId, entry.body, entry.parent])));
+    window.location.reload();
   }
 
   function showError(text, form) {
@@ -415,7 +358,6 @@
   }
 
   for (const item of document.querySelectorAll("li.message")) markOwn(item);
-  const pendingKey = `nexus-pending-${room.dataset.roomId}`;
   for (const [clientId, body, parent] of JSON.parse(sessionStorage.getItem(pendingKey) || "[]")) {
     const list = parent ? document.getElementById(`replies-${parent}`) : main;
     if (list) addPending(clientId, body, parent, list);   // sent again once the socket syncs
@@ -432,9 +374,8 @@
       if (!readTimer) return;
       clearTimeout(readTimer);
       readTimer = null;
-      send({ action: "read", seq: contiguous });
+      send({ action: "read", seq: seqs.upTo });
     });
-    setInterval(() => send({ action: "ping" }), 20000);  // presence heartbeat
-    connect();
+    live.start();
   }
 })();

@@ -1,0 +1,50 @@
+"""Every write to boards, columns and cards, one module per domain, each check → write (with
+its activity record) → notify after commit. Callers import from here."""
+
+from boards.actions.boards import (
+    BOARD_NAME_MAX,
+    COLUMN_NAME_MAX,
+    add_column,
+    create_board,
+    move_column,
+    remove_column,
+    rename_column,
+)
+from boards.actions.cards import (
+    CONFLICT_MARK,
+    EDITABLE,
+    TAG_MAX,
+    TAGS_MAX,
+    TEXT_FIELDS,
+    TEXT_MAX,
+    TITLE_MAX,
+    CardEdit,
+    archive_card,
+    create_card,
+    move_card,
+    update_card,
+)
+from boards.actions.editing import send_editing
+
+__all__ = [
+    "BOARD_NAME_MAX",
+    "COLUMN_NAME_MAX",
+    "CONFLICT_MARK",
+    "EDITABLE",
+    "TAGS_MAX",
+    "TAG_MAX",
+    "TEXT_FIELDS",
+    "TEXT_MAX",
+    "TITLE_MAX",
+    "CardEdit",
+    "add_column",
+    "archive_card",
+    "create_board",
+    "create_card",
+    "move_card",
+    "move_column",
+    "remove_column",
+    "rename_column",
+    "send_editing",
+    "update_card",
+]

@@ -1,0 +1,95 @@
+"""The boards' live side: the group name, the frames of each change (rendered once, for every
+socket) and the catch-up of a board socket that was away: state, not history."""
+
+from django.template.loader import render_to_string
+
+from accounts.models import User
+from boards.models import Activity, Board, Card
+from boards.queries import board_context, card_for_render, column_order, render_card
+from nexus_live.events import frame
+
+FIELD_LABELS = {
+    "title": "Title", "problem": "Problem", "solution": "Solution", "tags": "Tags",
+    "assignees": "Assignees", "links": "Links", "checklist": "Checklist",
+}  # fmt: skip
+
+
+def board_group(board: Board | int) -> str:
+    return f"board-{getattr(board, 'pk', board)}"
+
+
+def card_data(card: Card) -> dict:
+    """A card as JSON, for API clients: what the tile and the editor show, as data."""
+    return {
+        "id": card.pk,
+        "board": card.board_id,
+        "column": card.column_id,
+        "event": card.event,
+        "version": card.version,
+        "position": card.position,
+        **card.snapshot(),
+        "has_conflict": card.has_conflict,
+        "archived": card.archived_at is not None,
+        "updated_at": card.updated_at.isoformat() if card.updated_at else None,
+    }
+
+
+def card_frame(card: Card, *, by: User | None = None, order: dict | None = None) -> str:
+    """A card's tile as every socket sends it, the same after a write and in a catch-up.
+    `card` must be current, with its board, tags and assignees loaded; `order` lists the
+    cards of the columns a move touched."""
+    fields: dict[str, object] = {
+        "event": card.event, "id": card.pk, "version": card.version,
+        "column": card.column_id, "archived": card.archived_at is not None,
+    }  # fmt: skip
+    if by is not None:
+        fields["by"] = by.name
+    if order:
+        fields["order"] = order
+    data = card_data(card)
+    if order:
+        data["order"] = order
+    return frame("card", **fields, html=render_card(card), data=data)
+
+
+def changed_card_frame(card_id: int, *, by: User, columns: set[int] | None = None) -> str:
+    card = card_for_render(card_id)
+    return card_frame(card, by=by, order=column_order(columns) if columns else None)
+
+
+def board_frame(board: Board, event: int) -> str:
+    """The board's columns, whole: sent when columns change (open editors live outside them)."""
+    context = board_context(board)
+    html = render_to_string("boards/board.html#columns", context)
+    columns = [
+        {"id": column.pk, "name": column.name, "cards": [card.pk for card in column.card_list]}
+        for column in context["columns"]
+    ]
+    return frame("board", event=event, id=board.pk, html=html, data={"columns": columns})
+
+
+def editing_frame(card_pk: int, user: User, field: str) -> str:
+    data = {"card": card_pk, "user": user.pk, "name": user.name, "field": field}
+    return frame(
+        "editing", card=card_pk, user=user.pk, name=user.name, field=FIELD_LABELS[field], data=data
+    )
+
+
+def events_since(board: Board, since: int) -> list[str]:
+    """State, not history: the current form of whatever changed after event `since` (the
+    columns whole if a column changed), then `synced`."""
+    last_event = Board.objects.values_list("last_event", flat=True).get(pk=board.pk)
+    frames: list[str] = []
+    if since < last_event:
+        column_change = Activity.objects.filter(board=board, event__gt=since, card__isnull=True)
+        if column_change.exists():
+            frames.append(board_frame(board, last_event))
+        else:
+            changed = Card.objects.filter(board=board, event__gt=since)
+            columns = set(changed.values_list("column_id", flat=True))
+            order = column_order(columns) if columns else None
+            for card in changed.select_related("column").prefetch_related("tags", "assignees"):
+                card.board = board
+                frames.append(card_frame(card, order=order))
+    frames.append(frame("synced", event=last_event))
+    return frames

@@ -1,0 +1,103 @@
+"""Every non-trivial read of boards: the columns with their cards (tiles cached by change),
+filters, tags in use, the people who may be assigned. Pages and sockets ask here."""
+
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.db.models import Q, QuerySet, prefetch_related_objects
+from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
+
+from accounts.models import User
+from boards.models import Board, Card, Tag
+from nexus_live.context_processors import all_limits
+from nexus_live.models import SpaceQuerySet
+from nexus_live.text import as_int
+
+CARD_CACHE_SECONDS = 24 * 3600
+FILTERS = ("q", "tag", "assignee", "column")
+
+
+def card_for_render(card_id: int) -> Card:
+    return (
+        Card.objects.select_related("board", "column")
+        .prefetch_related("tags", "assignees")
+        .get(pk=card_id)
+    )
+
+
+def column_order(column_ids: set[int]) -> dict[str, list[int]]:
+    """The cards of these columns, in order: what a move makes every viewer converge to."""
+    order: dict[str, list[int]] = {str(pk): [] for pk in column_ids}
+    live = Card.objects.filter(column_id__in=column_ids, archived_at__isnull=True)
+    for column_id, card_id in live.order_by("position", "pk").values_list("column_id", "pk"):
+        order[str(column_id)].append(card_id)
+    return order
+
+
+def _tile_key(card: Card) -> str:
+    # The card's event moves with every write to it (edit, move, archive): a new key each time.
+    return f"card-html:{card.pk}:{card.event}:{card.version}"
+
+
+def render_card(card: Card) -> str:
+    """One card's tile: the same partial for the page, the cache and every frame."""
+    return render_to_string("boards/board.html#card", {"card": card, "board": card.board})
+
+
+def card_tiles(board: Board, cards: list[Card]) -> None:
+    """Give each card its rendered tile, from the cache where it is fresh; only the others are
+    rendered, with their tags and assignees fetched in two queries."""
+    cached = cache.get_many([_tile_key(card) for card in cards])
+    missing = [card for card in cards if _tile_key(card) not in cached]
+    prefetch_related_objects(missing, "tags", "assignees")
+    fresh = {}
+    for card in cards:
+        card.board = board
+        html = cached.get(_tile_key(card))
+        if html is None:
+            html = fresh[_tile_key(card)] = render_card(card)
+        card.html = mark_safe(html)  # noqa: S308 (rendered by our autoescaped template)
+    cache.set_many(fresh, CARD_CACHE_SECONDS)
+
+
+def board_context(board: Board, cards: QuerySet[Card] | None = None) -> dict[str, object]:
+    """What rendering a board's columns needs, in a fixed number of queries."""
+    if cards is None:
+        cards = board.cards.filter(archived_at__isnull=True)
+    cards = list(cards.select_related("column").order_by("position", "pk"))
+    card_tiles(board, cards)
+    columns = list(board.columns.all())
+    by_column: dict[int, list[Card]] = {column.pk: [] for column in columns}
+    for card in cards:
+        by_column.setdefault(card.column_id, []).append(card)
+    for column in columns:
+        column.card_list = by_column[column.pk]
+    return {"board": board, "columns": columns, "limits": all_limits()}
+
+
+def filter_cards(board: Board, filters: dict[str, str]) -> QuerySet[Card]:
+    """The board's live cards that match every filter given (text, tag, assignee, column)."""
+    cards = board.cards.filter(archived_at__isnull=True)
+    if text := filters.get("q"):
+        cards = cards.filter(
+            Q(title__icontains=text) | Q(problem__icontains=text) | Q(solution__icontains=text)
+        )
+    if tag := filters.get("tag"):
+        cards = cards.filter(tags__name__iexact=tag)
+    for name, lookup in (("assignee", "assignees"), ("column", "column_id")):
+        if value := filters.get(name):
+            try:
+                cards = cards.filter(**{lookup: as_int(value)})
+            except ValidationError:  # not a number: nothing matches
+                cards = cards.none()
+    return cards.distinct()
+
+
+def tags_on(board: Board) -> QuerySet[Tag]:
+    return Tag.objects.filter(cards__board=board).distinct().order_by("name")
+
+
+def tags_visible_to(user: User, limit: int = 500) -> QuerySet[Tag]:
+    """Tags in use on the boards `user` can see: the editor's suggestions (leaking nothing)."""
+    visible: SpaceQuerySet = Board.objects.visible_to(user)
+    return Tag.objects.filter(cards__board__in=visible).distinct().order_by("name")[:limit]

@@ -1,0 +1,39 @@
+"""Every write to rooms and messages, one module per domain, each check → write → notify after
+commit (as Zulip's zerver/actions/). Callers import from here."""
+
+from chat.actions.messages import (
+    MAX_BODY,
+    Posted,
+    delete_message,
+    edit_message,
+    post_message,
+    resolve_thread,
+)
+from chat.actions.reactions import toggle_reaction
+from chat.actions.reads import mark_mentions_seen, mark_read
+from chat.actions.rooms import (
+    ROOM_NAME_MAX,
+    TOPIC_MAX,
+    archive_room,
+    create_room,
+    update_topic,
+)
+from chat.actions.typing import send_typing
+
+__all__ = [
+    "MAX_BODY",
+    "ROOM_NAME_MAX",
+    "TOPIC_MAX",
+    "Posted",
+    "archive_room",
+    "create_room",
+    "delete_message",
+    "edit_message",
+    "mark_mentions_seen",
+    "mark_read",
+    "post_message",
+    "resolve_thread",
+    "send_typing",
+    "toggle_reaction",
+    "update_topic",
+]

@@ -1,0 +1,146 @@
+"""The rooms' live side: group names, the frames of each change (rendered once, for every
+socket) and the catch-up of a room socket that was away."""
+
+import threading
+from collections import OrderedDict
+
+from django.template.loader import render_to_string
+
+from accounts.models import User
+from chat.models import Message, Room
+from nexus_live.context_processors import all_limits
+from nexus_live.events import frame
+
+CATCH_UP_MAX = 200  # events in one catch-up; further behind, the client reloads over HTTP
+_FRAME_CACHE_SIZE = 2000
+
+
+def room_group(room: Room | int) -> str:
+    return f"room-{getattr(room, 'pk', room)}"
+
+
+def activity_group(room: Room | int) -> str:
+    """The people who follow a room's unread count (from any page) listen here."""
+    return f"room-activity-{getattr(room, 'pk', room)}"
+
+
+def user_group(user: User | int) -> str:
+    """A person's /ws/me/ sockets: unread counts and mentions."""
+    return f"user-{getattr(user, 'pk', user)}"
+
+
+# --- Messages ----------------------------------------------------------------------------------
+def render_message(message: Message) -> str:
+    return render_to_string("chat/room.html#message", {"message": message})
+
+
+def message_data(message: Message) -> dict:
+    """A message as JSON, for API clients: what the partial shows, as data."""
+    deleted = message.is_deleted
+    return {
+        "id": message.pk,
+        "room": message.room_id,
+        "seq": message.seq,
+        "event": message.event,
+        "author": {"id": message.author_id, "name": message.author.name},
+        "client_id": message.client_id,
+        "parent": message.parent_id,
+        "body": message.body,
+        "body_html": message.body_html,
+        "created_at": message.created_at.isoformat(),
+        "edited_at": message.edited_at.isoformat() if message.edited_at and not deleted else None,
+        "deleted": deleted,
+        "resolved": message.resolved_at is not None,
+        "reply_count": message.reply_count,
+        "reactions": [
+            {
+                "emoji": reaction["emoji"],
+                "count": reaction["count"],
+                "users": [int(pk) for pk in reaction["user_ids"].split(",")],
+            }
+            for reaction in message.reaction_summary
+        ],
+    }
+
+
+# Built frames by (message, event): a change is rendered once, however many catch-ups ask.
+# The creation time is in the key so that a reused id (a restored database) never hits.
+_frames: OrderedDict[tuple, str] = OrderedDict()
+_frames_lock = threading.Lock()
+
+
+def message_frame(kind: str, message: Message) -> str:
+    """`message` (new) or `message_changed`, as every socket sends it."""
+    key = (message.pk, message.event, kind, message.created_at)
+    with _frames_lock:
+        text = _frames.get(key)
+        if text is not None:
+            _frames.move_to_end(key)
+            return text
+    text = frame(
+        kind,
+        event=message.event,
+        id=message.pk,
+        seq=message.seq,
+        client_id=message.client_id,
+        parent=message.parent_id,
+        html=render_message(message),
+        data=message_data(message),
+    )
+    with _frames_lock:
+        _frames[key] = text
+        while len(_frames) > _FRAME_CACHE_SIZE:
+            _frames.popitem(last=False)
+    return text
+
+
+def room_frame(room: Room) -> str:
+    """The room's header (topic, archived), after an owner changed it."""
+    html = render_to_string("chat/room.html#header", {"room": room, "limits": all_limits()})
+    data = {
+        "id": room.pk,
+        "name": room.name,
+        "topic": room.topic,
+        "archived": room.is_archived,
+        "private": room.is_private,
+    }
+    return frame("room", id=room.pk, html=html, data=data)
+
+
+def typing_frame(room: Room, user: User) -> str:
+    data = {"room": room.pk, "user": user.pk, "name": user.name}
+    return frame("typing", user=user.pk, data=data)
+
+
+# --- A person's own socket: unread counts and mentions -----------------------------------------
+def activity_frame(room_pk: int, seq: int) -> str:
+    return frame("activity", room=room_pk, seq=seq, data={"room": room_pk, "seq": seq})
+
+
+def read_frame(room_pk: int, seq: int) -> str:
+    return frame("read", room=room_pk, seq=seq, data={"room": room_pk, "seq": seq})
+
+
+def mention_frame(count: int, message: Message | None = None) -> str:
+    data: dict[str, object] = {"count": count}
+    if message is not None:
+        data.update(
+            message=message.pk,
+            room=message.room.name,
+            author=message.author.name,
+            url=message.get_absolute_url(),
+        )
+    return frame("mention", count=count, data=data)
+
+
+# --- Catch-up ----------------------------------------------------------------------------------
+def events_since(room: Room, since: int) -> list[str]:
+    """The current form of every message created or changed after room event `since`, in
+    event order, then `synced`; at most CATCH_UP_MAX, else `reset` (reload over HTTP)."""
+    last_event, last_seq = Room.objects.values_list("last_event", "last_seq").get(pk=room.pk)
+    changed = Message.objects.filter(room=room, event__gt=since, event__lte=last_event)
+    if changed.count() > CATCH_UP_MAX:
+        return [frame("reset", event=last_event, reason="too far behind: reload the page")]
+    messages = changed.select_related("author", "room").prefetch_related("reactions__user")
+    frames = [message_frame("message", message) for message in messages.order_by("event")]
+    return [*frames, frame("synced", event=last_event, seq=last_seq)]

@@ -1,0 +1,139 @@
+"""Every non-trivial read of rooms and messages: timelines, open questions, unread counts,
+mentions, search. Pages, sockets and (later) the API ask here; nothing here writes."""
+
+import re
+
+from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
+from django.db import connection
+from django.db.models import F, Q, QuerySet
+
+from accounts import policies
+from accounts.models import User
+from chat.models import Mention, Message, Room, RoomVisit
+
+PAGE = 50  # messages per page of a timeline
+SEARCH_LIMIT = 50
+SEARCH_MAX_QUERY = 200  # characters of a search
+SEARCH_CONFIG = "english"  # the GIN index in migration 0004 uses the same expression
+
+
+def messages_of(room: Room) -> QuerySet[Message]:
+    """A room's messages with what rendering them needs, in a fixed number of queries."""
+    return (
+        Message.objects.filter(room=room)
+        .select_related("author", "room")
+        .prefetch_related("reactions__user")
+    )
+
+
+def timeline(room: Room) -> QuerySet[Message]:
+    """Messages of the main timeline: a thread's replies live in the thread."""
+    return messages_of(room).filter(parent__isnull=True)
+
+
+def open_questions(messages: QuerySet[Message]) -> QuerySet[Message]:
+    """Not resolved, not deleted, and either asking (a "?") or discussed (has replies)."""
+    return messages.filter(resolved_at__isnull=True, deleted_at__isnull=True).filter(
+        Q(body__contains="?") | Q(reply_count__gt=0)
+    )
+
+
+def latest_page(messages: QuerySet[Message]) -> list[Message]:
+    return list(messages.order_by("-seq")[:PAGE])[::-1]
+
+
+def page_around(messages: QuerySet[Message], seq: int) -> list[Message]:
+    """A permalink's page: half before the message, the message and what follows."""
+    page = list(messages.filter(seq__lt=seq).order_by("-seq")[: PAGE // 2])[::-1]
+    return page + list(messages.filter(seq__gte=seq).order_by("seq")[: PAGE // 2])
+
+
+def page_before(messages: QuerySet[Message], seq: int) -> list[Message]:
+    return list(messages.filter(seq__lt=seq).order_by("-seq")[:PAGE])[::-1]
+
+
+def page_after(messages: QuerySet[Message], seq: int) -> list[Message]:
+    return list(messages.filter(seq__gt=seq).order_by("seq")[:PAGE])
+
+
+def last_read_seq(room: Room, user: User) -> int:
+    """How far the person has read (a room never opened: everything counts as read)."""
+    visit = RoomVisit.objects.filter(room=room, user=user).values_list("last_read_seq", flat=True)
+    return visit.first() if visit.exists() else room.last_seq
+
+
+# --- Unread counts and mentions ----------------------------------------------------------------
+def followed_rooms(user: User) -> list[Room]:
+    """The rooms whose unread count the person follows (opened once) and may still see."""
+    rooms = Room.objects.filter(visits__user=user).select_related("team")
+    return [room for room in rooms if policies.can_view_space(user, room)]
+
+
+def nav_state(user: User) -> dict[str, object]:
+    """{rooms: {room id: [last seq, read mark]} of the rooms the person follows and may see,
+    mentions: unseen @mentions in rooms they may see}: what the navigation's counts are
+    computed from, on the page and in app.js."""
+    visible = Room.objects.visible_to(user).values("pk")
+    visits = RoomVisit.objects.filter(user=user, room__in=visible).values_list(
+        "room_id", "room__last_seq", "last_read_seq"
+    )
+    rooms = {str(room): [last_seq, read] for room, last_seq, read in visits}
+    return {"rooms": rooms, "mentions": unseen_mentions(user).count()}
+
+
+def unseen_mentions(user: User) -> QuerySet[Mention]:
+    visible = Room.objects.visible_to(user).values("pk")
+    return Mention.objects.filter(user=user, seen_at__isnull=True, message__room__in=visible)
+
+
+def mentions_of(user: User, limit: int = 100) -> QuerySet[Mention]:
+    """Where the person was @mentioned, newest first, in rooms they may still see."""
+    return (
+        Mention.objects.filter(user=user, message__room__in=Room.objects.visible_to(user))
+        .select_related("message__author", "message__room")
+        .prefetch_related("message__reactions__user")
+        .order_by("-created_at")[:limit]
+    )
+
+
+MENTION = re.compile(r"(?<![\w@])@([A-Za-z0-9][A-Za-z0-9._-]{0,63})")
+
+
+def mentioned_people(room: Room, body: str) -> list[User]:
+    """@alice matches the person whose email starts alice@, or whose display name is Alice;
+    only people who can see the room."""
+    handles = {handle.rstrip(".").lower() for handle in MENTION.findall(body)}
+    if not handles:
+        return []
+    match = Q()
+    for handle in handles:
+        match |= Q(email__istartswith=f"{handle}@") | Q(display_name__iexact=handle)
+    candidates = User.objects.filter(match, is_active=True)
+    return [person for person in candidates if policies.can_view_space(person, room)]
+
+
+# --- Search ------------------------------------------------------------------------------------
+def search_messages(user: User, text: str) -> QuerySet[Message] | list[Message]:
+    """The best matches among the messages of the rooms `user` can see: PostgreSQL full-text
+    search, a plain substring match on SQLite."""
+    text = text.strip()[:SEARCH_MAX_QUERY]
+    if not text:
+        return []
+    rooms = Room.objects.visible_to(user).values("pk")
+    found = (
+        Message.objects.filter(room__in=rooms, deleted_at__isnull=True)
+        .select_related("author", "room")
+        .prefetch_related("reactions__user")
+    )
+    if connection.vendor == "postgresql":
+        query = SearchQuery(text, search_type="websearch", config=SEARCH_CONFIG)
+        vector = SearchVector("body", config=SEARCH_CONFIG)
+        return (
+            found.annotate(document=vector)
+            .filter(document=query)
+            .annotate(rank=SearchRank(F("document"), query))
+            .order_by("-rank", "-created_at")[:SEARCH_LIMIT]
+        )
+    for word in text.split():
+        found = found.filter(body__icontains=word)
+    return found.order_by("-created_at")[:SEARCH_LIMIT]

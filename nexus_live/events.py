@@ -1,0 +1,149 @@
+"""The only code that talks to the channel layer: frames leave after the transaction that caused
+them commits (or at once, for ephemeral ones), in one envelope for every live thing.
+
+An outbound frame is ``{type, event, <ids>, html, data}`` (docs/decisions/007): ``html`` is the
+partial rendered once for every page, ``data`` the same change as JSON built once for API
+clients. ``<app>/events.py`` names an app's groups and builds its frames; sockets forward them.
+"""
+
+import asyncio
+import hashlib
+import json
+import logging
+import threading
+import weakref
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.db import transaction
+
+log = logging.getLogger(__name__)
+_held = threading.local()  # see held()
+COALESCE_SECONDS = 1.0
+# Per event loop: group -> the newest coalesced event waiting to go, and the tasks sending.
+_due: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_sending: set[asyncio.Task] = set()
+
+
+def frame(kind: str, **fields: object) -> str:
+    """One outbound frame as the text every socket sends: ``{"type": kind, **fields}``."""
+    return json.dumps({"type": kind, **fields}, separators=(",", ":"))
+
+
+def forward(text: str, **extra: object) -> dict:
+    """A channel-layer event that every socket in the group sends on as it is."""
+    return {"type": "live.frame", "frame": text, **extra}
+
+
+# --- Groups every kind of socket shares --------------------------------------------------------
+def access_group(user_pk: int) -> str:
+    """Every live socket of one person: told when what they may see or do changes."""
+    return f"access-{user_pk}"
+
+
+def session_group(session_key: str | None) -> str | None:
+    """Every live socket one signed-in session opened: closed when it signs out."""
+    if not session_key:
+        return None
+    return "session-" + hashlib.sha256(session_key.encode()).hexdigest()[:32]
+
+
+def access_changed(user_pk: int) -> None:
+    """After commit, the person's open sockets look again at who they are and what they may
+    see (a role, a membership, a password, deactivation): they adapt or close."""
+    publish_on_commit(access_group(user_pk), {"type": "access.changed"})
+
+
+def session_signed_out(session_key: str | None) -> None:
+    group = session_group(session_key)
+    if group:
+        _send(group, {"type": "session.signed_out"})
+
+
+# --- Publishing --------------------------------------------------------------------------------
+def publish_on_commit(group: str, event: dict, *, coalesce: bool = False) -> None:
+    """Send `event` to `group` once the current transaction commits; never if it rolls back.
+
+    `coalesce`: the event states a newest value, ordered by its "order" (e.g. a room's latest
+    message seq, for unread counts). Those from sockets' writes leave at most once per group
+    every COALESCE_SECONDS, the highest only: a burst of posts costs one send, not one each."""
+    transaction.on_commit(lambda: _send(group, event, coalesce), robust=True)
+
+
+def publish_ephemeral(group: str, event: dict) -> None:
+    """Now, not after a commit: typing and "is editing" write nothing to wait for. From a
+    socket's write (see writes.py) it leaves from the event loop like every other event."""
+    _send(group, event)
+
+
+def _send(group: str, event: dict, coalesce: bool = False) -> None:
+    held = getattr(_held, "events", None)
+    if held is not None:
+        held.append((group, event, coalesce))
+    else:
+        async_to_sync(_publish_logged)(group, event)
+
+
+def _send_coalesced(group: str, event: dict) -> None:
+    loop = asyncio.get_running_loop()
+    due = _due.setdefault(loop, {})
+    if group not in due:
+        loop.call_later(COALESCE_SECONDS, _send_due, due, group)
+    elif due[group]["order"] > event["order"]:
+        return
+    due[group] = event
+
+
+def _send_due(due: dict, group: str) -> None:
+    task = asyncio.ensure_future(_publish_logged(group, due.pop(group)))
+    _sending.add(task)
+    task.add_done_callback(_sending.discard)
+
+
+@contextmanager
+def held() -> Iterator[list]:
+    """While open (in one thread), committed events are collected in the list it yields
+    instead of sent: the caller sends them with `send_held`, from the event loop."""
+    _held.events = events = []
+    try:
+        yield events
+    finally:
+        _held.events = None
+
+
+async def send_held(events: list) -> None:
+    for group, event, coalesce in events:
+        if coalesce:
+            _send_coalesced(group, event)
+        else:
+            await _publish_logged(group, event)
+
+
+async def _publish_logged(group: str, event: dict) -> None:
+    try:
+        await publish(group, event)
+    except Exception:
+        # The write is committed; clients catch up by event on their next sync.
+        log.exception("publish to %s failed", group)
+
+
+async def publish(group: str, event: dict) -> None:
+    """At once, for ephemeral frames (presence, typing, editing) that write nothing."""
+    layer = get_channel_layer()
+    if layer is not None:
+        await layer.group_send(group, event)
+
+
+# --- Listening ---------------------------------------------------------------------------------
+async def join(channel: str, groups: list[str]) -> None:
+    layer = get_channel_layer()
+    for group in groups:
+        await layer.group_add(group, channel)
+
+
+async def leave(channel: str, groups: list[str]) -> None:
+    layer = get_channel_layer()
+    for group in groups:
+        await layer.group_discard(group, channel)
