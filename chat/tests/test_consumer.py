@@ -249,7 +249,7 @@ async def test_reading_and_mentions_do_not_disturb_the_room_socket(alice, bob, g
         await frames_until(socket, "message")
         await socket.send_to(text_data='{"action": "read", "seq": 1}')
         await socket.send_to(text_data='{"action": "ping"}')
-        await frames_until(socket, "pong")
+        assert [frame["type"] for frame in await frames_until(socket, "pong")] == ["pong"]
 
 
 @pytest.mark.parametrize("since", ["²", "99999999999999999999999", "-1"])
