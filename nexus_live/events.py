@@ -83,7 +83,7 @@ def _send(group: str, event: dict, coalesce: bool = False) -> None:
     if held is not None:
         held.append((group, event, coalesce))
     else:
-        async_to_sync(_publish_logged)(group, event)
+        async_to_sync(publish_quietly)(group, event)
 
 
 def _send_coalesced(group: str, event: dict) -> None:
@@ -97,7 +97,7 @@ def _send_coalesced(group: str, event: dict) -> None:
 
 
 def _send_due(due: dict, group: str) -> None:
-    task = asyncio.ensure_future(_publish_logged(group, due.pop(group)))
+    task = asyncio.ensure_future(publish_quietly(group, due.pop(group)))
     _sending.add(task)
     task.add_done_callback(_sending.discard)
 
@@ -118,10 +118,12 @@ async def send_held(events: list) -> None:
         if coalesce:
             _send_coalesced(group, event)
         else:
-            await _publish_logged(group, event)
+            await publish_quietly(group, event)
 
 
-async def _publish_logged(group: str, event: dict) -> None:
+async def publish_quietly(group: str, event: dict) -> None:
+    """Publish; a failure (the channel layer is down) is logged, never raised: a committed
+    write is caught up by event later, an ephemeral frame (presence) is simply lost."""
     try:
         await publish(group, event)
     except Exception:

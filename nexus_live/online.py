@@ -52,7 +52,7 @@ async def arrive(space: str, group: str, user: User, channel: str, templates: tu
             person=html,
             data={"joined": {"id": user.pk, "name": user.name}},
         )
-        await events.publish(
+        await events.publish_quietly(
             group, {"type": "live.presence_joined", "user": user.pk, "frame": text}
         )
     return await whole_list(whole, people)
@@ -62,7 +62,9 @@ async def depart(space: str, group: str, user: User, channel: str) -> None:
     await presence.leave(space, user.pk, channel)
     if user.pk not in await presence.online(space):  # their last tab here
         text = events.frame("presence", left=user.pk, data={"left": user.pk})
-        await events.publish(group, {"type": "live.presence_left", "user": user.pk, "frame": text})
+        await events.publish_quietly(
+            group, {"type": "live.presence_left", "user": user.pk, "frame": text}
+        )
 
 
 async def heartbeat(space: str, group: str, user: User, channel: str, template: str) -> None:
@@ -77,7 +79,7 @@ async def heartbeat(space: str, group: str, user: User, channel: str, template: 
             "people": sorted(people),
             "frame": await whole_list(template, people),
         }
-        await events.publish(group, event)
+        await events.publish_quietly(group, event)
 
 
 def heard_event(space: str, event: dict) -> None:

@@ -5,15 +5,20 @@ adds what rooms and boards share: join first then catch up, the Online list, hea
 A socket never dies of what a client sent: every bad frame gets an `error` frame back.
 """
 
+import functools
 import json
 import logging
 import time
+import uuid
 from importlib import import_module
 from types import SimpleNamespace
 from urllib.parse import parse_qs
 
 from channels.consumer import get_handler_name
+from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
+from channels.layers import get_channel_layer
+from channels.utils import await_many_dispatch
 from django.conf import settings
 from django.contrib.auth import get_user
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
@@ -55,6 +60,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
     max_frame = 16 * 1024
     user: User | None = None
     closed = False
+    layer_down = False  # no channel on the layer: writes and catch-up work, live frames wait
 
     # --- To be defined by each kind of socket ----------------------------------------------
     async def authorise(self) -> bool:
@@ -68,6 +74,25 @@ class LiveConsumer(AsyncWebsocketConsumer):
         """Once accepted, signed in and joined: catch up, say hello."""
 
     # --- Connection ------------------------------------------------------------------------
+    async def __call__(self, scope, receive, send) -> None:
+        """Channels' own, except that a channel layer it cannot reach (Redis down) leaves the
+        socket working without live frames, instead of failing the handshake with HTTP 500."""
+        self.scope, self.base_send = scope, send
+        self.channel_layer = get_channel_layer(self.channel_layer_alias)
+        sources = [receive]
+        try:
+            self.channel_name = await self.channel_layer.new_channel()
+        except Exception:
+            log.warning("channel layer unreachable: a socket without live frames", exc_info=True)
+            self.layer_down = True
+            self.channel_name = f"offline.{uuid.uuid4().hex}"  # presence still needs a name
+        else:
+            sources.append(functools.partial(self.channel_layer.receive, self.channel_name))
+        try:
+            await await_many_dispatch(sources, self.dispatch)
+        except StopConsumer:
+            pass
+
     async def dispatch(self, message: dict) -> None:
         """Channels' own dispatch first closes stale database connections, in the one database
         thread, before every frame and event: a busy socket then waits behind every write of
@@ -101,6 +126,9 @@ class LiveConsumer(AsyncWebsocketConsumer):
         await self.opened()
 
     async def join(self, groups: list[str]) -> None:
+        if self.layer_down:
+            self.missing_groups = getattr(self, "missing_groups", []) + groups
+            return
         try:
             await events.join(self.channel_name, groups)
         except Exception:
@@ -113,9 +141,18 @@ class LiveConsumer(AsyncWebsocketConsumer):
         self.missing_groups = getattr(self, "missing_groups", []) + groups
 
     async def rejoin(self) -> bool:
-        """Join the groups a channel-layer outage kept the socket out of; True if it did."""
+        """Join the groups a channel-layer outage kept the socket out of; True if it did. A
+        socket that opened with no channel at all is closed with 1012 once the layer answers
+        again: the client comes back (with jitter) on a channel, and catches up."""
         missing = getattr(self, "missing_groups", [])
         if not missing:
+            return False
+        if self.layer_down:
+            try:
+                await events.publish("probe", {"type": "live.probe"})
+            except Exception:
+                return False
+            await self.close(code=1012)
             return False
         self.missing_groups = []
         await self.join(missing)

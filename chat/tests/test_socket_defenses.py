@@ -3,6 +3,7 @@
 
 import asyncio
 import json
+import socket as socket_module
 import time
 
 import pytest
@@ -244,3 +245,26 @@ async def test_an_unknown_frame_on_the_person_socket_keeps_it_open(bob):
         await me.send_to(text_data="not json")
         assert (await frames_until(me, "error"))[-1]["code"] == "bad_frame"
         await _still_answers(me)
+
+
+# --- The channel layer is down -----------------------------------------------------------------
+async def test_with_the_channel_layer_down_a_socket_opens_and_posts_are_stored(
+    alice, general, settings
+):
+    """Redis (the channel layer) unreachable: the handshake still succeeds, a post still
+    reaches the database and its sender gets the acknowledgement; only live frames wait."""
+    with socket_module.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]  # nothing listens here once the probe is closed
+    settings.CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+            "CONFIG": {"hosts": [{"address": f"redis://127.0.0.1:{port}/0"}]},
+        }
+    }
+    async with connected(alice, general) as socket:
+        await frames_until(socket, "synced")
+        await socket.send_to(text_data='{"action": "post", "client_id": "down1", "body": "hi"}')
+        ack = (await frames_until(socket, "ack", wait=5))[-1]
+        assert ack["created"] is True
+    assert await database_sync_to_async(Message.objects.filter(client_id="down1").exists)()
