@@ -33,9 +33,10 @@ WORKDIR /app
 COPY --from=builder /app/.venv /app/.venv
 COPY . .
 
-# The SECRET_KEY here exists only for this one command: settings refuse to load without one when
-# DEBUG is off. It is not kept in the image's environment; the real one comes at run time.
-# var/ is writable so the embedded default (SQLite) also works in a bare `docker run`.
+# The SECRET_KEY here exists only for this one command: settings refuse to load without one. It
+# is not kept in the image's environment, so a bare `docker run` refuses to start ("SECRET_KEY is
+# not set"): the real one comes at run time. var/ is writable so the embedded default (SQLite)
+# works in `docker run -e SECRET_KEY=...` without a database service.
 RUN DEBUG=0 SECRET_KEY=collectstatic-only-not-a-secret \
         python manage.py collectstatic --noinput --verbosity 0 \
     && mkdir -p /app/var \

@@ -17,11 +17,20 @@ $(UV):
 install: $(UV)
 	$(UV) sync --frozen
 
-run: install
-	$(PY) manage.py migrate --noinput
-	$(PY) manage.py seed_demo
+# Development: debug on and a secret of this checkout's own, made once and kept in var/ (the
+# settings default to production and know no secret). Variables already set win.
+DEV_SECRET := var/dev-secret-key
+DEV_ENV = DEBUG="$${DEBUG:-true}" SECRET_KEY="$${SECRET_KEY:-$$(cat $(DEV_SECRET))}"
+
+$(DEV_SECRET):
+	mkdir -p $(@D)
+	umask 077 && python3 -c "import secrets; print(secrets.token_urlsafe(50))" > $@
+
+run: install $(DEV_SECRET)
+	$(DEV_ENV) $(PY) manage.py migrate --noinput
+	$(DEV_ENV) $(PY) manage.py seed_demo
 	@echo "Nexus Live on http://127.0.0.1:$(PORT)/"
-	$(PY) -m daphne -b 127.0.0.1 -p $(PORT) nexus_live.asgi:application
+	$(DEV_ENV) exec $(PY) -m daphne -b 127.0.0.1 -p $(PORT) nexus_live.asgi:application
 
 lint: install
 	.venv/bin/ruff check .
