@@ -89,9 +89,6 @@ DATABASES = {
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     VAR_DIR.mkdir(exist_ok=True)  # the embedded default's home; a fresh clone has none yet
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
-    DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
 # Socket writes run in a pool of this many threads, one connection each (per process): one
 # write waiting on the database does not hold up the rest. SQLite takes one writer at a time,
 # so there they stay in Django's one shared thread (0).
@@ -99,6 +96,21 @@ DATABASE_WRITE_THREADS = env.int(
     "DATABASE_WRITE_THREADS",
     default=0 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3" else 4,
 )
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)  # the pool checks on checkout
+    if env.bool("DATABASE_POOL", default=True):
+        # psycopg's pool, as Django advises under ASGI: a connection goes back after each
+        # request or write (CONN_MAX_AGE must be 0). At most one per write thread plus Django's
+        # one sync thread (pages and the sockets' reads) are in use at once.
+        _pool_size = DATABASE_WRITE_THREADS + 1
+        DATABASES["default"]["CONN_MAX_AGE"] = 0
+        DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+            "min_size": min(2, _pool_size),
+            "max_size": _pool_size,
+            "timeout": 10,  # seconds a request waits for a free connection, then fails
+        }
+    else:
+        DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
 # Set explicitly: ChannelsLiveServerTestCase would otherwise prefix "test_" twice in its child.
 DATABASES["default"]["TEST"] = {
     "NAME": env.str("TEST_DATABASE_NAME", default="test_nexus_live")
