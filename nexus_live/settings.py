@@ -265,7 +265,10 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = DEBUG
 
 # --- Security ---------------------------------------------------------------------------------
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Only a proxy that sets X-Forwarded-Proto itself (and drops the client's) makes it true;
+# without one, any client could send it and pass plain HTTP off as HTTPS.
+if env.bool("TRUST_PROXY_HEADERS", default=False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
 SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 SESSION_COOKIE_SECURE = not DEBUG

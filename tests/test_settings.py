@@ -14,7 +14,7 @@ import urllib.request
 
 import pytest
 
-from tests.test_deploy import BASE_DIR, child_env, run
+from tests.test_deploy import BASE_DIR, child_env, production_env, run
 
 _PRINT_SETTING = """
 import json, sys
@@ -108,3 +108,33 @@ def test_make_run_serves_the_app_with_no_environment(tmp_path):
     secret = BASE_DIR / "var" / "dev-secret-key"
     assert len(secret.read_text().strip()) >= 50
     assert secret.stat().st_mode & 0o077 == 0, "the development secret is readable by others"
+
+
+# --- behind a proxy -----------------------------------------------------------------------------
+
+_FORWARDED_HTTPS_IS_SECURE = """
+import django
+
+django.setup()
+
+from django.test import RequestFactory
+
+request = RequestFactory().get("/", HTTP_X_FORWARDED_PROTO="https", secure=False)
+print(request.is_secure())
+"""
+
+
+def _forwarded_https_is_secure(**env: str) -> bool:
+    result = run([sys.executable, "-c", _FORWARDED_HTTPS_IS_SECURE], production_env(**env))
+    assert result.returncode == 0, result.stdout + result.stderr
+    return result.stdout.strip().splitlines()[-1] == "True"
+
+
+def test_it_ignores_x_forwarded_proto_unless_told_a_proxy_sets_it():
+    """Without a proxy in front, anyone can send the header: plain HTTP would pass as HTTPS."""
+    assert not _forwarded_https_is_secure()
+    assert not _forwarded_https_is_secure(TRUST_PROXY_HEADERS="false")
+
+
+def test_it_trusts_x_forwarded_proto_behind_a_proxy():
+    assert _forwarded_https_is_secure(TRUST_PROXY_HEADERS="true")
