@@ -172,18 +172,6 @@ if REDIS_URL:
         }
     else:
         raise environ.ImproperlyConfigured("CHANNEL_LAYER_BACKEND is 'pubsub' or 'redis'")
-
-    import logging
-
-    def _channel_layer_drop_is_an_error(record: logging.LogRecord) -> bool:
-        """channels-redis reports group messages dropped over capacity at INFO only."""
-        if "over capacity" in str(record.msg):
-            record.levelno, record.levelname = logging.ERROR, "ERROR"
-        return True
-
-    _channels_redis_log = logging.getLogger("channels_redis.core")
-    _channels_redis_log.setLevel(logging.INFO)  # even when LOG_LEVEL hides INFO elsewhere
-    _channels_redis_log.addFilter(_channel_layer_drop_is_an_error)
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
@@ -237,8 +225,19 @@ SOCIALACCOUNT_PROVIDERS = {
     }
 }
 
-EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
-vars().update(EMAIL_CONFIG)
+_email = env.email_url("EMAIL_URL", default="consolemail://")
+if _email.get("OPTIONS"):
+    raise environ.ImproperlyConfigured(
+        f"EMAIL_URL has options Django does not read: {', '.join(sorted(_email['OPTIONS']))}"
+    )
+EMAIL_BACKEND = _email["EMAIL_BACKEND"]
+EMAIL_HOST = _email["EMAIL_HOST"] or "localhost"
+EMAIL_PORT = _email["EMAIL_PORT"] or 25
+EMAIL_HOST_USER = _email["EMAIL_HOST_USER"] or ""
+EMAIL_HOST_PASSWORD = _email["EMAIL_HOST_PASSWORD"] or ""
+EMAIL_USE_TLS = bool(_email.get("EMAIL_USE_TLS"))
+EMAIL_USE_SSL = bool(_email.get("EMAIL_USE_SSL"))
+EMAIL_FILE_PATH = _email["EMAIL_FILE_PATH"] or None  # filemail:///path only
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Nexus Live <noreply@nexus.invalid>")
 
 INVITE_LIFETIME_HOURS = env.int("INVITE_LIFETIME_HOURS", default=72)
@@ -302,9 +301,19 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "filters": {
+        "channel_layer_drops_are_errors": {
+            "()": "nexus_live.log_filters.ChannelLayerDropsAreErrors"
+        }
+    },
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"daphne": {"level": "WARNING"}},
+    "loggers": {
+        "daphne": {"level": "WARNING"},
+        # CHANNEL_LAYER_BACKEND=redis drops group messages over capacity and says so at INFO:
+        # shown as ERROR, even when LOG_LEVEL hides INFO elsewhere. (pubsub has no capacity.)
+        "channels_redis.core": {"level": "INFO", "filters": ["channel_layer_drops_are_errors"]},
+    },
 }
 
 # --- Live rooms -------------------------------------------------------------------------------

@@ -4,6 +4,8 @@ This test process runs with the test run's development environment (tests/settin
 every case here starts a child Django with exactly the variables it names.
 """
 
+import json
+import logging
 import os
 import signal
 import socket
@@ -11,10 +13,13 @@ import subprocess
 import sys
 import time
 import urllib.request
+import uuid
 
 import pytest
 
 from tests.test_deploy import BASE_DIR, child_env, production_env, run
+
+DEAD_REDIS = "redis://127.0.0.1:1/0"  # nothing listens on port 1
 
 _PRINT_SETTING = """
 import json, sys
@@ -138,3 +143,92 @@ def test_it_ignores_x_forwarded_proto_unless_told_a_proxy_sets_it():
 
 def test_it_trusts_x_forwarded_proto_behind_a_proxy():
     assert _forwarded_https_is_secure(TRUST_PROXY_HEADERS="true")
+
+
+# --- logging --------------------------------------------------------------------------------------
+
+_LOGGER_STATE = """
+import logging
+
+import nexus_live.settings  # loading settings, without django.setup()
+
+log = logging.getLogger("channels_redis.core")
+print(log.level, len(log.filters))
+"""
+
+
+def test_loading_the_settings_changes_no_logger():
+    """Logging is configured by Django from LOGGING, not by side effects of an import."""
+    env = child_env(SECRET_KEY="x" * 50, REDIS_URL=DEAD_REDIS, CHANNEL_LAYER_BACKEND="redis")
+    result = run([sys.executable, "-c", _LOGGER_STATE], env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [str(logging.NOTSET), "0"]
+
+
+_DROP_MESSAGES = """
+import asyncio
+import uuid
+
+import django
+
+django.setup()
+
+from channels.layers import get_channel_layer
+
+
+async def main():
+    layer = get_channel_layer()
+    channel = await layer.new_channel()
+    await layer.group_add("drops", channel)
+    try:
+        for n in range(3):  # capacity 1: the second and third are dropped
+            await layer.group_send("drops", {"type": "test.message", "n": n})
+    finally:
+        await layer.flush()
+
+
+asyncio.run(main())
+"""
+
+
+def test_a_channel_layer_drop_is_logged_as_an_error_whatever_the_log_level():
+    redis_url = os.environ.get("REDIS_URL")
+    if not redis_url:
+        pytest.skip("needs a real Redis (REDIS_URL)")
+    env = child_env(
+        SECRET_KEY="x" * 50,
+        REDIS_URL=redis_url,
+        CHANNEL_LAYER_BACKEND="redis",
+        CHANNEL_LAYER_CAPACITY="1",
+        CHANNEL_LAYER_PREFIX=f"nexus-test-drops-{uuid.uuid4().hex}",
+        LOG_LEVEL="WARNING",
+    )
+    result = run([sys.executable, "-c", _DROP_MESSAGES], env)
+    assert result.returncode == 0, result.stderr
+    drops = [line for line in result.stderr.splitlines() if "over capacity" in line]
+    assert len(drops) == 2, result.stderr
+    assert all(" ERROR channels_redis.core " in line for line in drops), drops
+
+
+# --- mail ---------------------------------------------------------------------------------------
+
+
+def test_email_url_sets_djangos_email_settings():
+    env = child_env(SECRET_KEY="x" * 50, EMAIL_URL="smtp+tls://mailer:p%40ss@smtp.example.com:587")
+    assert json.loads(setting("EMAIL_BACKEND", env)) == (
+        "django.core.mail.backends.smtp.EmailBackend"
+    )
+    assert json.loads(setting("EMAIL_HOST", env)) == "smtp.example.com"
+    assert json.loads(setting("EMAIL_PORT", env)) == 587
+    assert json.loads(setting("EMAIL_HOST_USER", env)) == "mailer"
+    assert json.loads(setting("EMAIL_HOST_PASSWORD", env)) == "p@ss"
+    assert json.loads(setting("EMAIL_USE_TLS", env)) is True
+    assert json.loads(setting("EMAIL_USE_SSL", env)) is False
+
+
+def test_email_url_options_django_does_not_read_are_refused():
+    """They used to land in a stray top-level OPTIONS setting, silently unused."""
+    env = child_env(SECRET_KEY="x" * 50, EMAIL_URL="smtp://smtp.example.com:25?timeout=10")
+    result = run([sys.executable, "manage.py", "check"], env)
+    assert result.returncode != 0
+    assert "EMAIL_URL" in result.stderr.strip().splitlines()[-1], result.stderr
