@@ -10,7 +10,9 @@ ENV UV_COMPILE_BYTECODE=1 \
     UV_PYTHON=/usr/local/bin/python3.11 \
     UV_PROJECT_ENVIRONMENT=/app/.venv
 
-RUN pip install --no-cache-dir --disable-pip-version-check uv==0.13.9
+# The one pin of uv's version: the Makefile reads it from here.
+ARG UV_VERSION=0.13.9
+RUN pip install --no-cache-dir --disable-pip-version-check "uv==${UV_VERSION}"
 
 WORKDIR /app
 COPY pyproject.toml uv.lock ./

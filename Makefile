@@ -1,6 +1,7 @@
 # Nexus Live. `make run` serves the app on the embedded default; `make test` checks everything.
 PORT ?= 8000
-UV_VERSION := 0.13.9
+# The uv version is pinned once, in the Dockerfile (the image installs the same one).
+UV_VERSION := $(shell sed -n 's/^ARG UV_VERSION=//p' $(dir $(lastword $(MAKEFILE_LIST)))Dockerfile)
 TOOLS := .tools
 UV := $(TOOLS)/bin/uv
 PY := .venv/bin/python
@@ -8,10 +9,14 @@ PY := .venv/bin/python
 export UV_CACHE_DIR ?= $(HOME)/.cache/nexus-live-uv
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: install run test lint pytest browser-test bench
+.PHONY: install run test lint pytest bench
 
+# Debian and Ubuntu ship python3 without what `venv` needs; say so rather than leave half a venv.
 $(UV):
-	python3 -m venv $(TOOLS)
+	@python3 -m venv $(TOOLS) || { rm -rf $(TOOLS); \
+		echo "make: python3 could not create a virtual environment in $(TOOLS)." >&2; \
+		echo "On Debian or Ubuntu: apt-get install python3-venv, then run make again." >&2; \
+		exit 1; }
 	$(TOOLS)/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
 
 install: $(UV)
