@@ -9,7 +9,7 @@ PY := .venv/bin/python
 export UV_CACHE_DIR ?= $(HOME)/.cache/nexus-live-uv
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: install run test lint pytest bench
+.PHONY: install run test lint pytest bench screenshots
 
 # Debian and Ubuntu ship python3 without what `venv` needs; say so rather than leave half a venv.
 $(UV):
@@ -49,6 +49,13 @@ pytest: install
 	.venv/bin/pytest -m browser
 
 test: lint pytest
+
+# The browser tests take their screenshots in var/screenshots (ignored by git); this refreshes
+# the README's docs/screenshots from a passing run.
+screenshots: install
+	rm -rf var/screenshots
+	.venv/bin/pytest -m browser
+	cp var/screenshots/*.png docs/screenshots/
 
 # Load scenarios of issues 3 (rooms) and 4 (boards) against real daphne processes, PostgreSQL
 # and Redis (both must be running: databases "nexus_bench" and "nexus_bench_boards" are dropped

@@ -54,3 +54,28 @@ def test_the_uv_version_is_written_once():
     assert dockerfile_pins[0] not in MAKEFILE.read_text(), "the Makefile pins it again"
     result = make("--eval", "print-uv-version: ; @echo $(UV_VERSION)", "print-uv-version")
     assert result.stdout.strip() == dockerfile_pins[0], result.stderr
+
+
+def test_browser_tests_write_their_screenshots_where_git_ignores_them():
+    """A test run must not rewrite the tracked docs/screenshots; `make screenshots` does."""
+    from tests.browser.conftest import SCREENSHOTS_DIR
+
+    ignored = subprocess.run(
+        ["git", "check-ignore", "-q", str(SCREENSHOTS_DIR / "room.png")],
+        cwd=BASE_DIR,
+        check=False,
+    )
+    assert ignored.returncode == 0, f"{SCREENSHOTS_DIR} is not ignored by git"
+
+
+def test_make_screenshots_copies_a_browser_runs_screenshots_into_docs():
+    from tests.browser.conftest import SCREENSHOTS_DIR
+
+    result = make("--dry-run", "screenshots")
+    assert result.returncode == 0, result.stderr
+    commands = result.stdout.splitlines()
+    run = next(i for i, line in enumerate(commands) if "pytest -m browser" in line)
+    copy = next(i for i, line in enumerate(commands) if line.startswith("cp "))
+    assert run < copy
+    relative = SCREENSHOTS_DIR.relative_to(BASE_DIR)
+    assert commands[copy].split()[1:] == [f"{relative}/*.png", "docs/screenshots/"]
