@@ -10,7 +10,9 @@ ENV UV_COMPILE_BYTECODE=1 \
     UV_PYTHON=/usr/local/bin/python3.11 \
     UV_PROJECT_ENVIRONMENT=/app/.venv
 
-RUN pip install --no-cache-dir --disable-pip-version-check uv==0.13.9
+# The one pin of uv's version: the Makefile reads it from here.
+ARG UV_VERSION=0.13.9
+RUN pip install --no-cache-dir --disable-pip-version-check "uv==${UV_VERSION}"
 
 WORKDIR /app
 COPY pyproject.toml uv.lock ./
@@ -33,9 +35,10 @@ WORKDIR /app
 COPY --from=builder /app/.venv /app/.venv
 COPY . .
 
-# The SECRET_KEY here exists only for this one command: settings refuse to load without one when
-# DEBUG is off. It is not kept in the image's environment; the real one comes at run time.
-# var/ is writable so the embedded default (SQLite) also works in a bare `docker run`.
+# The SECRET_KEY here exists only for this one command: settings refuse to load without one. It
+# is not kept in the image's environment, so a bare `docker run` refuses to start ("SECRET_KEY is
+# not set"): the real one comes at run time. var/ is writable so the embedded default (SQLite)
+# works in `docker run -e SECRET_KEY=...` without a database service.
 RUN DEBUG=0 SECRET_KEY=collectstatic-only-not-a-secret \
         python manage.py collectstatic --noinput --verbosity 0 \
     && mkdir -p /app/var \

@@ -1,6 +1,7 @@
 # Nexus Live. `make run` serves the app on the embedded default; `make test` checks everything.
 PORT ?= 8000
-UV_VERSION := 0.13.9
+# The uv version is pinned once, in the Dockerfile (the image installs the same one).
+UV_VERSION := $(shell sed -n 's/^ARG UV_VERSION=//p' $(dir $(lastword $(MAKEFILE_LIST)))Dockerfile)
 TOOLS := .tools
 UV := $(TOOLS)/bin/uv
 PY := .venv/bin/python
@@ -8,20 +9,33 @@ PY := .venv/bin/python
 export UV_CACHE_DIR ?= $(HOME)/.cache/nexus-live-uv
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: install run test lint pytest browser-test bench
+.PHONY: install run test lint pytest bench screenshots
 
+# Debian and Ubuntu ship python3 without what `venv` needs; say so rather than leave half a venv.
 $(UV):
-	python3 -m venv $(TOOLS)
+	@python3 -m venv $(TOOLS) || { rm -rf $(TOOLS); \
+		echo "make: python3 could not create a virtual environment in $(TOOLS)." >&2; \
+		echo "On Debian or Ubuntu: apt-get install python3-venv, then run make again." >&2; \
+		exit 1; }
 	$(TOOLS)/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
 
 install: $(UV)
 	$(UV) sync --frozen
 
-run: install
-	$(PY) manage.py migrate --noinput
-	$(PY) manage.py seed_demo
+# Development: debug on and a secret of this checkout's own, made once and kept in var/ (the
+# settings default to production and know no secret). Variables already set win.
+DEV_SECRET := var/dev-secret-key
+DEV_ENV = DEBUG="$${DEBUG:-true}" SECRET_KEY="$${SECRET_KEY:-$$(cat $(DEV_SECRET))}"
+
+$(DEV_SECRET):
+	mkdir -p $(@D)
+	umask 077 && python3 -c "import secrets; print(secrets.token_urlsafe(50))" > $@
+
+run: install $(DEV_SECRET)
+	$(DEV_ENV) $(PY) manage.py migrate --noinput
+	$(DEV_ENV) $(PY) manage.py seed_demo
 	@echo "Nexus Live on http://127.0.0.1:$(PORT)/"
-	$(PY) -m daphne -b 127.0.0.1 -p $(PORT) nexus_live.asgi:application
+	$(DEV_ENV) exec $(PY) -m daphne -b 127.0.0.1 -p $(PORT) nexus_live.asgi:application
 
 lint: install
 	.venv/bin/ruff check .
@@ -35,6 +49,13 @@ pytest: install
 	.venv/bin/pytest -m browser
 
 test: lint pytest
+
+# The browser tests take their screenshots in var/screenshots (ignored by git); this refreshes
+# the README's docs/screenshots from a passing run.
+screenshots: install
+	rm -rf var/screenshots
+	.venv/bin/pytest -m browser
+	cp var/screenshots/*.png docs/screenshots/
 
 # Load scenarios of issues 3 (rooms) and 4 (boards) against real daphne processes, PostgreSQL
 # and Redis (both must be running: databases "nexus_bench" and "nexus_bench_boards" are dropped

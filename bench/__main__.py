@@ -84,6 +84,12 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     return args
 
 
+def _connections(env: dict[str, str]) -> str:
+    if env["DATABASE_POOL"].lower() in ("false", "0", "no", "off"):
+        return f"DATABASE_POOL=false, CONN_MAX_AGE={env['CONN_MAX_AGE']}"
+    return "DATABASE_POOL=true (psycopg's pool, CONN_MAX_AGE=0)"
+
+
 def _summary(fig: dict) -> str:
     if "failed" in fig:
         return f"FAILED {fig['failed']}"
@@ -158,7 +164,10 @@ def main(argv: list[str] | None = None) -> int:
         database_url=database_url,
         redis_url=redis_url,
         secret_key=secrets.token_urlsafe(50),
-        layer_env={"CONN_MAX_AGE": os.environ.get("CONN_MAX_AGE", "60")},
+        layer_env={
+            "DATABASE_POOL": os.environ.get("DATABASE_POOL", "true"),
+            "CONN_MAX_AGE": os.environ.get("CONN_MAX_AGE", "60"),  # read with the pool off only
+        },
     )
 
     print(f"bench: database {database_url}, redis {redis_url}, ulimit -n {open_files}", flush=True)
@@ -211,7 +220,7 @@ def main(argv: list[str] | None = None) -> int:
         ),
         "layer settings": "the defaults of `nexus_live/settings.py` unless overridden above "
         "(see docs/decisions/003-channel-layer.md)",
-        "daphne environment": f"DEBUG=0, CONN_MAX_AGE={env['CONN_MAX_AGE']}, rate limit "
+        "daphne environment": f"DEBUG=0, {_connections(env)}, rate limit "
         "lifted (CHAT_RATE_BURST=1000000), Redis db of its own (flushed per configuration), "
         "PostgreSQL database of its own",
         "burst scenario": f"1 room, {s.burst_clients} clients spread over the daphne "

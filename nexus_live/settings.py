@@ -10,10 +10,15 @@ VAR_DIR = BASE_DIR / "var"
 env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env")  # optional; real environment variables win
 
-DEBUG = env.bool("DEBUG", default=True)
-SECRET_KEY = env.str("SECRET_KEY", default="dev-only-insecure-key-change-me" if DEBUG else "")
+# Production by default: `make run` sets DEBUG=true and a secret of the checkout's own (var/),
+# the test run sets its own (tests/settings.py). No secret is known in advance anywhere.
+DEBUG = env.bool("DEBUG", default=False)
+SECRET_KEY = env.str("SECRET_KEY", default="")
 if not SECRET_KEY:
-    raise environ.ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off")
+    raise environ.ImproperlyConfigured(
+        "SECRET_KEY is not set: give it a long random value in the environment "
+        "(for development, `make run` sets DEBUG=true and a secret of its own)"
+    )
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
@@ -84,9 +89,6 @@ DATABASES = {
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     VAR_DIR.mkdir(exist_ok=True)  # the embedded default's home; a fresh clone has none yet
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
-    DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
 # Socket writes run in a pool of this many threads, one connection each (per process): one
 # write waiting on the database does not hold up the rest. SQLite takes one writer at a time,
 # so there they stay in Django's one shared thread (0).
@@ -94,6 +96,21 @@ DATABASE_WRITE_THREADS = env.int(
     "DATABASE_WRITE_THREADS",
     default=0 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3" else 4,
 )
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)  # the pool checks on checkout
+    if env.bool("DATABASE_POOL", default=True):
+        # psycopg's pool, as Django advises under ASGI: a connection goes back after each
+        # request or write (CONN_MAX_AGE must be 0). At most one per write thread plus Django's
+        # one sync thread (pages and the sockets' reads) are in use at once.
+        _pool_size = DATABASE_WRITE_THREADS + 1
+        DATABASES["default"]["CONN_MAX_AGE"] = 0
+        DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+            "min_size": min(2, _pool_size),
+            "max_size": _pool_size,
+            "timeout": 10,  # seconds a request waits for a free connection, then fails
+        }
+    else:
+        DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
 # Set explicitly: ChannelsLiveServerTestCase would otherwise prefix "test_" twice in its child.
 DATABASES["default"]["TEST"] = {
     "NAME": env.str("TEST_DATABASE_NAME", default="test_nexus_live")
@@ -155,18 +172,6 @@ if REDIS_URL:
         }
     else:
         raise environ.ImproperlyConfigured("CHANNEL_LAYER_BACKEND is 'pubsub' or 'redis'")
-
-    import logging
-
-    def _channel_layer_drop_is_an_error(record: logging.LogRecord) -> bool:
-        """channels-redis reports group messages dropped over capacity at INFO only."""
-        if "over capacity" in str(record.msg):
-            record.levelno, record.levelname = logging.ERROR, "ERROR"
-        return True
-
-    _channels_redis_log = logging.getLogger("channels_redis.core")
-    _channels_redis_log.setLevel(logging.INFO)  # even when LOG_LEVEL hides INFO elsewhere
-    _channels_redis_log.addFilter(_channel_layer_drop_is_an_error)
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
@@ -220,8 +225,19 @@ SOCIALACCOUNT_PROVIDERS = {
     }
 }
 
-EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
-vars().update(EMAIL_CONFIG)
+_email = env.email_url("EMAIL_URL", default="consolemail://")
+if _email.get("OPTIONS"):
+    raise environ.ImproperlyConfigured(
+        f"EMAIL_URL has options Django does not read: {', '.join(sorted(_email['OPTIONS']))}"
+    )
+EMAIL_BACKEND = _email["EMAIL_BACKEND"]
+EMAIL_HOST = _email["EMAIL_HOST"] or "localhost"
+EMAIL_PORT = _email["EMAIL_PORT"] or 25
+EMAIL_HOST_USER = _email["EMAIL_HOST_USER"] or ""
+EMAIL_HOST_PASSWORD = _email["EMAIL_HOST_PASSWORD"] or ""
+EMAIL_USE_TLS = bool(_email.get("EMAIL_USE_TLS"))
+EMAIL_USE_SSL = bool(_email.get("EMAIL_USE_SSL"))
+EMAIL_FILE_PATH = _email["EMAIL_FILE_PATH"] or None  # filemail:///path only
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Nexus Live <noreply@nexus.invalid>")
 
 INVITE_LIFETIME_HOURS = env.int("INVITE_LIFETIME_HOURS", default=72)
@@ -248,7 +264,10 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = DEBUG
 
 # --- Security ---------------------------------------------------------------------------------
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Only a proxy that sets X-Forwarded-Proto itself (and drops the client's) makes it true;
+# without one, any client could send it and pass plain HTTP off as HTTPS.
+if env.bool("TRUST_PROXY_HEADERS", default=False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
 SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 SESSION_COOKIE_SECURE = not DEBUG
@@ -282,9 +301,19 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "filters": {
+        "channel_layer_drops_are_errors": {
+            "()": "nexus_live.log_filters.ChannelLayerDropsAreErrors"
+        }
+    },
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"daphne": {"level": "WARNING"}},
+    "loggers": {
+        "daphne": {"level": "WARNING"},
+        # CHANNEL_LAYER_BACKEND=redis drops group messages over capacity and says so at INFO:
+        # shown as ERROR, even when LOG_LEVEL hides INFO elsewhere. (pubsub has no capacity.)
+        "channels_redis.core": {"level": "INFO", "filters": ["channel_layer_drops_are_errors"]},
+    },
 }
 
 # --- Live rooms -------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 """The shell's own pages: home, liveness and readiness."""
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
@@ -21,7 +22,11 @@ def healthz(request: HttpRequest) -> HttpResponse:
 
 @never_cache
 def readyz(request: HttpRequest) -> HttpResponse:
+    """503 names the services that failed; their errors (hosts, ports) only with DEBUG on."""
     failures = failing_checks()
     if failures:
-        return JsonResponse({"status": "unavailable", "failed": failures}, status=503)
+        body = {"status": "unavailable", "failed": list(failures)}
+        if settings.DEBUG:
+            body["errors"] = failures
+        return JsonResponse(body, status=503)
     return JsonResponse({"status": "ok"})

@@ -17,7 +17,9 @@ from nexus_live import events as live_events
 
 # A connection this thread used less than this long ago skips Django's per-request health
 # check (a SELECT 1 before every write): the check is for connections that sat idle (a
-# restarted or timed-out server). HikariCP's "alive bypass window" is the same idea.
+# restarted or timed-out server). HikariCP's "alive bypass window" is the same idea. With
+# psycopg's pool (DATABASE_POOL, CONN_MAX_AGE=0) a connection goes back to the pool after each
+# write and the pool checks it on checkout: the window then finds none to skip.
 CHECK_AFTER_IDLE = 1.0  # seconds
 _thread = threading.local()
 

@@ -168,6 +168,29 @@ def test_db_and_redis_keep_their_data_in_named_volumes(compose):
         assert sources <= declared, f"{name} uses undeclared volumes {sources - declared}"
 
 
+def env_example_values() -> dict[str, str]:
+    """What `cp .env.example .env` sets: the lines that are not comments."""
+    values = {}
+    for line in ENV_EXAMPLE.read_text().splitlines():
+        name, equals, value = line.partition("=")
+        if equals and not line.lstrip().startswith("#"):
+            values[name.strip()] = value.strip()
+    return values
+
+
+def test_env_example_as_it_is_fills_no_variable_compose_requires():
+    """compose's ${VAR:?...} guards stop a start without a password or secret; a copied
+    .env.example must not satisfy them with its sample values."""
+    required = {
+        match["name"]
+        for match in _INTERPOLATION.finditer(COMPOSE.read_text())
+        if match["op"] == ":?"
+    }
+    assert {"SECRET_KEY", "POSTGRES_PASSWORD"} <= required
+    filled = {name for name, value in env_example_values().items() if value and name in required}
+    assert not filled, f".env.example gives usable values to {sorted(filled)}"
+
+
 def test_env_example_lists_exactly_what_settings_and_compose_read():
     read = settings_env_vars()
     listed = env_example_vars()

@@ -1,6 +1,8 @@
 """Writes from sockets: events leave after commit, from the event loop; connections are
 recycled as between requests."""
 
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
 from channels.layers import get_channel_layer
 from django.db import connection, connections, transaction
@@ -48,10 +50,17 @@ async def test_a_write_returns_its_result_and_sends_after_commit():
 
 async def test_a_connection_in_steady_use_skips_the_health_check(settings, monkeypatch):
     """Django checks a reused connection before each request; a write is one. A connection
-    this thread used within CHECK_AFTER_IDLE seconds is not checked again."""
+    this thread used within CHECK_AFTER_IDLE seconds is not checked again. Without the pool
+    only (DATABASE_POOL=false): with it, connections go back after each write and the pool
+    checks them on checkout."""
     if connection.vendor != "postgresql":
         pytest.skip("health checks are a PostgreSQL setting here")
+    monkeypatch.delitem(settings.DATABASES["default"]["OPTIONS"], "pool", raising=False)
     settings.DATABASES["default"]["CONN_MAX_AGE"] = 60  # keep it between writes
+    # One write thread, so every write below meets the connection the one before left: with
+    # several, which idle thread takes a write is chance (the test failed now and then).
+    one_thread = ThreadPoolExecutor(1, thread_name_prefix="write-test")
+    monkeypatch.setattr(writes, "_pool", lambda: one_thread)
 
     def checked_before_use() -> bool:
         check_pending = not connections["default"].health_check_done
@@ -66,3 +75,4 @@ async def test_a_connection_in_steady_use_skips_the_health_check(settings, monke
     finally:
         settings.DATABASES["default"]["CONN_MAX_AGE"] = 0
         await writes.write(lambda: connections["default"].close())
+        one_thread.shutdown()

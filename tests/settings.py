@@ -1,0 +1,15 @@
+"""The test run's environment: development settings and a secret of its own, then the one
+settings module.
+
+pytest-django loads DJANGO_SETTINGS_MODULE before any conftest runs, so this is the earliest
+place to set them. Real environment variables win; child processes (the browser tests' daphne)
+inherit these.
+"""
+
+import os
+import secrets
+
+os.environ.setdefault("DEBUG", "true")
+os.environ.setdefault("SECRET_KEY", f"tests-{secrets.token_urlsafe(50)}")
+
+from nexus_live.settings import *  # noqa: F403
