@@ -57,10 +57,12 @@ screenshots: install
 	.venv/bin/pytest -m browser
 	cp var/screenshots/*.png docs/screenshots/
 
-# Load scenarios of issues 3 (rooms) and 4 (boards) against real daphne processes, PostgreSQL
-# and Redis (both must be running: databases "nexus_bench" and "nexus_bench_boards" are dropped
-# and re-created, Redis dbs 3 and 4 flushed). Each writes its block of docs/benchmarks.md.
+# Load scenarios (rooms, boards, a catch-up flood) against real daphne processes, PostgreSQL
+# and Redis (both must be running: databases nexus_bench, nexus_bench_boards and
+# nexus_bench_flood are dropped and re-created, Redis dbs 3, 4 and 5 flushed). Each writes its
+# block of docs/benchmarks.md.
 # BENCH_ARGS passes options to the rooms' run, e.g. BENCH_ARGS="--quick".
 bench: install
 	ulimit -n 20000 2>/dev/null || ulimit -n $$(ulimit -Hn); $(PY) -m bench $(BENCH_ARGS)
 	$(PY) -m bench.boards
+	$(PY) -m bench.flood

@@ -197,7 +197,7 @@ def _setup(people_count: int, big: int) -> tuple[list[str], int, list[int], int,
     from accounts.models import Membership, Role, Team
     from bench.fixtures import make_people
     from boards import actions
-    from boards.models import Card
+    from boards.models import Card, Tag
 
     people = make_people(people_count)
     team = Team.objects.create(name="Bench", slug="bench")
@@ -219,8 +219,12 @@ def _setup(people_count: int, big: int) -> tuple[list[str], int, list[int], int,
              problem="A problem\n" * 3, solution="A solution\n" * 3)
         for i in range(big)
     )  # fmt: skip
+    redis, celery = (
+        Tag.objects.get_or_create(name="Redis")[0],
+        Tag.objects.get_or_create(name="Celery")[0],
+    )
     for card in Card.objects.filter(board=big_board)[:200]:
-        actions._apply(card, {"tags": ["Redis", "Celery"][: 1 + card.pk % 2]})
+        card.tags.set([redis, celery][: 1 + card.pk % 2])
     return [p.cookie for p in people], live.pk, cards, big_board.pk, owner.pk
 
 
