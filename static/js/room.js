@@ -140,8 +140,9 @@
       case "room": {
         const head = fragment(frame.html);
         if (head) document.getElementById("room-head")?.replaceWith(head);
+        room.dataset.archived = String(frame.data.archived);   // the server refuses writes anyway
         const composer = document.getElementById("composer");
-        if (composer) composer.hidden = frame.data.archived;   // the server refuses posts anyway
+        if (composer) composer.hidden = frame.data.archived;
         document.getElementById("archived-note")?.toggleAttribute("hidden", !frame.data.archived);
         break;
       }

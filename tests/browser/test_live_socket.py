@@ -144,3 +144,15 @@ def test_the_read_mark_is_the_seq_of_the_last_message(new_person_page, alice, bo
     general.refresh_from_db()
     assert (general.last_seq, general.last_event) == (2, 7)
     assert reads and reads[-1] == 2
+
+
+def test_a_room_archived_while_open_turns_read_only(new_person_page, alice, bob, general):
+    ana, ben = new_person_page(alice), new_person_page(bob)
+    _live(ben, "/rooms/general/")
+    _live(ana, "/rooms/general/")
+    expect(ben.locator("#composer")).to_be_visible()
+    ana.get_by_text("Room settings").click()
+    ana.get_by_role("button", name="Archive room").click()
+    expect(ben.locator("#composer")).to_be_hidden()
+    expect(ben.locator("#archived-note")).to_be_visible()
+    expect(ben.locator("#room-head")).to_contain_text("archived: read only")
