@@ -1,4 +1,4 @@
-"""`python -m bench`: the scenarios of issue 3, per channel layer, with 1 and 2 daphne processes.
+"""`python -m bench`: the rooms' scenarios, per channel layer, with 1 and 2 daphne processes.
 
 Bounded: fixed counts, a timeout on every wait and a hard timeout on the whole run. It owns a
 PostgreSQL database (dropped and re-created: its name must contain "bench") and a Redis db

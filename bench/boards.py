@@ -1,4 +1,4 @@
-"""`python -m bench.boards`: issue 4's scenarios — 20 viewers on a board while 5 editors change
+"""`python -m bench.boards`: the boards' scenarios: 20 viewers on a board while 5 editors change
 its cards (propagation p50/p99 and losses by version, with 1 and 2 daphne processes), and the
 server time and query count of rendering a board of 1,000 cards.
 
@@ -284,7 +284,7 @@ def main(argv: list[str] | None = None) -> int:
         )
     text = "\n".join(
         [
-            "## Boards (issue 4)",
+            "## Boards",
             "",
             f"Run {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} by `python -m bench.boards`"
             f"{' --quick' if args.quick else ''}; same machine and services as above.",

@@ -166,7 +166,7 @@ def main(argv: list[str] | None = None) -> int:
     ratio = fig["during_p95"] / fig["quiet_p95"] if fig["quiet_p95"] else float("nan")
     text = "\n".join(
         [
-            "## Catch-up flood (redesign issue)",
+            "## Catch-up flood",
             "",
             f"Run {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} by `python -m bench.flood`"
             f"{' (' + args.label + ')' if args.label else ''}; one daphne process, PostgreSQL "

@@ -1,4 +1,4 @@
-"""The scenarios of issue 3: prepare (database), drive (load generator), verify (database).
+"""The rooms' load scenarios: prepare (database), drive (load generator), verify (database).
 
 Each returns a flat dict of figures for the report; a scenario that fails returns its error
 instead of stopping the whole run.

@@ -111,7 +111,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         }
     else:
         DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
-# Set explicitly: ChannelsLiveServerTestCase would otherwise prefix "test_" twice in its child.
+# Set explicitly: the browser tests' daphne serves the test database by this name.
 DATABASES["default"]["TEST"] = {
     "NAME": env.str("TEST_DATABASE_NAME", default="test_nexus_live")
     if DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3"

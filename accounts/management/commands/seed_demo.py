@@ -24,7 +24,7 @@ ROOMS = [
     ("help", "Stuck? Paste the traceback here"),
 ]
 
-# The seed document's "Real-world challenges & solutions" table.
+# The programme's own "Real-world challenges & solutions" table.
 CHALLENGES = [
     ("Handling long-running tasks", "Implemented Celery with RabbitMQ", "Celery, RabbitMQ"),
     ("Slow API performance", "Applied Redis caching and pagination", "Redis, Caching"),
