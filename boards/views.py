@@ -14,6 +14,7 @@ from boards.export import board_as_data, board_as_markdown
 from boards.forms import BoardForm
 from boards.models import Board, Card, Column
 from nexus_live.markdown import render_markdown
+from nexus_live.text import as_int
 
 
 def _get_board_for_user(request: HttpRequest, board_id: int) -> Board:
@@ -21,6 +22,14 @@ def _get_board_for_user(request: HttpRequest, board_id: int) -> Board:
     if not policies.can_view_space(request.user, board):
         raise Http404("No such board")
     return board
+
+
+def _column_of(board: Board, value: str | None) -> Column | None:
+    """The board's column with the id a form sent; None for no such column or not an id."""
+    try:
+        return board.columns.filter(pk=as_int(value)).first()
+    except ValidationError:
+        return None
 
 
 @login_required
@@ -120,7 +129,7 @@ def card(request: HttpRequest, board_id: int, card_id: int) -> HttpResponse:
 @require_POST
 def add_card(request: HttpRequest, board_id: int) -> HttpResponse:
     board = _get_board_for_user(request, board_id)
-    column = board.columns.filter(pk=request.POST.get("column") or 0).first()
+    column = _column_of(board, request.POST.get("column"))
     try:
         actions.create_card(
             board=board, user=request.user, column=column, title=request.POST.get("title", "")
@@ -164,7 +173,7 @@ def column(request: HttpRequest, board_id: int, column_id: int) -> HttpResponse:
         elif op in ("left", "right"):
             actions.move_column(column=target, user=request.user, offset=-1 if op == "left" else 1)
         elif op == "remove":
-            move_to = board.columns.filter(pk=request.POST.get("move_to") or 0).first()
+            move_to = _column_of(board, request.POST.get("move_to"))
             actions.remove_column(column=target, user=request.user, move_to=move_to)
         else:
             raise ValidationError("Choose rename, left, right or remove.")

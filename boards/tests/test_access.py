@@ -97,3 +97,20 @@ def test_a_stale_http_save_merges_and_says_so(client, alice, bob, board, card):
     card.refresh_from_db()
     assert (card.title, card.problem, card.version) == ("By Alice", "Bob's", 3)
     assert "merged" in response.content.decode()
+
+
+@pytest.mark.parametrize("column", ["abc", "1.5", "99999999999999999999"])
+def test_a_column_that_is_not_a_number_is_no_column(as_person, board, column):
+    """Like an id of no column of this board: the card goes to the first column, no 500."""
+    url = reverse("boards:add_card", args=[board.pk])
+    response = as_person("alice").post(url, {"title": "New", "column": column})
+    assert response.status_code == 302
+    assert Card.objects.get(title="New").column == board.columns.first()
+
+
+def test_removing_an_empty_column_ignores_a_move_to_that_is_not_a_number(as_person, board):
+    column = board.columns.last()
+    url = reverse("boards:column", args=[board.pk, column.pk])
+    response = as_person("alice").post(url, {"op": "remove", "move_to": "abc"})
+    assert response.status_code == 302
+    assert Column.objects.filter(pk=column.pk).exists() is False
