@@ -1,5 +1,8 @@
 """Every write to profiles, teams, memberships and invites: check, validate, write atomically."""
 
+import secrets
+import string
+
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.text import slugify
@@ -10,6 +13,10 @@ from nexus_live import events
 from nexus_live.text import one_line
 
 NAME_MAX = 80
+SLUG_MAX = 80  # Team.slug holds 90: room for "-" and a suffix
+NUMBERED = 9  # "guild", "guild-2" … "guild-9", then a random suffix
+SLUG_ATTEMPTS = 5
+SUFFIX_ALPHABET = string.ascii_lowercase + string.digits
 
 
 def update_profile(*, user: User, display_name: str, track: str) -> User:
@@ -33,17 +40,36 @@ def create_team(*, user: User, name: str, description: str = "") -> Team:
         raise ValidationError("A team needs a name.")
     if len(name) > NAME_MAX:
         raise ValidationError(f"A team name is at most {NAME_MAX} characters.")
-    base = slugify(name)[:80] or "team"
-    for attempt in range(50):
-        slug = base if attempt == 0 else f"{base}-{attempt + 1}"
+    for _ in range(SLUG_ATTEMPTS):
         try:
             with transaction.atomic():
-                team = Team.objects.create(name=name, slug=slug, description=description)
+                team = Team.objects.create(
+                    name=name, slug=_free_slug(name), description=description
+                )
                 Membership.objects.create(team=team, user=user, role=Role.OWNER)
                 return team
         except IntegrityError:
-            continue
-    raise ValidationError("Could not find a free address for this team; try another name.")
+            continue  # someone took that address meanwhile: look again
+    raise ValidationError("Could not find a free address for this team; try again.")
+
+
+def _free_slug(name: str) -> str:
+    """A readable address no team has yet: the name in ASCII ("guild", then "guild-2"…), then
+    with a random suffix ("guild-k3x9qa"), so a common name never runs out.
+
+    A name without ASCII letters or digits ("🚀", "Команда") gets "team-<random>": they all
+    slugify to nothing, and sharing "team", "team-2"… refused everyone's after a few dozen.
+    Unicode slugs are not an option: the URL's <slug:> and Team.slug's validation are ASCII.
+    """
+    base = slugify(name)[:SLUG_MAX].strip("-")
+    if base:
+        numbered = [base] + [f"{base}-{n}" for n in range(2, NUMBERED + 1)]
+        taken = set(Team.objects.filter(slug__in=numbered).values_list("slug", flat=True))
+        free = [slug for slug in numbered if slug not in taken]
+        if free:
+            return free[0]
+    suffix = "".join(secrets.choice(SUFFIX_ALPHABET) for _ in range(6))
+    return f"{base or 'team'}-{suffix}"
 
 
 def create_invite(*, team: Team, user: User, role: str = Role.MEMBER) -> Invite:

@@ -26,6 +26,39 @@ def test_it_gives_clashing_names_their_own_address(charlie):
     assert (first.slug, second.slug) == ("guild", "guild-2")
 
 
+def test_it_gives_sixty_rocket_teams_each_a_working_page(client, charlie):
+    client.force_login(charlie)
+    teams = [actions.create_team(user=charlie, name="🚀") for _ in range(60)]
+    assert len({team.slug for team in teams}) == 60
+    for team in teams:
+        assert team.slug.startswith("team-")
+        page = client.get(team.get_absolute_url())
+        assert page.status_code == 200
+        assert page.context["team"] == team
+
+
+def test_it_gives_non_latin_names_distinct_working_addresses(client, charlie):
+    """Before, every such name shared "team", "team-2"… "team-50" and the 51st was refused."""
+    client.force_login(charlie)
+    for _ in range(50):
+        actions.create_team(user=charlie, name="🚀")
+    for name in ("Команда", "チーム", "فريق"):
+        first = actions.create_team(user=charlie, name=name)
+        response = client.post(reverse("accounts:teams"), {"name": name})
+        second = Team.objects.exclude(pk=first.pk).get(name=name)
+        assert response["Location"] == second.get_absolute_url()
+        assert first.slug != second.slug
+        for team in (first, second):
+            assert client.get(team.get_absolute_url()).context["team"] == team
+
+
+def test_it_does_not_run_out_of_addresses_for_a_common_name(charlie):
+    slugs = [actions.create_team(user=charlie, name="Backend").slug for _ in range(60)]
+    assert slugs[:3] == ["backend", "backend-2", "backend-3"]
+    assert len(set(slugs)) == 60
+    assert all(slug.startswith("backend-") for slug in slugs[1:])
+
+
 def test_it_rejects_a_blank_team_name(client, charlie):
     client.force_login(charlie)
     response = client.post(reverse("accounts:teams"), {"name": "   "})
