@@ -2,6 +2,7 @@
 
 import secrets
 import string
+from collections.abc import Collection
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -17,6 +18,8 @@ SLUG_MAX = 80  # Team.slug holds 90: room for "-" and a suffix
 NUMBERED = 9  # "guild", "guild-2" … "guild-9", then a random suffix
 SLUG_ATTEMPTS = 5
 SUFFIX_ALPHABET = string.ascii_lowercase + string.digits
+# What an account may do hangs on these: signing in, the admin, moderating (mentors), sessions.
+ACCESS_FIELDS = frozenset({"is_active", "is_staff", "is_superuser", "track", "password"})
 
 
 def update_profile(*, user: User, display_name: str, track: str) -> User:
@@ -28,6 +31,17 @@ def update_profile(*, user: User, display_name: str, track: str) -> User:
     user.display_name = display_name
     user.track = track
     user.save(update_fields=["display_name", "track"])
+    return user
+
+
+def update_account(*, user: User, changed: Collection[str]) -> User:
+    """Save an operator's edit of someone's account, `changed` naming the fields it changed;
+    one that changes what the person may do makes their open sockets look again. Its only
+    caller is the admin, which has checked the operator's permission to change users."""
+    with transaction.atomic():
+        user.save()
+        if ACCESS_FIELDS.intersection(changed):
+            _access_changed(user)
     return user
 
 
