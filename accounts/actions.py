@@ -28,9 +28,13 @@ def update_profile(*, user: User, display_name: str, track: str) -> User:
         raise ValidationError(f"Display name is at most {NAME_MAX} characters.")
     if track not in Track.values:
         raise ValidationError("Choose a track: backend, frontend or mentor.")
-    user.display_name = display_name
-    user.track = track
-    user.save(update_fields=["display_name", "track"])
+    with transaction.atomic():
+        track_changed = user.track != track
+        user.display_name = display_name
+        user.track = track
+        user.save(update_fields=["display_name", "track"])
+        if track_changed:  # mentors moderate
+            _access_changed(user)
     return user
 
 

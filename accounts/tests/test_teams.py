@@ -3,12 +3,14 @@
 from datetime import timedelta
 
 import pytest
+from channels.db import database_sync_to_async
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts import actions
 from accounts.models import Invite, Membership, Role, Team
+from accounts.tests.conftest import heard_by_sockets_of
 
 
 def test_it_creates_a_team_with_the_creator_as_owner(client, charlie):
@@ -146,6 +148,18 @@ def test_it_saves_the_profile(client, bob):
     bob.refresh_from_db()
     assert response.status_code == 302
     assert (bob.display_name, bob.track) == ("Bobby", "frontend")
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize(
+    ("track", "heard"), [("mentor", [{"type": "access.changed"}]), ("backend", [])]
+)
+async def test_a_new_track_reaches_the_persons_sockets(client, bob, track, heard):
+    """Mentors moderate: open sockets look again when the track changes, only then."""
+    await database_sync_to_async(client.force_login)(bob)
+    form = {"display_name": "Bobby", "track": track}
+    change = lambda: client.post(reverse("accounts:profile"), form)  # noqa: E731
+    assert await heard_by_sockets_of(bob, change) == heard
 
 
 def test_it_rejects_an_unknown_track(client, bob):
