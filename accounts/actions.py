@@ -133,6 +133,22 @@ def _lock_team(team: Team) -> None:
     Team.objects.select_for_update().filter(pk=team.pk).first()
 
 
+def add_member(*, team: Team, user: User, member: User, role: str) -> Membership:
+    """An owner puts someone in the team with a role (invites do it for people themselves).
+    Someone already in keeps their role: that changes through change_role."""
+    if not policies.can_manage_team(user, team):
+        raise PermissionDenied("Only owners can add members.")
+    if role not in Role.values:
+        raise ValidationError("Choose a role: owner, member or viewer.")
+    with transaction.atomic():
+        membership, created = Membership.objects.get_or_create(
+            team=team, user=member, defaults={"role": role}
+        )
+        if created:
+            _access_changed(member)
+        return membership
+
+
 def change_role(*, team: Team, user: User, member: User, role: str) -> Membership:
     if not policies.can_manage_team(user, team):
         raise PermissionDenied("Only owners can change roles.")

@@ -2,6 +2,7 @@
 
 from django.core.management import call_command
 
+from accounts import actions
 from accounts.models import Membership, Team, User
 from boards.models import Board, Card
 from chat.models import Room
@@ -22,3 +23,29 @@ def test_it_seeds_once_however_often_it_runs(db, settings, tmp_path, capsys):
     password = (tmp_path / "demo-password").read_text().strip()
     assert User.objects.get(email="bob@nexus.test").check_password(password)
     assert password in capsys.readouterr().out
+
+
+def test_it_makes_the_team_through_the_actions(db, settings, tmp_path, monkeypatch):
+    """The team and its members come from create_team and add_member: the owner check and
+    the events of the one write path, not rows made behind their back."""
+    settings.VAR_DIR, settings.DEBUG = tmp_path, True
+    calls = []
+
+    def spy(action):
+        def called(**kwargs):
+            calls.append(action.__name__)
+            return action(**kwargs)
+
+        return called
+
+    for action in (actions.create_team, actions.add_member):
+        monkeypatch.setattr(actions, action.__name__, spy(action))
+    call_command("seed_demo")
+    assert calls == ["create_team", "add_member"]  # alice owns it by creating it; bob joins
+    team = Team.objects.get(slug="project-nexus")
+    assert dict(team.memberships.values_list("user__email", "role")) == {
+        "alice@nexus.test": "owner", "bob@nexus.test": "member",
+    }  # fmt: skip
+    calls.clear()
+    call_command("seed_demo")
+    assert calls == []

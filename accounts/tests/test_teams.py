@@ -4,7 +4,7 @@ from datetime import timedelta
 
 import pytest
 from channels.db import database_sync_to_async
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
@@ -118,6 +118,32 @@ def test_an_owner_may_hand_over_then_leave(alice, bob, team):
     actions.change_role(team=team, user=alice, member=bob, role=Role.OWNER)
     actions.leave_team(team=team, user=alice)
     assert list(team.memberships.filter(role=Role.OWNER).values_list("user", flat=True)) == [bob.pk]
+
+
+def test_an_owner_adds_a_member_with_a_role(
+    alice, charlie, team, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks() as callbacks:
+        membership = actions.add_member(team=team, user=alice, member=charlie, role=Role.VIEWER)
+    assert (membership.user, membership.role) == (charlie, Role.VIEWER)
+    assert len(callbacks) == 1  # their open sockets look again
+    again = actions.add_member(team=team, user=alice, member=charlie, role=Role.OWNER)
+    assert again.pk == membership.pk
+    assert again.role == Role.VIEWER  # already in: roles change through change_role
+
+
+@pytest.mark.parametrize("who", ["bob", "vera", "charlie"])
+def test_only_owners_add_members(request, team, charlie, who):
+    person = request.getfixturevalue(who)
+    with pytest.raises(PermissionDenied):
+        actions.add_member(team=team, user=person, member=charlie, role=Role.MEMBER)
+    assert not Membership.objects.filter(team=team, user=charlie).exists()
+
+
+def test_adding_a_member_needs_a_known_role(alice, charlie, team):
+    with pytest.raises(ValidationError):
+        actions.add_member(team=team, user=alice, member=charlie, role="emperor")
+    assert not Membership.objects.filter(team=team, user=charlie).exists()
 
 
 def test_role_change_over_htmx_returns_the_members_fragment(client, alice, bob, team):

@@ -7,7 +7,8 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from accounts.models import Membership, Role, Team, Track, User
+from accounts import actions as team_actions
+from accounts.models import Role, Team, Track, User
 from boards import actions as board_actions
 from boards.models import Board
 from chat import actions as chat_actions
@@ -18,6 +19,8 @@ PEOPLE = [
     ("bob@nexus.test", "Bob", Track.FRONTEND, Role.MEMBER),
     ("charlie@nexus.test", "Charlie", Track.MENTOR, None),
 ]
+
+TEAM_SLUG = "project-nexus"
 
 ROOMS = [
     ("general", "Say hello, share what you are working on"),
@@ -60,15 +63,10 @@ class Command(BaseCommand):
                 self._person(email, name, track, password) for email, name, track, _ in PEOPLE
             ]
             alice = people[0]
-            team, _ = Team.objects.get_or_create(
-                slug="project-nexus",
-                defaults={"name": "Project Nexus", "description": "ALX ProDev Backend learners"},
-            )
+            team = self._team(alice)
             for person, (_, _, _, role) in zip(people, PEOPLE, strict=True):
-                if role:
-                    Membership.objects.get_or_create(
-                        team=team, user=person, defaults={"role": role}
-                    )
+                if role and person != alice and not team.memberships.filter(user=person).exists():
+                    team_actions.add_member(team=team, user=alice, member=person, role=role)
             for name, topic in ROOMS:
                 if not Room.objects.filter(slug=name).exists():
                     chat_actions.create_room(user=alice, name=name, topic=topic)
@@ -87,6 +85,15 @@ class Command(BaseCommand):
             user=user, email=email, defaults={"verified": True, "primary": True}
         )
         return user
+
+    def _team(self, alice: User) -> Team:
+        """Project Nexus, made by alice (its owner) the first time."""
+        team = Team.objects.filter(slug=TEAM_SLUG).first()
+        if team is None:
+            team = team_actions.create_team(
+                user=alice, name="Project Nexus", description="ALX ProDev Backend learners"
+            )
+        return team
 
     def _board(self, team: Team, alice: User) -> None:
         if Board.objects.filter(name="Real-world challenges", team=team).exists():
