@@ -9,7 +9,7 @@ from channels.testing import WebsocketCommunicator
 
 from boards import actions
 from boards.models import Card
-from chat.tests.conftest import ORIGIN, _session_cookie, outcome
+from chat.tests.conftest import HOST, ORIGIN, _session_cookie, outcome
 from nexus_live.asgi import application
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -17,7 +17,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 @asynccontextmanager
 async def on_board(user, board, since=None, origin=ORIGIN):
-    headers = [origin]
+    headers = [origin, HOST]
     if user is not None:
         headers.append((b"cookie", await database_sync_to_async(_session_cookie)(user)))
     path = f"/ws/boards/{board.pk}/" + (f"?since={since}" if since is not None else "")

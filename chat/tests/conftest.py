@@ -12,7 +12,9 @@ from django.contrib.sessions.backends.db import SessionStore
 from chat.models import Room
 from nexus_live.asgi import application
 
+# The page's own origin and the Host it was served from: sockets open from nowhere else.
 ORIGIN = (b"origin", b"http://127.0.0.1")
+HOST = (b"host", b"127.0.0.1")
 
 
 @pytest.fixture
@@ -39,7 +41,7 @@ def _session_cookie(user) -> bytes:
 @asynccontextmanager
 async def connected(user, room: Room | None, since: int | None = None, *, origin=ORIGIN):
     """A socket to the room (None: the person's own /ws/me/) as `user`; always closed after."""
-    headers = [origin]
+    headers = [origin, HOST]
     if user is not None:
         cookie = await database_sync_to_async(_session_cookie)(user)
         headers.append((b"cookie", cookie))
