@@ -6,16 +6,15 @@ Redis a process-local dict does the same for the embedded single-process mode. A
 process stops renewing its entries and they fall out after TTL seconds.
 """
 
-import asyncio
 import time
 
 from django.conf import settings
-from redis import asyncio as aioredis
+
+from nexus_live import redis as shared_redis
 
 TTL = 60  # seconds; clients renew every HEARTBEAT
 HEARTBEAT = 20
 
-_clients: dict[asyncio.AbstractEventLoop, aioredis.Redis] = {}
 _local: dict[str, dict[str, float]] = {}
 
 
@@ -23,25 +22,10 @@ def _key(space: str) -> str:
     return f"{settings.CACHES['default'].get('KEY_PREFIX', 'nexus')}:presence:{space}"
 
 
-def _redis() -> aioredis.Redis | None:
-    if not settings.REDIS_URL:
-        return None
-    loop = asyncio.get_running_loop()
-    client = _clients.get(loop)
-    if client is None:
-        # A blocking pool: a burst of connects waits for a connection instead of failing
-        # ("Too many connections" past redis-py's default of 100 was seen at 2,000 sockets).
-        pool = aioredis.BlockingConnectionPool.from_url(
-            settings.REDIS_URL, max_connections=settings.REDIS_MAX_CONNECTIONS, timeout=10
-        )
-        client = _clients[loop] = aioredis.Redis(connection_pool=pool)
-    return client
-
-
 async def touch(space: str, user_pk: int, channel: str) -> None:
     """Join or renew: this socket of this person is in the space for another TTL seconds."""
     member, deadline = f"{user_pk}:{channel}", time.time() + TTL
-    redis = _redis()
+    redis = shared_redis.async_client()
     if redis is None:
         _local.setdefault(_key(space), {})[member] = deadline
         return
@@ -51,7 +35,7 @@ async def touch(space: str, user_pk: int, channel: str) -> None:
 
 async def leave(space: str, user_pk: int, channel: str) -> None:
     member = f"{user_pk}:{channel}"
-    redis = _redis()
+    redis = shared_redis.async_client()
     if redis is None:
         _local.get(_key(space), {}).pop(member, None)
         return
@@ -61,7 +45,7 @@ async def leave(space: str, user_pk: int, channel: str) -> None:
 async def online(space: str) -> set[int]:
     """The people with at least one live socket in the space (a room or a board)."""
     now = time.time()
-    redis = _redis()
+    redis = shared_redis.async_client()
     if redis is None:
         entries = _local.get(_key(space), {})
         for member in [m for m, deadline in entries.items() if deadline < now]:

@@ -9,10 +9,12 @@ import functools
 import math
 import time
 
-import redis
 from django.conf import settings
 from django.core.cache import caches
 from django.core.exceptions import ValidationError
+from redis.commands.core import Script
+
+from nexus_live import redis as shared_redis
 
 # KEYS[1]: the limited thing. ARGV: interval, burst. Returns the wait in seconds ("0": go).
 # The key holds the theoretical arrival time (TAT) and expires once it is in the past.
@@ -26,11 +28,7 @@ if wait > 0 then return tostring(wait) end
 redis.call('SET', KEYS[1], tostring(tat), 'PX', math.ceil((tat - now) * 1000) + 1)
 return '0'
 """
-
-
-@functools.cache
-def _script(url: str):
-    return redis.Redis.from_url(url).register_script(_GCRA)
+_script = Script(None, _GCRA.encode())  # bytes: no client needed to take its SHA
 
 
 @functools.cache
@@ -47,7 +45,8 @@ def wait_for(name: str, *, burst: int, interval: float) -> float:
     """Take one action from `name`'s allowance: 0.0 if it may go now, else the seconds to wait
     (and nothing is taken)."""
     if settings.REDIS_URL:
-        return float(_script(settings.REDIS_URL)(keys=[_key(name)], args=[interval, burst]))
+        client = shared_redis.sync_client()
+        return float(_script(keys=[_key(name)], args=[interval, burst], client=client))
     store, now = _local_cache(), time.time()
     tat = max(store.get(_key(name), now), now) + interval
     wait = tat - now - burst * interval
