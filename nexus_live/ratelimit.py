@@ -1,16 +1,18 @@
 """Rate limits by GCRA: a burst of `burst` actions, then one per `interval` seconds.
 
 With Redis, one atomic script per check on Redis's own clock, shared by every web process on
-every machine. Without Redis (the embedded single-process mode) the same arithmetic runs
-over the local cache.
+every machine. Without Redis (the embedded single-process mode), and while Redis does not
+answer, the same arithmetic runs over a local cache: the limit is then per process.
 """
 
 import functools
 import math
+import threading
 import time
 
 from django.conf import settings
 from django.core.cache import caches
+from django.core.cache.backends.locmem import LocMemCache
 from django.core.exceptions import ValidationError
 from redis.commands.core import Script
 
@@ -37,23 +39,43 @@ def _local_cache():
     return caches.create_connection("default")
 
 
+# While Redis is down: the default cache is that same Redis, so a memory of the process's own.
+_fallback = LocMemCache("nexus-live-ratelimit-fallback", {"OPTIONS": {"MAX_ENTRIES": 100_000}})
+_local_lock = threading.Lock()  # read and write of one TAT are one step (the write threads)
+
+
 def _key(name: str) -> str:
     return f"{settings.CACHES['default'].get('KEY_PREFIX', 'nexus')}:rate:{name}"
 
 
+def _local_wait(store, key: str, burst: int, interval: float) -> float:
+    """The script's arithmetic, on the local clock and store."""
+    with _local_lock:
+        now = time.time()
+        tat = max(store.get(key, now), now) + interval
+        wait = tat - now - burst * interval
+        if wait > 0:
+            return wait
+        store.set(key, tat, timeout=math.ceil(tat - now) + 1)
+        return 0.0
+
+
 def wait_for(name: str, *, burst: int, interval: float) -> float:
     """Take one action from `name`'s allowance: 0.0 if it may go now, else the seconds to wait
-    (and nothing is taken)."""
-    if settings.REDIS_URL:
-        client = shared_redis.sync_client()
-        return float(_script(keys=[_key(name)], args=[interval, burst], client=client))
-    store, now = _local_cache(), time.time()
-    tat = max(store.get(_key(name), now), now) + interval
-    wait = tat - now - burst * interval
-    if wait > 0:
-        return wait
-    store.set(_key(name), tat, timeout=math.ceil(tat - now) + 1)
-    return 0.0
+    (and nothing is taken). Never fails because Redis is down."""
+    if not settings.REDIS_URL:
+        return _local_wait(_local_cache(), _key(name), burst, interval)
+    breaker = shared_redis.breaker()
+    if breaker.available():
+        try:
+            client = shared_redis.sync_client()
+            wait = float(_script(keys=[_key(name)], args=[interval, burst], client=client))
+        except shared_redis.ERRORS as exc:
+            breaker.failed(exc)
+        else:
+            breaker.answered()
+            return wait
+    return _local_wait(_fallback, _key(name), burst, interval)
 
 
 class RateLimited(ValidationError):

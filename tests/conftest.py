@@ -57,6 +57,8 @@ class PrivateRedis:
 
 @pytest.fixture
 def private_redis():
+    from nexus_live import redis as shared_redis
+
     server = PrivateRedis()
     server.start()
     try:
@@ -65,6 +67,7 @@ def private_redis():
         if server.process.poll() is None:
             server.resume()  # a stopped process cannot act on SIGKILL until continued
         server.kill()
+        shared_redis._breakers.pop(server.url, None)  # a later test may get the same port
 
 
 @pytest.fixture
