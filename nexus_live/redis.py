@@ -39,6 +39,8 @@ ERRORS = (redis.ConnectionError, redis.TimeoutError)
 def _where(url: str) -> str:
     """host:port/db, without the password."""
     parts = urlsplit(url)
+    if not parts.hostname:
+        return url
     return f"{parts.hostname}:{parts.port or 6379}{parts.path or '/0'}"
 
 
