@@ -1,18 +1,22 @@
 """Rate limits by GCRA: a burst of `burst` actions, then one per `interval` seconds.
 
 With Redis, one atomic script per check on Redis's own clock, shared by every web process on
-every machine. Without Redis (the embedded single-process mode) the same arithmetic runs
-over the local cache.
+every machine. Without Redis (the embedded single-process mode), and while Redis does not
+answer, the same arithmetic runs over a local cache: the limit is then per process.
 """
 
 import functools
 import math
+import threading
 import time
 
-import redis
 from django.conf import settings
 from django.core.cache import caches
+from django.core.cache.backends.locmem import LocMemCache
 from django.core.exceptions import ValidationError
+from redis.commands.core import Script
+
+from nexus_live import redis as shared_redis
 
 # KEYS[1]: the limited thing. ARGV: interval, burst. Returns the wait in seconds ("0": go).
 # The key holds the theoretical arrival time (TAT) and expires once it is in the past.
@@ -26,11 +30,7 @@ if wait > 0 then return tostring(wait) end
 redis.call('SET', KEYS[1], tostring(tat), 'PX', math.ceil((tat - now) * 1000) + 1)
 return '0'
 """
-
-
-@functools.cache
-def _script(url: str):
-    return redis.Redis.from_url(url).register_script(_GCRA)
+_script = Script(None, _GCRA.encode())  # bytes: no client needed to take its SHA
 
 
 @functools.cache
@@ -39,22 +39,43 @@ def _local_cache():
     return caches.create_connection("default")
 
 
+# While Redis is down: the default cache is that same Redis, so a memory of the process's own.
+_fallback = LocMemCache("nexus-live-ratelimit-fallback", {"OPTIONS": {"MAX_ENTRIES": 100_000}})
+_local_lock = threading.Lock()  # read and write of one TAT are one step (the write threads)
+
+
 def _key(name: str) -> str:
     return f"{settings.CACHES['default'].get('KEY_PREFIX', 'nexus')}:rate:{name}"
 
 
+def _local_wait(store, key: str, burst: int, interval: float) -> float:
+    """The script's arithmetic, on the local clock and store."""
+    with _local_lock:
+        now = time.time()
+        tat = max(store.get(key, now), now) + interval
+        wait = tat - now - burst * interval
+        if wait > 0:
+            return wait
+        store.set(key, tat, timeout=math.ceil(tat - now) + 1)
+        return 0.0
+
+
 def wait_for(name: str, *, burst: int, interval: float) -> float:
     """Take one action from `name`'s allowance: 0.0 if it may go now, else the seconds to wait
-    (and nothing is taken)."""
-    if settings.REDIS_URL:
-        return float(_script(settings.REDIS_URL)(keys=[_key(name)], args=[interval, burst]))
-    store, now = _local_cache(), time.time()
-    tat = max(store.get(_key(name), now), now) + interval
-    wait = tat - now - burst * interval
-    if wait > 0:
-        return wait
-    store.set(_key(name), tat, timeout=math.ceil(tat - now) + 1)
-    return 0.0
+    (and nothing is taken). Never fails because Redis is down."""
+    if not settings.REDIS_URL:
+        return _local_wait(_local_cache(), _key(name), burst, interval)
+    breaker = shared_redis.breaker()
+    if breaker.available():
+        try:
+            client = shared_redis.sync_client()
+            wait = float(_script(keys=[_key(name)], args=[interval, burst], client=client))
+        except shared_redis.ERRORS as exc:
+            breaker.failed(exc)
+        else:
+            breaker.answered()
+            return wait
+    return _local_wait(_fallback, _key(name), burst, interval)
 
 
 class RateLimited(ValidationError):

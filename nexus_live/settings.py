@@ -124,11 +124,14 @@ REDIS_URL = env.str("REDIS_URL", default="")
 # Per process and per event loop, for the channel layer and for presence (see below).
 REDIS_MAX_CONNECTIONS = env.int("REDIS_MAX_CONNECTIONS", default=1000)
 if REDIS_URL:
+    from nexus_live.redis import CLIENT_OPTIONS  # one set of Redis timeouts for every client
+
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="nexus"),
+            "OPTIONS": CLIENT_OPTIONS,
         }
     }
     # Channel layer: choices and figures in docs/decisions/003-channel-layer.md. Each knob is
@@ -142,6 +145,7 @@ if REDIS_URL:
         # redis-py 8 reads with a 5 s timeout by default: exactly the list layer's 5 s blocking
         # BZPOPMIN, so under load the read times out and the consumer dies (seen in the bench).
         "socket_timeout": 15,
+        "socket_connect_timeout": CLIENT_OPTIONS["socket_connect_timeout"],
     }
     if CHANNEL_LAYER_BACKEND == "pubsub":
         # Redis PUBLISH to a group, fanned out in each process: no per-channel capacity (the
