@@ -1,7 +1,6 @@
 """Every non-trivial read of boards: the columns with their cards (tiles cached by change),
 filters, tags in use, the people who may be assigned. Pages and sockets ask here."""
 
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet, prefetch_related_objects
 from django.template.loader import render_to_string
@@ -9,6 +8,7 @@ from django.utils.safestring import mark_safe
 
 from accounts.models import User
 from boards.models import Board, Card, Tag
+from nexus_live.cache import cache_get_many_safe, cache_set_many_safe
 from nexus_live.context_processors import all_limits
 from nexus_live.models import SpaceQuerySet
 from nexus_live.text import as_int
@@ -47,7 +47,7 @@ def render_card(card: Card) -> str:
 def card_tiles(board: Board, cards: list[Card]) -> None:
     """Give each card its rendered tile, from the cache where it is fresh; only the others are
     rendered, with their tags and assignees fetched in two queries."""
-    cached = cache.get_many([_tile_key(card) for card in cards])
+    cached = cache_get_many_safe([_tile_key(card) for card in cards])  # Redis down: a miss
     missing = [card for card in cards if _tile_key(card) not in cached]
     prefetch_related_objects(missing, "tags", "assignees")
     fresh = {}
@@ -57,7 +57,7 @@ def card_tiles(board: Board, cards: list[Card]) -> None:
         if html is None:
             html = fresh[_tile_key(card)] = render_card(card)
         card.html = mark_safe(html)  # noqa: S308 (rendered by our autoescaped template)
-    cache.set_many(fresh, CARD_CACHE_SECONDS)
+    cache_set_many_safe(fresh, CARD_CACHE_SECONDS)
 
 
 def board_context(board: Board, cards: QuerySet[Card] | None = None) -> dict[str, object]:
