@@ -94,25 +94,6 @@ async def test_sync_is_rate_limited_per_socket(alice, general):
         await _still_answers(socket)
 
 
-@pytest.mark.parametrize("frame", ['{"action": "ping"}', '{"action": "sync", "since": 0}'])
-async def test_socket_reads_do_not_queue_behind_the_shared_database_thread(
-    alice, general, settings, frame
-):
-    """Catch-ups and heartbeats read in the database pool: a long job in Django's one shared
-    thread (where every socket's reads used to queue) holds up no socket."""
-    if not settings.DATABASE_WRITE_THREADS:
-        pytest.skip("SQLite has one writer and no pool; CI runs this on PostgreSQL")
-    async with connected(alice, general) as socket:
-        await frames_until(socket, "synced")
-        busy = asyncio.ensure_future(database_sync_to_async(time.sleep)(3))
-        await asyncio.sleep(0.1)
-        try:
-            await socket.send_to(text_data=frame)
-            await frames_until(socket, "pong" if "ping" in frame else "synced", wait=1.5)
-        finally:
-            await busy
-
-
 async def test_reactions_are_rate_limited_like_posts(alice, general, settings):
     settings.CHAT_RATE_BURST, settings.CHAT_RATE_INTERVAL = 3, 60
     message = await database_sync_to_async(actions.post_message)(
