@@ -14,6 +14,7 @@ from nexus_live import events
 from nexus_live.text import one_line
 
 NAME_MAX = 80
+DESCRIPTION_MAX = 300
 SLUG_MAX = 80  # Team.slug holds 90: room for "-" and a suffix
 NUMBERED = 9  # "guild", "guild-2" … "guild-9", then a random suffix
 SLUG_ATTEMPTS = 5
@@ -58,6 +59,8 @@ def create_team(*, user: User, name: str, description: str = "") -> Team:
         raise ValidationError("A team needs a name.")
     if len(name) > NAME_MAX:
         raise ValidationError(f"A team name is at most {NAME_MAX} characters.")
+    if len(description) > DESCRIPTION_MAX:
+        raise ValidationError(f"A description is at most {DESCRIPTION_MAX} characters.")
     for _ in range(SLUG_ATTEMPTS):
         try:
             with transaction.atomic():

@@ -3,17 +3,18 @@
 from django import forms
 from django.db.models import QuerySet
 
+from accounts.actions import DESCRIPTION_MAX, NAME_MAX
 from accounts.models import Role, Team, Track
 
 
 class ProfileForm(forms.Form):
-    display_name = forms.CharField(label="Display name", max_length=80, required=False)
+    display_name = forms.CharField(label="Display name", max_length=NAME_MAX, required=False)
     track = forms.ChoiceField(label="Track", choices=Track.choices)
 
 
 class TeamForm(forms.Form):
-    name = forms.CharField(label="Team name", max_length=80)
-    description = forms.CharField(label="Description", max_length=300, required=False)
+    name = forms.CharField(label="Team name", max_length=NAME_MAX)
+    description = forms.CharField(label="Description", max_length=DESCRIPTION_MAX, required=False)
 
 
 class InviteForm(forms.Form):

@@ -14,10 +14,14 @@ def site(request: HttpRequest) -> dict[str, object]:
 @functools.cache
 def all_limits() -> dict[str, int]:
     """Every length limit a form states, from the action that enforces it (never copied)."""
+    from accounts import actions as accounts
     from boards import actions as boards
     from chat import actions as chat
 
     return {
+        "person_name": accounts.NAME_MAX,
+        "team_name": accounts.NAME_MAX,
+        "team_description": accounts.DESCRIPTION_MAX,
         "room_name": chat.ROOM_NAME_MAX,
         "topic": chat.TOPIC_MAX,
         "message": chat.MAX_BODY,

@@ -194,3 +194,19 @@ def test_it_rejects_an_unknown_track(client, bob):
     bob.refresh_from_db()
     assert response.status_code == 400
     assert bob.display_name == "Bob"
+
+
+def test_the_action_itself_refuses_an_overlong_description(charlie):
+    # Every entry point (a page, the API) calls the action: the limit lives there, not in a form.
+    with pytest.raises(ValidationError, match="at most 300"):
+        actions.create_team(user=charlie, name="Guild", description="d" * 301)
+    assert not Team.objects.filter(name="Guild").exists()
+
+
+def test_the_team_and_profile_forms_state_the_actions_limits(client, charlie):
+    client.force_login(charlie)
+    teams = client.get(reverse("accounts:teams")).content.decode()
+    assert f'maxlength="{actions.NAME_MAX}"' in teams
+    assert f'maxlength="{actions.DESCRIPTION_MAX}"' in teams
+    profile = client.get(reverse("accounts:profile")).content.decode()
+    assert f'maxlength="{actions.NAME_MAX}"' in profile
