@@ -69,7 +69,7 @@ def manage(env: dict[str, str], *args: str) -> None:
     )
 
 
-def _answers(url: str) -> bool:
+def answers(url: str) -> bool:
     try:
         with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 (127.0.0.1 only)
             return response.status == 200
@@ -154,7 +154,7 @@ class Servers:
                 self.daphnes.append(Daphne(port, process, log))
             for daphne in self.daphnes:
                 started = time.monotonic()
-                while not _answers(f"http://127.0.0.1:{daphne.port}/healthz"):
+                while not answers(f"http://127.0.0.1:{daphne.port}/healthz"):
                     if daphne.process.poll() is not None:
                         raise RuntimeError(
                             f"daphne exited with {daphne.process.returncode}; see {daphne.log}"

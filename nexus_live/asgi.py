@@ -14,6 +14,7 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
 import boards.routing  # noqa: E402
 import chat.routing  # noqa: E402
+from nexus_live import drain  # noqa: E402
 from nexus_live.origin import OriginValidator  # noqa: E402
 
 application = ProtocolTypeRouter(
@@ -26,6 +27,9 @@ application = ProtocolTypeRouter(
         ),
     }
 )
+
+# SIGTERM closes every socket with 1012 and exits within DRAIN_SECONDS (nexus_live/drain.py).
+drain.install()
 
 # Everything loaded so far lives as long as the process: take it out of the garbage collector's
 # view. Its full collections then walk only what requests create; without this they paused a

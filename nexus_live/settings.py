@@ -321,6 +321,12 @@ LOGGING = {
     },
 }
 
+# --- Shutdown ---------------------------------------------------------------------------------
+# On SIGTERM a web process stops listening, closes its sockets with 1012 and exits once they
+# have gone, or after this many seconds (nexus_live/drain.py). Keep the orchestrator's grace
+# period above it (compose: stop_grace_period).
+DRAIN_SECONDS = env.float("DRAIN_SECONDS", default=8.0)
+
 # --- Live rooms -------------------------------------------------------------------------------
 CHAT_RATE_BURST = env.int("CHAT_RATE_BURST", default=10)
 CHAT_RATE_INTERVAL = env.float("CHAT_RATE_INTERVAL", default=1.0)

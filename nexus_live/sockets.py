@@ -24,7 +24,7 @@ from django.contrib.auth import get_user
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 
 from accounts.models import User
-from nexus_live import events, online
+from nexus_live import drain, events, online
 from nexus_live.ratelimit import RateLimited
 from nexus_live.text import as_int
 from nexus_live.writes import read
@@ -88,10 +88,13 @@ class LiveConsumer(AsyncWebsocketConsumer):
             self.channel_name = f"offline.{uuid.uuid4().hex}"  # presence still needs a name
         else:
             sources.append(functools.partial(self.channel_layer.receive, self.channel_name))
+        drain.opened(self)  # a SIGTERM closes it with 1012
         try:
             await await_many_dispatch(sources, self.dispatch)
         except StopConsumer:
             pass
+        finally:
+            drain.closed(self)
 
     async def dispatch(self, message: dict) -> None:
         """Channels' own dispatch first closes stale database connections, in the one database

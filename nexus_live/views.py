@@ -6,6 +6,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 
+from nexus_live import drain
 from nexus_live.health import failing_checks
 
 
@@ -22,7 +23,10 @@ def healthz(request: HttpRequest) -> HttpResponse:
 
 @never_cache
 def readyz(request: HttpRequest) -> HttpResponse:
-    """503 names the services that failed; their errors (hosts, ports) only with DEBUG on."""
+    """503 names the services that failed; their errors (hosts, ports) only with DEBUG on.
+    A process that is shutting down is not ready either: the proxy stops sending to it."""
+    if drain.draining:
+        return JsonResponse({"status": "draining"}, status=503)
     failures = failing_checks()
     if failures:
         body = {"status": "unavailable", "failed": list(failures)}
