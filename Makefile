@@ -9,7 +9,7 @@ PY := .venv/bin/python
 export UV_CACHE_DIR ?= $(HOME)/.cache/nexus-live-uv
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: install run test lint pytest bench screenshots
+.PHONY: install run test lint pytest bench screenshots cluster cluster-stop
 
 # Debian and Ubuntu ship python3 without what `venv` needs; say so rather than leave half a venv.
 $(UV):
@@ -66,3 +66,13 @@ bench: install
 	ulimit -n 20000 2>/dev/null || ulimit -n $$(ulimit -Hn); $(PY) -m bench $(BENCH_ARGS)
 	$(PY) -m bench.boards
 	$(PY) -m bench.flood
+
+# The production topology without Docker: N daphne processes behind HAProxy (Debian's package)
+# on http://127.0.0.1:8300/, on the PostgreSQL and Redis that are up (database nexus_cluster,
+# Redis db 6 unless DATABASE_URL / REDIS_URL say otherwise). Ctrl-C or `make cluster-stop`.
+N ?= 3
+cluster: install
+	$(PY) -m bench.cluster --processes $(N)
+
+cluster-stop: install
+	$(PY) -m bench.cluster --stop

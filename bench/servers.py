@@ -21,6 +21,7 @@ import redis
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 STARTUP_SECONDS = 30
 STOP_SECONDS = 10
+DAPHNE = [sys.executable, "-m", "daphne", "-b", "127.0.0.1"]
 
 
 def raise_open_files_limit(wanted: int = 65536) -> int:
@@ -132,36 +133,10 @@ class Servers:
         self.log_dir.mkdir(parents=True, exist_ok=True)
         try:
             for i in range(self.count):
-                port = free_port()
                 log = self.log_dir / f"daphne-{self.label}-{i}.log"
-                with log.open("wb") as out:
-                    process = subprocess.Popen(  # noqa: S603 (our own interpreter)
-                        [
-                            sys.executable,
-                            "-m",
-                            "daphne",
-                            "-b",
-                            "127.0.0.1",
-                            "-p",
-                            str(port),
-                            "nexus_live.asgi:application",
-                        ],
-                        cwd=PROJECT_DIR,
-                        env=self.env,
-                        stdout=out,
-                        stderr=subprocess.STDOUT,
-                    )
-                self.daphnes.append(Daphne(port, process, log))
+                self.daphnes.append(start_daphne(free_port(), self.env, log))
             for daphne in self.daphnes:
-                started = time.monotonic()
-                while not answers(f"http://127.0.0.1:{daphne.port}/healthz"):
-                    if daphne.process.poll() is not None:
-                        raise RuntimeError(
-                            f"daphne exited with {daphne.process.returncode}; see {daphne.log}"
-                        )
-                    if time.monotonic() - started > STARTUP_SECONDS:
-                        raise RuntimeError(f"daphne did not answer in time; see {daphne.log}")
-                    time.sleep(0.05)
+                wait_until_up(daphne)
         except BaseException:
             self.stop()
             raise
@@ -178,15 +153,45 @@ class Servers:
         return [line for d in self.daphnes for line in d.problems()]
 
     def stop(self) -> None:
-        for daphne in self.daphnes:
-            if daphne.process.poll() is None:
-                daphne.process.terminate()
-        for daphne in self.daphnes:
-            try:
-                daphne.process.wait(timeout=STOP_SECONDS)
-            except subprocess.TimeoutExpired:
-                daphne.process.kill()
-                daphne.process.wait()
+        stop_all(self.daphnes)
+
+
+def start_daphne(
+    port: int, env: dict[str, str], log: Path, extra_args: tuple[str, ...] = ()
+) -> Daphne:
+    """One daphne process on 127.0.0.1:`port`, its output in `log` (not yet waited for)."""
+    with log.open("ab") as out:
+        process = subprocess.Popen(  # noqa: S603 (our own interpreter)
+            [*DAPHNE, "-p", str(port), *extra_args, "nexus_live.asgi:application"],
+            cwd=PROJECT_DIR,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    return Daphne(port, process, log)
+
+
+def wait_until_up(daphne: Daphne) -> None:
+    started = time.monotonic()
+    while not answers(f"http://127.0.0.1:{daphne.port}/healthz"):
+        if daphne.process.poll() is not None:
+            raise RuntimeError(f"daphne exited with {daphne.process.returncode}; see {daphne.log}")
+        if time.monotonic() - started > STARTUP_SECONDS:
+            raise RuntimeError(f"daphne did not answer in time; see {daphne.log}")
+        time.sleep(0.05)
+
+
+def stop_all(daphnes: list[Daphne]) -> None:
+    """SIGTERM each (they drain: nexus_live/drain.py), then SIGKILL whatever outlives the wait."""
+    for daphne in daphnes:
+        if daphne.process.poll() is None:
+            daphne.process.terminate()
+    for daphne in daphnes:
+        try:
+            daphne.process.wait(timeout=STOP_SECONDS)
+        except subprocess.TimeoutExpired:
+            daphne.process.kill()
+            daphne.process.wait()
 
 
 def base_env(

@@ -371,3 +371,107 @@ def test_dockerfile_serves_daphne_as_a_non_root_user_with_a_healthcheck():
     assert "nexus_live.asgi:application" in last("CMD")
     assert "/healthz" in last("HEALTHCHECK")
     assert last("EXPOSE") == "EXPOSE 8000"
+
+
+# --- the proxy: one address in front of every web replica ----------------------------------------
+
+HAPROXY = BASE_DIR / "deploy" / "haproxy.cfg"
+HAPROXY_COMPOSE = BASE_DIR / "deploy" / "haproxy-compose.cfg"
+
+
+def _haproxy() -> str:
+    import shutil
+
+    found = shutil.which("haproxy") or shutil.which("haproxy", path="/usr/sbin")
+    if not found:
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail("HAProxy is missing (.ci/run installs it): apt-get install -y haproxy")
+        pytest.skip("apt-get install -y haproxy")
+    return found
+
+
+def _seconds(value: str) -> float:
+    number, unit = re.fullmatch(r"(\d+)(ms|s|m|h|d)?", value).groups()
+    return int(number) * {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400}[unit or "ms"]
+
+
+def _directives(path: Path) -> list[str]:
+    lines = (line.split("#", 1)[0].strip() for line in path.read_text().splitlines())
+    return [line for line in lines if line]
+
+
+def test_only_the_proxy_publishes_a_port(compose):
+    services = compose["services"]
+    assert services["proxy"]["ports"], "the proxy is the one address"
+    for name, service in services.items():
+        if name != "proxy":
+            assert not service.get("ports"), f"{name} is reachable around the proxy"
+
+
+def test_the_proxy_runs_the_repository_configuration(compose):
+    proxy = compose["services"]["proxy"]
+    mounted = {str(volume).split(":")[0] for volume in proxy["volumes"]}
+    assert mounted == {"./deploy/haproxy.cfg", "./deploy/haproxy-compose.cfg"}
+    command = proxy["command"]
+    assert command[0] == "haproxy"
+    assert command.count("-f") == 2
+    assert proxy["depends_on"]["web"]["condition"] == "service_started"
+
+
+def test_web_trusts_forwarded_headers_and_drains_within_its_grace_period(compose):
+    from django.conf import settings
+
+    web = compose["services"]["web"]
+    assert environment_of(web)["TRUST_PROXY_HEADERS"] == "1"
+    assert "--proxy-headers" in web["command"]
+    grace = _seconds(web["stop_grace_period"])
+    assert grace > settings.DRAIN_SECONDS, "the orchestrator would SIGKILL mid-drain"
+
+
+def test_proxy_timeouts_outlast_the_socket_heartbeat():
+    from nexus_live.sockets import HEARTBEAT
+
+    timeouts = {
+        line.split()[1]: _seconds(line.split()[2])
+        for line in _directives(HAPROXY)
+        if line.startswith("timeout ")
+    }
+    assert timeouts["tunnel"] > 4 * HEARTBEAT  # an upgraded socket's idle limit
+    assert timeouts["client"] > HEARTBEAT
+    assert timeouts["server"] > HEARTBEAT
+
+
+def test_the_proxy_checks_backends_and_retries_elsewhere():
+    directives = _directives(HAPROXY)
+    assert "option httpchk" in directives
+    check = next(line for line in directives if line.startswith("http-check send"))
+    assert re.search(r"uri /(healthz|readyz)\b", check)
+    assert any(line.startswith("default-server check") for line in directives)
+    assert "option redispatch 1" in directives
+
+
+def test_the_proxy_replaces_forwarded_headers_a_client_sent():
+    directives = _directives(HAPROXY)
+    for header in ("X-Forwarded-For", "X-Forwarded-Host", "Forwarded"):
+        deleted = directives.index(f"http-request del-header {header}")
+        assert deleted < directives.index("option forwardfor")
+    assert "http-request set-header X-Forwarded-Proto https if { ssl_fc }" in directives
+    assert "http-request set-header X-Forwarded-Proto http if !{ ssl_fc }" in directives
+
+
+def test_the_proxy_does_not_serve_metrics():
+    assert "http-request deny deny_status 404 if { path_beg /metrics }" in _directives(HAPROXY)
+
+
+@pytest.mark.parametrize("topology", ["compose", "cluster"])
+def test_haproxy_accepts_the_configuration(topology, tmp_path):
+    if topology == "compose":
+        backend = HAPROXY_COMPOSE
+    else:
+        from bench.cluster import backend_config
+
+        backend = tmp_path / "backend.cfg"
+        backend.write_text(backend_config([8301, 8302, 8303], 8399))
+    env = {**os.environ, "PROXY_MAXCONN": "1000"}
+    result = run([_haproxy(), "-c", "-f", str(HAPROXY), "-f", str(backend)], env)
+    assert result.returncode == 0, result.stdout + result.stderr
