@@ -9,7 +9,7 @@ PY := .venv/bin/python
 export UV_CACHE_DIR ?= $(HOME)/.cache/nexus-live-uv
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: install run test lint pytest bench screenshots cluster cluster-stop
+.PHONY: install run test lint pytest bench screenshots cluster cluster-stop faults
 
 # Debian and Ubuntu ship python3 without what `venv` needs; say so rather than leave half a venv.
 $(UV):
@@ -76,3 +76,9 @@ cluster: install
 
 cluster-stop: install
 	$(PY) -m bench.cluster --stop
+
+# Faults on purpose (bench/faults.py): HAProxy + 3 daphnes on ports 8310-8319, a redis-server of
+# its own on 6391, database nexus_bench_faults (dropped and re-created). Writes its block of
+# docs/benchmarks.md. FAULTS_ARGS="--quick" for shorter bursts.
+faults: install
+	$(PY) -m bench.faults $(FAULTS_ARGS)
