@@ -46,6 +46,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "nexus_live.logs.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "nexus_live.middleware.RejectNulMiddleware",
@@ -302,19 +303,29 @@ CONTENT_SECURITY_POLICY = {
 }
 
 # --- Logging ------------------------------------------------------------------------------------
+# JSON lines for a log collector in production (nexus_live/logs.py: request or socket id, user,
+# space on every line); plain text by default in development.
+LOG_FORMAT = env.str("LOG_FORMAT", default="plain" if DEBUG else "json")
+if LOG_FORMAT not in ("json", "plain"):
+    raise environ.ImproperlyConfigured("LOG_FORMAT is 'json' or 'plain'")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {"()": "nexus_live.logs.JsonFormatter"},
+    },
     "filters": {
         "channel_layer_drops_are_errors": {
             "()": "nexus_live.log_filters.ChannelLayerDropsAreErrors"
         }
     },
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
         "daphne": {"level": "WARNING"},
+        # One line per request (nexus_live.logs); HTTP_LOG_LEVEL=WARNING turns them off.
+        "nexus_live.http": {"level": env.str("HTTP_LOG_LEVEL", default="INFO")},
         # CHANNEL_LAYER_BACKEND=redis drops group messages over capacity and says so at INFO:
         # shown as ERROR, even when LOG_LEVEL hides INFO elsewhere. (pubsub has no capacity.)
         "channels_redis.core": {"level": "INFO", "filters": ["channel_layer_drops_are_errors"]},

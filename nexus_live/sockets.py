@@ -24,7 +24,7 @@ from django.contrib.auth import get_user
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 
 from accounts.models import User
-from nexus_live import drain, events, online
+from nexus_live import drain, events, logs, online
 from nexus_live.ratelimit import RateLimited
 from nexus_live.text import as_int
 from nexus_live.writes import read
@@ -78,6 +78,8 @@ class LiveConsumer(AsyncWebsocketConsumer):
         """Channels' own, except that a channel layer it cannot reach (Redis down) leaves the
         socket working without live frames, instead of failing the handshake with HTTP 500."""
         self.scope, self.base_send = scope, send
+        # This socket's task: every line it logs says which socket (and, once known, who).
+        logs.context.set({"socket_id": uuid.uuid4().hex[:16], "path": scope.get("path", "")})
         self.channel_layer = get_channel_layer(self.channel_layer_alias)
         sources = [receive]
         try:
@@ -116,6 +118,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
             await self.close(code=4401)
             return
         self.user = user
+        logs.bind(user=user.pk)
         self.session_key = self.scope["session"].session_key
         if not await self.authorise():
             await self.close(code=4403)
@@ -307,6 +310,7 @@ class SpaceConsumer(LiveConsumer):
         self.space_obj = space
         self.group = self.group_for(space)
         self.space = f"{self.kind}:{space.pk}"
+        logs.bind(space=self.space)
         return True
 
     def own_groups(self) -> list[str]:

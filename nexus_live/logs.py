@@ -1,0 +1,81 @@
+"""Structured logs: one JSON object per line, carrying who and where (request or socket id,
+user id, space) from a context variable that HTTP requests and sockets set.
+
+`LOG_FORMAT=json` (the default with DEBUG off) or `plain`. Nothing here logs what people
+write: a frame's body never reaches a log record (sockets log actions and error codes only).
+"""
+
+import json
+import logging
+import time
+import uuid
+from collections.abc import Callable
+from contextvars import ContextVar
+
+from django.http import HttpRequest, HttpResponse
+
+# What the current request or socket is: request_id / socket_id, user, space. Each socket is
+# a task of its own (daphne starts one per connection), so setting it there stays there.
+context: ContextVar[dict[str, object] | None] = ContextVar("nexus_log_context", default=None)
+
+log = logging.getLogger("nexus_live.http")
+
+_STANDARD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
+
+
+def bind(**values: object) -> None:
+    """Add to this task's log context (a copy: a parent's context is never changed)."""
+    context.set({**(context.get() or {}), **values})
+
+
+class JsonFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, object] = {
+            "time": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created))
+            + f".{int(record.msecs):03d}Z",
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        entry.update(context.get() or {})
+        for key, value in vars(record).items():  # extra={...} of the call
+            if key not in _STANDARD and not key.startswith("_"):
+                entry[key] = value
+        if record.exc_info:
+            entry["exception"] = self.formatException(record.exc_info)
+        return json.dumps(entry, default=str, ensure_ascii=False)
+
+
+class RequestLogMiddleware:
+    """One line per HTTP request: method, route, status, duration; request id from the proxy
+    (X-Request-ID, which it sets and overwrites) or made here."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        request_id = request.headers.get("X-Request-ID") or uuid.uuid4().hex[:16]
+        token = context.set({"request_id": request_id[:64]})
+        started = time.perf_counter()
+        try:
+            response = self.get_response(request)
+            user = getattr(request, "user", None)
+            if user is not None and user.is_authenticated:
+                bind(user=user.pk)
+            match = request.resolver_match
+            log.info(
+                "%s %s %s",
+                request.method,
+                match.route if match else "<unmatched>",
+                response.status_code,
+                extra={
+                    "method": request.method,
+                    "route": match.route if match else "<unmatched>",
+                    "status": response.status_code,
+                    "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+                },
+            )
+            response.headers.setdefault("X-Request-ID", request_id[:64])
+            return response
+        finally:
+            context.reset(token)
