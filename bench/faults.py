@@ -564,6 +564,9 @@ def write_report(results: list[Result], flood: dict, quick: bool, seconds: float
         "already had (catch-up overlapping live frames); the client keeps one. *Online ghosts*: "
         "seconds (1 s samples) during which the Online list named a person with no open socket.",
         "PostgreSQL restart: not run — the only PostgreSQL here is shared with other work.",
+        "The client cut is over when the client notices it: live.js calls a socket dead after"
+        " 9 s of silence, so its 11 s (and the 11 s its person stays listed) are that 9 s plus a"
+        " reconnect; the server would drop the dead socket itself at daphne's ping timeout.",
         "",
         "**1,000 malformed or oversized frames** (bad JSON, deep nesting, 20 KB posts, lone "
         "surrogates, unknown actions, binary) from one client while another pings through the "
