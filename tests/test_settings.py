@@ -202,6 +202,7 @@ def test_a_channel_layer_drop_is_logged_as_an_error_whatever_the_log_level():
         CHANNEL_LAYER_CAPACITY="1",
         CHANNEL_LAYER_PREFIX=f"nexus-test-drops-{uuid.uuid4().hex}",
         LOG_LEVEL="WARNING",
+        LOG_FORMAT="plain",  # the line format this test reads; JSON says the same level
     )
     result = run([sys.executable, "-c", _DROP_MESSAGES], env)
     assert result.returncode == 0, result.stderr
