@@ -127,7 +127,11 @@ def _access_changed(user: User) -> None:
 
 
 def credentials_changed(*, user: User) -> None:
-    """A new password (or a reset): sockets of sessions it signed out close, the others stay."""
+    """A new password (or a reset): sockets of sessions it signed out close, the others stay,
+    and every API sign-in ends (a token is not a session the new password could keep)."""
+    from api.tokens import revoke_all  # the API builds on accounts, not the other way
+
+    revoke_all(user, because="credentials")
     events.access_changed(user.pk)
 
 

@@ -40,13 +40,20 @@ INSTALLED_APPS = [
     "allauth.account",
     "allauth.socialaccount",
     "allauth.socialaccount.providers.google",
+    "corsheaders",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "accounts",
     "chat",
     "boards",
+    "api",
 ]
 
 MIDDLEWARE = [
     "nexus_live.logs.RequestLogMiddleware",
+    "corsheaders.middleware.CorsMiddleware",
+    "api.middleware.ApiProblemsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "nexus_live.middleware.RejectNulMiddleware",
@@ -341,3 +348,50 @@ DRAIN_SECONDS = env.float("DRAIN_SECONDS", default=8.0)
 # --- Live rooms -------------------------------------------------------------------------------
 CHAT_RATE_BURST = env.int("CHAT_RATE_BURST", default=10)
 CHAT_RATE_INTERVAL = env.float("CHAT_RATE_INTERVAL", default=1.0)
+
+# --- Public API (docs/api.md) -----------------------------------------------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "api.authentication.BearerAuthentication",
+        "rest_framework.authentication.SessionAuthentication",  # a signed-in browser
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.RequestRate"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "api.problems.handle",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Nexus Live API",
+    "DESCRIPTION": "Rooms, messages, boards and cards of Nexus Live. A walkthrough: docs/api.md.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",  # from the installed package: works offline
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SECURITY": [{"bearer": []}],
+    "APPEND_COMPONENTS": {
+        "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}}
+    },
+}
+# Access tokens are short-lived; a refresh token rotates on every use (api/tokens.py).
+API_SIGNING_KEY = env.str("API_SIGNING_KEY", default=SECRET_KEY)
+API_ACCESS_TOKEN_SECONDS = env.int("API_ACCESS_TOKEN_SECONDS", default=300)
+API_REFRESH_TOKEN_SECONDS = env.int("API_REFRESH_TOKEN_SECONDS", default=14 * 24 * 3600)
+# Per person (or per address, signed out): a burst, then this many a minute.
+API_RATE_BURST = env.int("API_RATE_BURST", default=60)
+API_RATE_PER_MINUTE = env.float("API_RATE_PER_MINUTE", default=120)
+# Browser code on these origins may call the API (exact scheme://host[:port]); none by default.
+CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=[])
+CORS_URLS_REGEX = r"^/api/.*$"
+CORS_ALLOW_HEADERS = (
+    "accept", "authorization", "content-type", "idempotency-key", "if-match", "if-none-match",
+)  # fmt: skip
+CORS_EXPOSE_HEADERS = [
+    "ETag",
+    "Retry-After",
+    "RateLimit",
+    "RateLimit-Policy",
+    "Idempotent-Replayed",
+]

@@ -13,5 +13,6 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("rooms/", include("chat.urls")),
     path("boards/", include("boards.urls")),
+    path("api/", include("api.urls")),
     path("admin/", admin.site.urls),
 ]

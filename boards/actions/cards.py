@@ -33,6 +33,16 @@ class CardEdit:
     conflicts: list[str] = field(default_factory=list)
 
 
+class EditConflict(Exception):
+    """An edit that overlaps a change made meanwhile, refused rather than kept marked (what
+    API clients ask for): nothing was saved; `card` is the card as it is."""
+
+    def __init__(self, card: Card, fields: list[str]) -> None:
+        super().__init__(f"Changed meanwhile at the same place: {', '.join(fields)}.")
+        self.card = card
+        self.fields = fields
+
+
 def _card_changed(
     board: Board, card: Card | int, by: User, *, columns: set[int] | None = None
 ) -> None:
@@ -152,9 +162,12 @@ def create_card(
     return card
 
 
-def update_card(*, card: Card, user: User, base_version: object, changes: object) -> CardEdit:
+def update_card(
+    *, card: Card, user: User, base_version: object, changes: object, keep_conflicts: bool = True
+) -> CardEdit:
     """Apply `changes` made on `base_version`. If the card moved on since, merge three ways
-    (base, theirs, mine)."""
+    (base, theirs, mine). Where both changed the same place, both texts are kept, marked (the
+    editor's way), or with `keep_conflicts=False` nothing is saved: EditConflict."""
     board = card.board
     require_edit(user, board)
     if not isinstance(base_version, int) or isinstance(base_version, bool) or base_version < 1:
@@ -188,6 +201,8 @@ def update_card(*, card: Card, user: User, base_version: object, changes: object
                 base, mine, theirs, lines=LINE_FIELDS, text=TEXT_FIELDS, sets=SET_FIELDS
             )
             merged = {k: sorted(v) if k in SET_FIELDS else v for k, v in merged.items()}
+            if conflicts and not keep_conflicts:
+                raise EditConflict(current, conflicts)
             if len(merged["title"]) > TITLE_MAX:
                 # Both titles do not fit side by side: keep theirs as the title and mine where
                 # the person resolving will see it, so neither is lost.

@@ -1,0 +1,204 @@
+"""What the API takes and what it answers, for validation and for the schema.
+
+Answers are built by the same functions the live events use (`chat.events.message_data`,
+`boards.events.card_data`): the serializers of answers only describe them for the schema, and
+a test keeps the two in step.
+"""
+
+from rest_framework import serializers
+
+from accounts.models import Track
+
+
+# --- Auth --------------------------------------------------------------------------------------
+class SignIn(serializers.Serializer):
+    email = serializers.EmailField()
+    password = serializers.CharField(trim_whitespace=False, style={"input_type": "password"})
+
+
+class Refresh(serializers.Serializer):
+    refresh = serializers.CharField()
+
+
+class TokenPair(serializers.Serializer):
+    access = serializers.CharField(help_text="Send as `Authorization: Bearer <access>`.")
+    refresh = serializers.CharField(help_text="Use once, at /api/v1/auth/token/refresh/.")
+    token_type = serializers.ChoiceField(choices=["Bearer"])
+    expires_in = serializers.IntegerField(help_text="Seconds the access token lives.")
+    refresh_expires_in = serializers.IntegerField(help_text="Seconds the refresh token lives.")
+
+
+class Problem(serializers.Serializer):
+    """RFC 9457 problem details, with a stable `code`."""
+
+    type = serializers.CharField()
+    title = serializers.CharField()
+    status = serializers.IntegerField()
+    code = serializers.CharField(help_text="Stable, for programs: e.g. `token_expired`.")
+    detail = serializers.CharField(help_text="For people.")
+    errors = serializers.DictField(required=False, help_text="Per field, on a 400 from a form.")
+
+
+# --- People ------------------------------------------------------------------------------------
+class Me(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    email = serializers.EmailField(read_only=True)
+    name = serializers.CharField(read_only=True)
+    display_name = serializers.CharField(allow_blank=True)
+    track = serializers.ChoiceField(choices=Track.choices)
+    avatar_url = serializers.CharField(read_only=True)
+
+
+class Person(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+# --- Rooms and messages ------------------------------------------------------------------------
+class Room(serializers.Serializer):
+    id = serializers.IntegerField()
+    slug = serializers.CharField()
+    name = serializers.CharField()
+    topic = serializers.CharField()
+    team = serializers.CharField(allow_null=True, help_text="The team's slug; null: public.")
+    private = serializers.BooleanField()
+    archived = serializers.BooleanField()
+    last_seq = serializers.IntegerField(help_text="The newest message's seq.")
+    last_event = serializers.IntegerField(help_text="The room's newest event (live `since`).")
+    last_read_seq = serializers.IntegerField(allow_null=True)
+    unread = serializers.IntegerField()
+
+
+class NewRoom(serializers.Serializer):
+    name = serializers.CharField()
+    topic = serializers.CharField(required=False, allow_blank=True, default="")
+    team = serializers.SlugField(required=False, allow_null=True, default=None)
+
+
+class Reaction(serializers.Serializer):
+    emoji = serializers.CharField()
+    count = serializers.IntegerField()
+    users = serializers.ListField(child=serializers.IntegerField())
+
+
+class Message(serializers.Serializer):
+    id = serializers.IntegerField()
+    room = serializers.IntegerField()
+    seq = serializers.IntegerField(help_text="Gapless per room: the order of the timeline.")
+    event = serializers.IntegerField(help_text="The room event of this message's last change.")
+    author = Person()
+    client_id = serializers.CharField()
+    parent = serializers.IntegerField(allow_null=True, help_text="The thread's first message.")
+    body = serializers.CharField(help_text="Markdown, as written; empty once deleted.")
+    body_html = serializers.CharField(help_text="Rendered and sanitised: safe to insert.")
+    created_at = serializers.DateTimeField()
+    edited_at = serializers.DateTimeField(allow_null=True)
+    deleted = serializers.BooleanField()
+    resolved = serializers.BooleanField()
+    reply_count = serializers.IntegerField()
+    reactions = Reaction(many=True)
+
+
+class MessagePage(serializers.Serializer):
+    results = Message(many=True)
+    has_more = serializers.BooleanField(help_text="More in the direction asked.")
+    next_after = serializers.IntegerField(allow_null=True, help_text="`?after=` of the next page.")
+    next_before = serializers.IntegerField(
+        allow_null=True, help_text="`?before=` of the page before."
+    )
+
+
+class NewMessage(serializers.Serializer):
+    body = serializers.CharField(trim_whitespace=False)
+    parent = serializers.IntegerField(required=False, allow_null=True, default=None)
+    client_id = serializers.CharField(
+        required=False,
+        help_text="1-64 letters, digits, - or _; or send an `Idempotency-Key` header. A retry "
+        "with the same key answers the message the first try made.",
+    )
+
+
+class MessageChange(serializers.Serializer):
+    body = serializers.CharField(trim_whitespace=False)
+
+
+class ReadMark(serializers.Serializer):
+    seq = serializers.IntegerField(min_value=0)
+
+
+class ReactionToggle(serializers.Serializer):
+    emoji = serializers.CharField()
+
+
+class Reacted(serializers.Serializer):
+    reacted = serializers.BooleanField(help_text="True: added; false: taken back.")
+    message = Message()
+
+
+# --- Boards and cards --------------------------------------------------------------------------
+class Board(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    team = serializers.CharField(allow_null=True)
+    private = serializers.BooleanField()
+    last_event = serializers.IntegerField()
+
+
+class Card(serializers.Serializer):
+    id = serializers.IntegerField()
+    board = serializers.IntegerField()
+    column = serializers.IntegerField()
+    event = serializers.IntegerField()
+    version = serializers.IntegerField(help_text="Send it back as `If-Match` when you change it.")
+    position = serializers.FloatField()
+    title = serializers.CharField()
+    problem = serializers.CharField()
+    solution = serializers.CharField()
+    links = serializers.CharField()
+    checklist = serializers.CharField()
+    tags = serializers.ListField(child=serializers.CharField())
+    assignees = serializers.ListField(child=serializers.IntegerField())
+    has_conflict = serializers.BooleanField()
+    archived = serializers.BooleanField()
+    updated_at = serializers.DateTimeField(allow_null=True)
+
+
+class Column(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    cards = Card(many=True)
+
+
+class BoardDetail(Board):
+    columns = Column(many=True)
+
+
+class CardFields(serializers.Serializer):
+    """The fields a card edit may change; only those sent change."""
+
+    title = serializers.CharField(required=False)
+    problem = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
+    solution = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
+    links = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
+    checklist = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
+    tags = serializers.ListField(child=serializers.CharField(), required=False)
+    assignees = serializers.ListField(child=serializers.IntegerField(), required=False)
+
+    def validate(self, attrs):
+        unknown = set(self.initial_data) - set(self.fields)
+        if unknown:
+            raise serializers.ValidationError(f"Unknown fields: {', '.join(sorted(unknown))}.")
+        return attrs
+
+
+class NewCard(CardFields):
+    title = serializers.CharField()
+    column = serializers.IntegerField(required=False, help_text="Default: the first column.")
+
+
+class CardSaved(serializers.Serializer):
+    card = Card()
+    merged = serializers.BooleanField(help_text="Your edit started from an older version.")
+    conflicts = serializers.ListField(
+        child=serializers.CharField(), help_text="Fields where both texts were kept, marked."
+    )

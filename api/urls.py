@@ -1,0 +1,44 @@
+"""/api/: the schema, its interactive docs, and version 1 (a /api/v2/ can live beside it)."""
+
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+
+from api import views
+
+app_name = "api"
+
+v1 = [
+    path("auth/token/", views.TokenView.as_view(), name="token"),
+    path("auth/token/refresh/", views.RefreshView.as_view(), name="token-refresh"),
+    path("auth/token/revoke/", views.RevokeView.as_view(), name="token-revoke"),
+    path("me/", views.MeView.as_view(), name="me"),
+    path("rooms/", views.RoomsView.as_view(), name="rooms"),
+    path("rooms/<slug:slug>/", views.RoomView.as_view(), name="room"),
+    path("rooms/<slug:slug>/read/", views.ReadView.as_view(), name="read"),
+    path("rooms/<slug:slug>/messages/", views.MessagesView.as_view(), name="messages"),
+    path(
+        "rooms/<slug:slug>/messages/<int:message_id>/",
+        views.MessageView.as_view(),
+        name="message",
+    ),
+    path(
+        "rooms/<slug:slug>/messages/<int:message_id>/reactions/",
+        views.ReactionsView.as_view(),
+        name="reactions",
+    ),
+    path(
+        "rooms/<slug:slug>/messages/<int:message_id>/resolved/",
+        views.ResolveView.as_view(),
+        name="resolved",
+    ),
+    path("boards/", views.BoardsView.as_view(), name="boards"),
+    path("boards/<int:board_id>/", views.BoardView.as_view(), name="board"),
+    path("boards/<int:board_id>/cards/", views.CardsView.as_view(), name="cards"),
+    path("cards/<int:card_id>/", views.CardView.as_view(), name="card"),
+]
+
+urlpatterns = [
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
+    path("v1/", include(v1)),
+]

@@ -1,0 +1,575 @@
+"""The API's endpoints. Thin, like the pages: who is asking, may they see it, parse, call the
+same action the pages and sockets call, answer with the data the live events carry."""
+
+import re
+
+from django.contrib.auth import authenticate
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import status
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts import actions as account_actions
+from accounts import policies
+from accounts.models import Team
+from api import serializers as s
+from api import tokens
+from api.problems import problem
+from boards import actions as board_actions
+from boards.events import card_data
+from boards.models import Board, Card, Column
+from chat import actions as chat_actions
+from chat import queries as chat_queries
+from chat.events import message_data
+from chat.models import Message, Room
+
+PAGE_MAX = 100
+
+
+def _errors(*codes: int) -> dict[int, OpenApiResponse]:
+    return {
+        code: OpenApiResponse(s.Problem, description="application/problem+json") for code in codes
+    }
+
+
+READ_ERRORS = _errors(401, 404, 429)
+WRITE_ERRORS = _errors(400, 401, 403, 404, 429)
+
+
+def _token_problem(error: tokens.TokenError) -> Response:
+    response = problem(401, error.code, error.detail)
+    response["WWW-Authenticate"] = 'Bearer realm="api"'
+    return response
+
+
+# --- Auth --------------------------------------------------------------------------------------
+class TokenView(APIView):
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        tags=["auth"],
+        summary="Sign in: a token pair for an email and password",
+        request=s.SignIn,
+        responses={200: s.TokenPair, **_errors(400, 401, 429)},
+    )
+    def post(self, request: Request) -> Response:
+        given = s.SignIn(data=request.data)
+        given.is_valid(raise_exception=True)
+        user = authenticate(
+            request._request,
+            email=given.validated_data["email"],
+            password=given.validated_data["password"],
+        )
+        if user is None or not user.is_active:
+            return problem(401, "bad_credentials", "That email and password do not match.")
+        return Response(tokens.sign_in(user).as_dict())
+
+
+class RefreshView(APIView):
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        tags=["auth"],
+        summary="The next token pair; the refresh token sent is used up",
+        description="A refresh token works once. Sent again, it revokes every token of its "
+        "sign-in (`token_reused`): refresh from one place at a time.",
+        request=s.Refresh,
+        responses={200: s.TokenPair, **_errors(400, 401, 429)},
+    )
+    def post(self, request: Request) -> Response:
+        given = s.Refresh(data=request.data)
+        given.is_valid(raise_exception=True)
+        try:
+            pair = tokens.refresh(given.validated_data["refresh"])
+        except tokens.TokenError as error:
+            return _token_problem(error)
+        return Response(pair.as_dict())
+
+
+class RevokeView(APIView):
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        tags=["auth"],
+        summary="Sign out: revoke this sign-in's tokens",
+        request=s.Refresh,
+        responses={204: None, **_errors(400, 401, 429)},
+    )
+    def post(self, request: Request) -> Response:
+        given = s.Refresh(data=request.data)
+        given.is_valid(raise_exception=True)
+        try:
+            tokens.sign_out(given.validated_data["refresh"])
+        except tokens.TokenError as error:
+            return _token_problem(error)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+# --- Me ----------------------------------------------------------------------------------------
+def _me(user) -> dict:
+    return {
+        "id": user.pk,
+        "email": user.email,
+        "name": user.name,
+        "display_name": user.display_name,
+        "track": user.track,
+        "avatar_url": user.avatar_url,
+    }
+
+
+class MeView(APIView):
+    @extend_schema(tags=["people"], summary="Who I am", responses={200: s.Me, **READ_ERRORS})
+    def get(self, request: Request) -> Response:
+        return Response(_me(request.user))
+
+    @extend_schema(
+        tags=["people"],
+        summary="Change my profile",
+        request=s.Me(partial=True),
+        responses={200: s.Me, **WRITE_ERRORS},
+    )
+    def patch(self, request: Request) -> Response:
+        given = s.Me(data=request.data, partial=True)
+        given.is_valid(raise_exception=True)
+        values = {"display_name": request.user.display_name, "track": request.user.track}
+        values.update(given.validated_data)
+        user = account_actions.update_profile(user=request.user, **values)
+        return Response(_me(user))
+
+
+# --- Rooms -------------------------------------------------------------------------------------
+def _room_data(room: Room) -> dict:
+    return {
+        "id": room.pk,
+        "slug": room.slug,
+        "name": room.name,
+        "topic": room.topic,
+        "team": room.team.slug if room.team_id else None,
+        "private": room.is_private,
+        "archived": room.is_archived,
+        "last_seq": room.last_seq,
+        "last_event": room.last_event,
+        "last_read_seq": room.last_read_seq,
+        "unread": max(0, room.unread or 0),
+    }
+
+
+def _visible_rooms(user):
+    return Room.objects.visible_to(user).with_unread(user).select_related("team")
+
+
+def _room_for(user, slug: str) -> Room:
+    """A room the person may see; another is as absent as one that does not exist."""
+    return get_object_or_404(_visible_rooms(user), slug=slug)
+
+
+class RoomsView(APIView):
+    @extend_schema(
+        tags=["rooms"],
+        summary="Rooms I can see, with my unread counts",
+        responses={200: s.Room(many=True), **READ_ERRORS},
+    )
+    def get(self, request: Request) -> Response:
+        rooms = _visible_rooms(request.user).order_by("name")
+        return Response([_room_data(room) for room in rooms])
+
+    @extend_schema(
+        tags=["rooms"],
+        summary="Create a room (public, or for one of my teams)",
+        request=s.NewRoom,
+        responses={201: s.Room, **WRITE_ERRORS},
+    )
+    def post(self, request: Request) -> Response:
+        given = s.NewRoom(data=request.data)
+        given.is_valid(raise_exception=True)
+        team = None
+        if slug := given.validated_data["team"]:
+            team = Team.objects.filter(slug=slug).first()
+            if team is None or not policies.can_view_team(request.user, team):
+                return problem(400, "invalid", "No such team of yours.")
+        room = chat_actions.create_room(
+            user=request.user,
+            name=given.validated_data["name"],
+            topic=given.validated_data["topic"],
+            team=team,
+            is_private=team is not None,  # a team's room is the team's, as on the page
+        )
+        return Response(_room_data(_room_for(request.user, room.slug)), status=201)
+
+
+class RoomView(APIView):
+    @extend_schema(tags=["rooms"], summary="One room", responses={200: s.Room, **READ_ERRORS})
+    def get(self, request: Request, slug: str) -> Response:
+        return Response(_room_data(_room_for(request.user, slug)))
+
+
+SEQ_PARAMS = [
+    OpenApiParameter(
+        "after", OpenApiTypes.INT, description="Messages after this seq, oldest first."
+    ),
+    OpenApiParameter(
+        "before", OpenApiTypes.INT, description="Messages before this seq (default: the newest)."
+    ),
+    OpenApiParameter("limit", OpenApiTypes.INT, description=f"1-{PAGE_MAX}, default 50."),
+    OpenApiParameter(
+        "thread", OpenApiTypes.INT, description="Only this thread: its first message and replies."
+    ),
+]
+IDEMPOTENCY_KEY = OpenApiParameter(
+    "Idempotency-Key",
+    OpenApiTypes.STR,
+    location=OpenApiParameter.HEADER,
+    description="Makes a retry safe: the same key answers the message the first try made.",
+)
+
+
+def _whole_number(request: Request, name: str, *, low: int = 0, high: int | None = None):
+    value = request.query_params.get(name)
+    if value is None:
+        return None
+    if not re.fullmatch(r"\d{1,18}", value) or int(value) < low or (high and int(value) > high):
+        bound = f"{low}-{high}" if high else f"at least {low}"
+        raise ValidationError(f"{name} must be a whole number, {bound}.")
+    return int(value)
+
+
+class MessagesView(APIView):
+    @extend_schema(
+        tags=["messages"],
+        summary="A page of a room's messages, by seq",
+        description="Cursor pagination by seq: `?before=` pages back from the newest, "
+        "`?after=` pages forward (catch-up). Without `thread`, replies are left out of "
+        "`before` pages (they live in their thread) and included in `after` pages.",
+        parameters=SEQ_PARAMS,
+        responses={200: s.MessagePage, **_errors(400, 401, 404, 429)},
+    )
+    def get(self, request: Request, slug: str) -> Response:
+        room = _room_for(request.user, slug)
+        after = _whole_number(request, "after")
+        before = _whole_number(request, "before", low=1)
+        limit = _whole_number(request, "limit", low=1, high=PAGE_MAX) or chat_queries.PAGE
+        thread = _whole_number(request, "thread", low=1)
+        if after is not None and before is not None:
+            return problem(400, "invalid", "Ask for ?after= or ?before=, not both.")
+        messages = chat_queries.messages_of(room)
+        if thread is not None:
+            messages = messages.filter(pk=thread) | messages.filter(parent_id=thread)
+        elif after is None:
+            messages = messages.filter(parent__isnull=True)
+        if after is not None:
+            page = list(messages.filter(seq__gt=after).order_by("seq")[: limit + 1])
+            more = len(page) > limit
+            page = page[:limit]
+        else:
+            if before is not None:
+                messages = messages.filter(seq__lt=before)
+            page = list(messages.order_by("-seq")[: limit + 1])
+            more = len(page) > limit
+            page = page[:limit][::-1]
+        return Response(
+            {
+                "results": [message_data(message) for message in page],
+                "has_more": more,
+                "next_after": page[-1].seq if page else after,
+                "next_before": page[0].seq if page else None,
+            }
+        )
+
+    @extend_schema(
+        tags=["messages"],
+        summary="Post a message (or a reply), safely retried",
+        request=s.NewMessage,
+        parameters=[IDEMPOTENCY_KEY],
+        responses={201: s.Message, **WRITE_ERRORS},
+    )
+    def post(self, request: Request, slug: str) -> Response:
+        room = _room_for(request.user, slug)
+        given = s.NewMessage(data=request.data)
+        given.is_valid(raise_exception=True)
+        client_id = request.headers.get("Idempotency-Key") or given.validated_data.get("client_id")
+        if not client_id:
+            return problem(400, "invalid", "Send an Idempotency-Key header (or a client_id).")
+        parent = None
+        if parent_id := given.validated_data["parent"]:
+            parent = Message.objects.filter(room=room, pk=parent_id).first()
+            if parent is None:
+                return problem(400, "invalid", "Reply to a message of this room.")
+        posted = chat_actions.post_message(
+            room=room,
+            author=request.user,
+            body=given.validated_data["body"],
+            client_id=client_id,
+            parent=parent,
+        )
+        message = chat_queries.messages_of(room).get(pk=posted.message.pk)
+        response = Response(message_data(message), status=201)
+        if not posted.created:
+            response["Idempotent-Replayed"] = "true"
+        return response
+
+
+def _message_for(user, slug: str, message_id: int) -> Message:
+    room = _room_for(user, slug)
+    return get_object_or_404(chat_queries.messages_of(room), pk=message_id)
+
+
+class MessageView(APIView):
+    @extend_schema(
+        tags=["messages"], summary="One message", responses={200: s.Message, **READ_ERRORS}
+    )
+    def get(self, request: Request, slug: str, message_id: int) -> Response:
+        return Response(message_data(_message_for(request.user, slug, message_id)))
+
+    @extend_schema(
+        tags=["messages"],
+        summary="Edit my message",
+        request=s.MessageChange,
+        responses={200: s.Message, **WRITE_ERRORS},
+    )
+    def patch(self, request: Request, slug: str, message_id: int) -> Response:
+        message = _message_for(request.user, slug, message_id)
+        given = s.MessageChange(data=request.data)
+        given.is_valid(raise_exception=True)
+        chat_actions.edit_message(
+            message=message, user=request.user, body=given.validated_data["body"]
+        )
+        return Response(message_data(_message_for(request.user, slug, message_id)))
+
+    @extend_schema(
+        tags=["messages"],
+        summary="Delete a message (mine; owners and mentors: any)",
+        responses={204: None, **WRITE_ERRORS},
+    )
+    def delete(self, request: Request, slug: str, message_id: int) -> Response:
+        message = _message_for(request.user, slug, message_id)
+        chat_actions.delete_message(message=message, user=request.user)
+        return Response(status=204)
+
+
+class ReactionsView(APIView):
+    @extend_schema(
+        tags=["messages"],
+        summary="React to a message, or take the reaction back",
+        request=s.ReactionToggle,
+        responses={200: s.Reacted, **WRITE_ERRORS},
+    )
+    def post(self, request: Request, slug: str, message_id: int) -> Response:
+        message = _message_for(request.user, slug, message_id)
+        given = s.ReactionToggle(data=request.data)
+        given.is_valid(raise_exception=True)
+        reacted = chat_actions.toggle_reaction(
+            message=message, user=request.user, emoji=given.validated_data["emoji"]
+        )
+        fresh = _message_for(request.user, slug, message_id)
+        return Response({"reacted": reacted, "message": message_data(fresh)})
+
+
+class ResolveView(APIView):
+    @extend_schema(
+        tags=["messages"],
+        summary="Mark a question resolved (DELETE: open again)",
+        request=None,
+        responses={200: s.Message, **WRITE_ERRORS},
+    )
+    def post(self, request: Request, slug: str, message_id: int, resolved: bool = True) -> Response:
+        message = _message_for(request.user, slug, message_id)
+        chat_actions.resolve_thread(message=message, user=request.user, resolved=resolved)
+        return Response(message_data(_message_for(request.user, slug, message_id)))
+
+    @extend_schema(
+        tags=["messages"],
+        summary="Open a resolved question again",
+        responses={200: s.Message, **WRITE_ERRORS},
+    )
+    def delete(self, request: Request, slug: str, message_id: int) -> Response:
+        return self.post(request, slug, message_id, resolved=False)
+
+
+class ReadView(APIView):
+    @extend_schema(
+        tags=["rooms"],
+        summary="Move my read mark forward to a seq",
+        request=s.ReadMark,
+        responses={200: s.Room, **WRITE_ERRORS},
+    )
+    def post(self, request: Request, slug: str) -> Response:
+        room = _room_for(request.user, slug)
+        given = s.ReadMark(data=request.data)
+        given.is_valid(raise_exception=True)
+        chat_actions.mark_read(room=room, user=request.user, seq=given.validated_data["seq"])
+        return Response(_room_data(_room_for(request.user, slug)))
+
+
+# --- Boards and cards --------------------------------------------------------------------------
+def _board_data(board: Board) -> dict:
+    return {
+        "id": board.pk,
+        "name": board.name,
+        "team": board.team.slug if board.team_id else None,
+        "private": board.is_private,
+        "last_event": board.last_event,
+    }
+
+
+def _visible_boards(user):
+    return Board.objects.visible_to(user).select_related("team")
+
+
+def _cards_of(board: Board):
+    return board.cards.prefetch_related("tags", "assignees")
+
+
+class BoardsView(APIView):
+    @extend_schema(
+        tags=["boards"],
+        summary="Boards I can see",
+        responses={200: s.Board(many=True), **READ_ERRORS},
+    )
+    def get(self, request: Request) -> Response:
+        return Response(
+            [_board_data(board) for board in _visible_boards(request.user).order_by("name")]
+        )
+
+
+class BoardView(APIView):
+    @extend_schema(
+        tags=["boards"],
+        summary="A board: its columns and their live cards, in order",
+        responses={200: s.BoardDetail, **READ_ERRORS},
+    )
+    def get(self, request: Request, board_id: int) -> Response:
+        board = get_object_or_404(_visible_boards(request.user), pk=board_id)
+        cards = _cards_of(board).filter(archived_at__isnull=True).order_by("position", "pk")
+        by_column: dict[int, list] = {}
+        for card in cards:
+            by_column.setdefault(card.column_id, []).append(card_data(card))
+        columns = [
+            {"id": column.pk, "name": column.name, "cards": by_column.get(column.pk, [])}
+            for column in board.columns.all()
+        ]
+        return Response({**_board_data(board), "columns": columns})
+
+
+class CardsView(APIView):
+    @extend_schema(
+        tags=["cards"],
+        summary="Add a card to a board",
+        request=s.NewCard,
+        responses={201: s.Card, **WRITE_ERRORS},
+    )
+    def post(self, request: Request, board_id: int) -> Response:
+        board = get_object_or_404(_visible_boards(request.user), pk=board_id)
+        given = s.NewCard(data=request.data)
+        given.is_valid(raise_exception=True)
+        fields = dict(given.validated_data)
+        column = None
+        if (column_id := fields.pop("column", None)) is not None:
+            column = Column.objects.filter(board=board, pk=column_id).first()
+            if column is None:
+                return problem(400, "invalid", "Add the card to a column of this board.")
+        card = board_actions.create_card(board=board, user=request.user, column=column, **fields)
+        return _card_response(_card_for(request.user, card.pk), status=201)
+
+
+def _card_for(user, card_id: int) -> Card:
+    card = get_object_or_404(
+        Card.objects.select_related("board__team").prefetch_related("tags", "assignees"), pk=card_id
+    )
+    if not policies.can_view_space(user, card.board):
+        raise Http404  # like a card that does not exist
+    return card
+
+
+def etag(card: Card) -> str:
+    return f'"v{card.version}"'
+
+
+def _card_response(card: Card, status: int = 200) -> Response:
+    response = Response(card_data(card), status=status)
+    response["ETag"] = etag(card)
+    return response
+
+
+IF_MATCH = OpenApiParameter(
+    "If-Match",
+    OpenApiTypes.STR,
+    location=OpenApiParameter.HEADER,
+    required=True,
+    description='The ETag of the version your edit started from, e.g. "v3".',
+)
+
+
+class CardView(APIView):
+    @extend_schema(
+        tags=["cards"],
+        summary="One card (ETag: its version)",
+        responses={200: s.Card, **READ_ERRORS},
+    )
+    def get(self, request: Request, card_id: int) -> Response:
+        card = _card_for(request.user, card_id)
+        if request.headers.get("If-None-Match") == etag(card):
+            response = Response(status=304)
+            response["ETag"] = etag(card)
+            return response
+        return _card_response(card)
+
+    @extend_schema(
+        tags=["cards"],
+        summary="Change a card, merged with changes made since your version",
+        description="Send `If-Match` with the ETag you read. If the card moved on, your "
+        "change is merged three ways exactly as in the web editor: different fields, or "
+        "different lines of one text, both survive. A true overlap is refused with 409 and "
+        "the current card (nothing saved): merge by hand and send again with its ETag.",
+        parameters=[IF_MATCH],
+        request=s.CardFields,
+        responses={
+            200: s.CardSaved,
+            **_errors(400, 401, 403, 404, 409, 412, 428, 429),
+        },
+    )
+    def patch(self, request: Request, card_id: int) -> Response:
+        card = _card_for(request.user, card_id)
+        given = s.CardFields(data=request.data)
+        given.is_valid(raise_exception=True)
+        if_match = request.headers.get("If-Match")
+        if if_match is None:
+            return problem(
+                428, "precondition_required", 'Send If-Match: the ETag you read, e.g. "v3".'
+            )
+        found = re.fullmatch(r'"v(\d{1,9})"', if_match.strip())
+        if found is None or int(found[1]) > card.version:
+            response = problem(
+                412, "precondition_failed", f"No such version; the card is at {etag(card)}."
+            )
+            response["ETag"] = etag(card)
+            return response
+        try:
+            edit = board_actions.update_card(
+                card=card,
+                user=request.user,
+                base_version=int(found[1]),
+                changes=given.validated_data,
+                keep_conflicts=False,
+            )
+        except board_actions.EditConflict as conflict:
+            current = _card_for(request.user, card_id)
+            response = problem(
+                409, "edit_conflict", str(conflict), fields=conflict.fields, card=card_data(current)
+            )
+            response["ETag"] = etag(current)
+            return response
+        fresh = _card_for(request.user, card_id)
+        response = Response(
+            {"card": card_data(fresh), "merged": edit.merged, "conflicts": edit.conflicts}
+        )
+        response["ETag"] = etag(fresh)
+        return response
