@@ -10,6 +10,17 @@ from rest_framework import serializers
 from accounts.models import Track
 
 
+class Text(serializers.CharField):
+    """A string, and only a string: 7 or true is a mistake to report, not text to store."""
+
+    default_error_messages = {"invalid": "Send text (a JSON string)."}
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
 # --- Auth --------------------------------------------------------------------------------------
 class SignIn(serializers.Serializer):
     email = serializers.EmailField()
@@ -32,7 +43,7 @@ class Problem(serializers.Serializer):
     """RFC 9457 problem details, with a stable `code`."""
 
     type = serializers.CharField()
-    title = serializers.CharField()
+    title = Text()
     status = serializers.IntegerField()
     code = serializers.CharField(help_text="Stable, for programs: e.g. `token_expired`.")
     detail = serializers.CharField(help_text="For people.")
@@ -44,7 +55,7 @@ class Me(serializers.Serializer):
     id = serializers.IntegerField(read_only=True)
     email = serializers.EmailField(read_only=True)
     name = serializers.CharField(read_only=True)
-    display_name = serializers.CharField(allow_blank=True)
+    display_name = Text(allow_blank=True)
     track = serializers.ChoiceField(choices=Track.choices)
     avatar_url = serializers.CharField(read_only=True)
 
@@ -59,7 +70,7 @@ class Room(serializers.Serializer):
     id = serializers.IntegerField()
     slug = serializers.CharField()
     name = serializers.CharField()
-    topic = serializers.CharField()
+    topic = Text()
     team = serializers.CharField(allow_null=True, help_text="The team's slug; null: public.")
     private = serializers.BooleanField()
     archived = serializers.BooleanField()
@@ -70,13 +81,13 @@ class Room(serializers.Serializer):
 
 
 class NewRoom(serializers.Serializer):
-    name = serializers.CharField()
-    topic = serializers.CharField(required=False, allow_blank=True, default="")
+    name = Text()
+    topic = Text(required=False, allow_blank=True, default="")
     team = serializers.SlugField(required=False, allow_null=True, default=None)
 
 
 class Reaction(serializers.Serializer):
-    emoji = serializers.CharField()
+    emoji = Text()
     count = serializers.IntegerField()
     users = serializers.ListField(child=serializers.IntegerField())
 
@@ -89,7 +100,7 @@ class Message(serializers.Serializer):
     author = Person()
     client_id = serializers.CharField()
     parent = serializers.IntegerField(allow_null=True, help_text="The thread's first message.")
-    body = serializers.CharField(help_text="Markdown, as written; empty once deleted.")
+    body = Text(help_text="Markdown, as written; empty once deleted.")
     body_html = serializers.CharField(help_text="Rendered and sanitised: safe to insert.")
     created_at = serializers.DateTimeField()
     edited_at = serializers.DateTimeField(allow_null=True)
@@ -109,7 +120,7 @@ class MessagePage(serializers.Serializer):
 
 
 class NewMessage(serializers.Serializer):
-    body = serializers.CharField(trim_whitespace=False)
+    body = Text(trim_whitespace=False)
     parent = serializers.IntegerField(required=False, allow_null=True, default=None)
     client_id = serializers.CharField(
         required=False,
@@ -119,7 +130,7 @@ class NewMessage(serializers.Serializer):
 
 
 class MessageChange(serializers.Serializer):
-    body = serializers.CharField(trim_whitespace=False)
+    body = Text(trim_whitespace=False)
 
 
 class ReadMark(serializers.Serializer):
@@ -127,7 +138,7 @@ class ReadMark(serializers.Serializer):
 
 
 class ReactionToggle(serializers.Serializer):
-    emoji = serializers.CharField()
+    emoji = Text()
 
 
 class Reacted(serializers.Serializer):
@@ -151,11 +162,11 @@ class Card(serializers.Serializer):
     event = serializers.IntegerField()
     version = serializers.IntegerField(help_text="Send it back as `If-Match` when you change it.")
     position = serializers.FloatField()
-    title = serializers.CharField()
-    problem = serializers.CharField()
-    solution = serializers.CharField()
-    links = serializers.CharField()
-    checklist = serializers.CharField()
+    title = Text()
+    problem = Text()
+    solution = Text()
+    links = Text()
+    checklist = Text()
     tags = serializers.ListField(child=serializers.CharField())
     assignees = serializers.ListField(child=serializers.IntegerField())
     has_conflict = serializers.BooleanField()
@@ -176,11 +187,11 @@ class BoardDetail(Board):
 class CardFields(serializers.Serializer):
     """The fields a card edit may change; only those sent change."""
 
-    title = serializers.CharField(required=False)
-    problem = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
-    solution = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
-    links = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
-    checklist = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
+    title = Text(required=False)
+    problem = Text(required=False, allow_blank=True, trim_whitespace=False)
+    solution = Text(required=False, allow_blank=True, trim_whitespace=False)
+    links = Text(required=False, allow_blank=True, trim_whitespace=False)
+    checklist = Text(required=False, allow_blank=True, trim_whitespace=False)
     tags = serializers.ListField(child=serializers.CharField(), required=False)
     assignees = serializers.ListField(child=serializers.IntegerField(), required=False)
 
@@ -192,7 +203,7 @@ class CardFields(serializers.Serializer):
 
 
 class NewCard(CardFields):
-    title = serializers.CharField()
+    title = Text()
     column = serializers.IntegerField(required=False, help_text="Default: the first column.")
 
 

@@ -54,6 +54,7 @@ class TokenView(APIView):
     permission_classes = [AllowAny]
 
     @extend_schema(
+        operation_id="signIn",
         tags=["auth"],
         summary="Sign in: a token pair for an email and password",
         request=s.SignIn,
@@ -77,6 +78,7 @@ class RefreshView(APIView):
     permission_classes = [AllowAny]
 
     @extend_schema(
+        operation_id="refreshToken",
         tags=["auth"],
         summary="The next token pair; the refresh token sent is used up",
         description="A refresh token works once. Sent again, it revokes every token of its "
@@ -99,6 +101,7 @@ class RevokeView(APIView):
     permission_classes = [AllowAny]
 
     @extend_schema(
+        operation_id="signOut",
         tags=["auth"],
         summary="Sign out: revoke this sign-in's tokens",
         request=s.Refresh,
@@ -127,11 +130,17 @@ def _me(user) -> dict:
 
 
 class MeView(APIView):
-    @extend_schema(tags=["people"], summary="Who I am", responses={200: s.Me, **READ_ERRORS})
+    @extend_schema(
+        operation_id="getMe",
+        tags=["people"],
+        summary="Who I am",
+        responses={200: s.Me, **READ_ERRORS},
+    )
     def get(self, request: Request) -> Response:
         return Response(_me(request.user))
 
     @extend_schema(
+        operation_id="updateMe",
         tags=["people"],
         summary="Change my profile",
         request=s.Me(partial=True),
@@ -174,6 +183,7 @@ def _room_for(user, slug: str) -> Room:
 
 class RoomsView(APIView):
     @extend_schema(
+        operation_id="listRooms",
         tags=["rooms"],
         summary="Rooms I can see, with my unread counts",
         responses={200: s.Room(many=True), **READ_ERRORS},
@@ -183,6 +193,7 @@ class RoomsView(APIView):
         return Response([_room_data(room) for room in rooms])
 
     @extend_schema(
+        operation_id="createRoom",
         tags=["rooms"],
         summary="Create a room (public, or for one of my teams)",
         request=s.NewRoom,
@@ -207,7 +218,12 @@ class RoomsView(APIView):
 
 
 class RoomView(APIView):
-    @extend_schema(tags=["rooms"], summary="One room", responses={200: s.Room, **READ_ERRORS})
+    @extend_schema(
+        operation_id="getRoom",
+        tags=["rooms"],
+        summary="One room",
+        responses={200: s.Room, **READ_ERRORS},
+    )
     def get(self, request: Request, slug: str) -> Response:
         return Response(_room_data(_room_for(request.user, slug)))
 
@@ -244,6 +260,7 @@ def _whole_number(request: Request, name: str, *, low: int = 0, high: int | None
 
 class MessagesView(APIView):
     @extend_schema(
+        operation_id="listMessages",
         tags=["messages"],
         summary="A page of a room's messages, by seq",
         description="Cursor pagination by seq: `?before=` pages back from the newest, "
@@ -285,6 +302,7 @@ class MessagesView(APIView):
         )
 
     @extend_schema(
+        operation_id="postMessage",
         tags=["messages"],
         summary="Post a message (or a reply), safely retried",
         request=s.NewMessage,
@@ -324,12 +342,16 @@ def _message_for(user, slug: str, message_id: int) -> Message:
 
 class MessageView(APIView):
     @extend_schema(
-        tags=["messages"], summary="One message", responses={200: s.Message, **READ_ERRORS}
+        operation_id="getMessage",
+        tags=["messages"],
+        summary="One message",
+        responses={200: s.Message, **READ_ERRORS},
     )
     def get(self, request: Request, slug: str, message_id: int) -> Response:
         return Response(message_data(_message_for(request.user, slug, message_id)))
 
     @extend_schema(
+        operation_id="editMessage",
         tags=["messages"],
         summary="Edit my message",
         request=s.MessageChange,
@@ -345,6 +367,7 @@ class MessageView(APIView):
         return Response(message_data(_message_for(request.user, slug, message_id)))
 
     @extend_schema(
+        operation_id="deleteMessage",
         tags=["messages"],
         summary="Delete a message (mine; owners and mentors: any)",
         responses={204: None, **WRITE_ERRORS},
@@ -357,6 +380,7 @@ class MessageView(APIView):
 
 class ReactionsView(APIView):
     @extend_schema(
+        operation_id="toggleReaction",
         tags=["messages"],
         summary="React to a message, or take the reaction back",
         request=s.ReactionToggle,
@@ -375,6 +399,7 @@ class ReactionsView(APIView):
 
 class ResolveView(APIView):
     @extend_schema(
+        operation_id="resolveThread",
         tags=["messages"],
         summary="Mark a question resolved (DELETE: open again)",
         request=None,
@@ -386,6 +411,7 @@ class ResolveView(APIView):
         return Response(message_data(_message_for(request.user, slug, message_id)))
 
     @extend_schema(
+        operation_id="reopenThread",
         tags=["messages"],
         summary="Open a resolved question again",
         responses={200: s.Message, **WRITE_ERRORS},
@@ -396,6 +422,7 @@ class ResolveView(APIView):
 
 class ReadView(APIView):
     @extend_schema(
+        operation_id="markRead",
         tags=["rooms"],
         summary="Move my read mark forward to a seq",
         request=s.ReadMark,
@@ -430,6 +457,7 @@ def _cards_of(board: Board):
 
 class BoardsView(APIView):
     @extend_schema(
+        operation_id="listBoards",
         tags=["boards"],
         summary="Boards I can see",
         responses={200: s.Board(many=True), **READ_ERRORS},
@@ -442,6 +470,7 @@ class BoardsView(APIView):
 
 class BoardView(APIView):
     @extend_schema(
+        operation_id="getBoard",
         tags=["boards"],
         summary="A board: its columns and their live cards, in order",
         responses={200: s.BoardDetail, **READ_ERRORS},
@@ -461,6 +490,7 @@ class BoardView(APIView):
 
 class CardsView(APIView):
     @extend_schema(
+        operation_id="createCard",
         tags=["cards"],
         summary="Add a card to a board",
         request=s.NewCard,
@@ -510,6 +540,7 @@ IF_MATCH = OpenApiParameter(
 
 class CardView(APIView):
     @extend_schema(
+        operation_id="getCard",
         tags=["cards"],
         summary="One card (ETag: its version)",
         responses={200: s.Card, **READ_ERRORS},
@@ -523,6 +554,7 @@ class CardView(APIView):
         return _card_response(card)
 
     @extend_schema(
+        operation_id="updateCard",
         tags=["cards"],
         summary="Change a card, merged with changes made since your version",
         description="Send `If-Match` with the ETag you read. If the card moved on, your "

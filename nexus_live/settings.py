@@ -370,10 +370,6 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",  # from the installed package: works offline
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
-    "SECURITY": [{"bearer": []}],
-    "APPEND_COMPONENTS": {
-        "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}}
-    },
 }
 # Access tokens are short-lived; a refresh token rotates on every use (api/tokens.py).
 API_SIGNING_KEY = env.str("API_SIGNING_KEY", default=SECRET_KEY)
