@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
@@ -20,7 +20,7 @@ from accounts import policies
 from accounts.models import Team
 from api import serializers as s
 from api import tokens
-from api.problems import problem
+from api.problems import CONTENT_TYPE, problem
 from boards import actions as board_actions
 from boards.events import card_data
 from boards.models import Board, Card, Column
@@ -32,10 +32,9 @@ from chat.models import Message, Room
 PAGE_MAX = 100
 
 
-def _errors(*codes: int) -> dict[int, OpenApiResponse]:
-    return {
-        code: OpenApiResponse(s.Problem, description="application/problem+json") for code in codes
-    }
+def _errors(*codes: int) -> dict:
+    """The errors an operation may answer, each a problem document (api/problems.py)."""
+    return {(code, CONTENT_TYPE): s.Problem for code in codes}
 
 
 READ_ERRORS = _errors(401, 404, 429)
