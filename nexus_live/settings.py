@@ -275,7 +275,7 @@ WHITENOISE_USE_FINDERS = DEBUG
 if env.bool("TRUST_PROXY_HEADERS", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
-SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
 SESSION_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_SECURE = not DEBUG
 SESSION_COOKIE_HTTPONLY = True
@@ -331,6 +331,12 @@ LOGGING = {
         "channels_redis.core": {"level": "INFO", "filters": ["channel_layer_drops_are_errors"]},
     },
 }
+
+# --- Metrics ----------------------------------------------------------------------------------
+# /metrics answers loopback requests that did not come through the proxy, or a scraper that
+# sends `Authorization: Bearer <METRICS_TOKEN>` (nexus_live/metrics.py). Several processes:
+# PROMETHEUS_MULTIPROC_DIR (read by prometheus-client itself, from the environment).
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
 
 # --- Shutdown ---------------------------------------------------------------------------------
 # On SIGTERM a web process stops listening, closes its sockets with 1012 and exits once they
