@@ -122,6 +122,16 @@ DATABASES["default"]["TEST"] = {
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env.str("REDIS_URL", default="")
+# The channel layer over one Redis or several: channels-redis shards by a hash of each group's
+# and channel's name, so every process must list the same servers in the same order. The
+# cache, presence and rate limits stay on REDIS_URL (docs/operations.md, "Scaling each tier").
+CHANNEL_LAYER_REDIS_URLS = env.list(
+    "CHANNEL_LAYER_REDIS_URLS", default=[REDIS_URL] if REDIS_URL else []
+)
+if CHANNEL_LAYER_REDIS_URLS and not REDIS_URL:
+    raise environ.ImproperlyConfigured(
+        "CHANNEL_LAYER_REDIS_URLS needs REDIS_URL too (the cache and presence live there)"
+    )
 # Per process and per event loop, for the channel layer and for presence (see below).
 REDIS_MAX_CONNECTIONS = env.int("REDIS_MAX_CONNECTIONS", default=1000)
 if REDIS_URL:
@@ -139,7 +149,6 @@ if REDIS_URL:
     # set on purpose: channels-redis's defaults drop messages and fail connections silently.
     CHANNEL_LAYER_BACKEND = env.str("CHANNEL_LAYER_BACKEND", default="pubsub")
     _redis_host = {
-        "address": REDIS_URL,
         # redis-py's asyncio pool raises MaxConnectionsError past this (default 100), which
         # closes the consumer that needed a connection. Per process and per event loop.
         "max_connections": REDIS_MAX_CONNECTIONS,
@@ -148,6 +157,7 @@ if REDIS_URL:
         "socket_timeout": 15,
         "socket_connect_timeout": CLIENT_OPTIONS["socket_connect_timeout"],
     }
+    _redis_hosts = [{**_redis_host, "address": url} for url in CHANNEL_LAYER_REDIS_URLS]
     if CHANNEL_LAYER_BACKEND == "pubsub":
         # Redis PUBLISH to a group, fanned out in each process: no per-channel capacity (the
         # per-consumer queue is unbounded), no group expiry; at-most-once like the list layer.
@@ -155,7 +165,7 @@ if REDIS_URL:
             "default": {
                 "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
                 "CONFIG": {
-                    "hosts": [_redis_host],
+                    "hosts": _redis_hosts,
                     "prefix": env.str("CHANNEL_LAYER_PREFIX", default="nexus"),
                 },
             }
@@ -165,7 +175,7 @@ if REDIS_URL:
             "default": {
                 "BACKEND": "channels_redis.core.RedisChannelLayer",
                 "CONFIG": {
-                    "hosts": [_redis_host],
+                    "hosts": _redis_hosts,
                     "prefix": env.str("CHANNEL_LAYER_PREFIX", default="nexus"),
                     # Messages waiting per Redis channel key (one key per daphne process) and
                     # per consumer buffer; overflow is dropped (default 100).
