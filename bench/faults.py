@@ -18,7 +18,6 @@ started here is stopped by its PID.
 import argparse
 import asyncio
 import json
-import os
 import random
 import secrets
 import signal
@@ -32,7 +31,15 @@ from pathlib import Path
 from websockets.asyncio.client import connect
 
 from bench.cluster import Cluster
-from bench.servers import PROJECT_DIR, base_env, manage, recreate_database, rss_kb
+from bench.servers import (
+    PROJECT_DIR,
+    base_env,
+    recreate_database,
+    rss_kb,
+    set_up_django,
+    stop_after,
+    write_block,
+)
 
 DATABASE_URL = "postgres://postgres@127.0.0.1:5432/nexus_bench_faults"
 REDIS_PORT = 6391
@@ -44,14 +51,15 @@ RECOVERY_LIMIT = 60.0
 
 
 class OwnRedis:
-    """redis-server on REDIS_PORT, started and stopped (kill -9 too) by its PID."""
+    """redis-server on REDIS_PORT (or `port`), started and stopped (kill -9 too) by its PID."""
 
-    def __init__(self, log: Path) -> None:
+    def __init__(self, log: Path, port: int | None = None) -> None:
         self.log = log
+        self.port = port or REDIS_PORT
         self.process: subprocess.Popen | None = None
 
     def start(self) -> None:
-        command = ["redis-server", "--port", str(REDIS_PORT), "--bind", "127.0.0.1"]
+        command = ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1"]
         command += ["--save", "", "--appendonly", "no"]
         with self.log.open("ab") as out:
             self.process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT)  # noqa: S603
@@ -60,7 +68,7 @@ class OwnRedis:
 
         while True:
             try:
-                redis.Redis(port=REDIS_PORT, socket_connect_timeout=0.2).ping()
+                redis.Redis(port=self.port, socket_connect_timeout=0.2).ping()
                 return
             except redis.ConnectionError:
                 if time.monotonic() > deadline:
@@ -706,16 +714,7 @@ def write_report(
         "it was saved as (the version history). Target: 0 and 0.",
         "<!-- faults:end -->",
     ]
-    path = PROJECT_DIR / "docs" / "benchmarks.md"
-    text = path.read_text()
-    block = "\n".join(lines)
-    if "<!-- faults:start -->" in text:
-        before, rest = text.split("<!-- faults:start -->", 1)
-        after = rest.split("<!-- faults:end -->", 1)[1]
-        text = before + block + after
-    else:
-        text = text.rstrip("\n") + "\n\n" + block + "\n"
-    path.write_text(text)
+    write_block("faults", lines)
 
 
 def main() -> int:
@@ -736,11 +735,7 @@ def main() -> int:
     PROXY_PORT, FIRST_PORT, STATS_PORT = args.ports, args.ports + 1, args.ports + 9
     REDIS_PORT = args.redis_port
 
-    def on_alarm(signum: int, frame: object) -> None:
-        raise TimeoutError("bench.faults ran past its hard timeout")
-
-    signal.signal(signal.SIGALRM, on_alarm)
-    signal.alarm(HARD_TIMEOUT)
+    stop_after(HARD_TIMEOUT, "bench.faults")
     log_dir = PROJECT_DIR / "var" / "faults"
     log_dir.mkdir(parents=True, exist_ok=True)
     env = base_env(
@@ -750,19 +745,9 @@ def main() -> int:
         layer_env={"DRAIN_SECONDS": "5", "TRUST_PROXY_HEADERS": "1"},
     )
     recreate_database(DATABASE_URL)
-    manage(env, "migrate", "--noinput")
-    manage(env, "collectstatic", "--noinput", "--verbosity", "0")
-    os.environ.update(
-        {k: v for k, v in env.items() if k in ("DATABASE_URL", "SECRET_KEY", "DEBUG")}
-    )
-    os.environ["DJANGO_SETTINGS_MODULE"] = "nexus_live.settings"
-    os.environ["REDIS_URL"] = ""  # this process only reads the database
-    os.environ["DATABASE_POOL"] = "false"  # one connection, kept, in this one thread
-    # ... between the load generator's awaits: short queries, nothing else runs meanwhile.
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    import django
-
-    django.setup()
+    # One connection, kept, in this one thread, used between the load generator's awaits:
+    # short queries, nothing else runs meanwhile.
+    set_up_django(env, DATABASE_POOL="false", DJANGO_ALLOW_ASYNC_UNSAFE="true")
     from bench.fixtures import make_people
 
     people = make_people(10 + EDITORS)
