@@ -110,3 +110,20 @@ def test_processes_add_up_and_an_exited_process_leaves_no_open_sockets(tmp_path)
     finally:
         staying.stdin.close()
         staying.wait(timeout=30)
+
+
+def test_the_cluster_drops_a_killed_daphnes_open_sockets(tmp_path):
+    from bench.cluster import Cluster
+    from bench.servers import Daphne
+
+    cluster = Cluster(1, {}, tmp_path)
+    stand_in = subprocess.Popen(["sleep", "60"])  # a process to kill, in place of a daphne
+    cluster.daphnes = [Daphne(0, stand_in, tmp_path / "log")]
+    cluster.metrics_dir.mkdir()
+    live = cluster.metrics_dir / f"gauge_livesum_{stand_in.pid}.db"
+    counted = cluster.metrics_dir / f"counter_{stand_in.pid}.db"
+    live.touch()
+    counted.touch()
+    cluster.kill(0)
+    assert not live.exists()  # its sockets are not open any more
+    assert counted.exists()  # what it counted still counts
