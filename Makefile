@@ -85,7 +85,8 @@ faults: install
 
 # Steady chat and board traffic through HAProxy + 2 daphnes (bench/soak.py) for a bounded time:
 # memory, descriptors and Redis memory over time, latency per minute. Proxy on 8440, a
-# redis-server of its own on 6395, database nexus_cluster (created if missing, never dropped).
+# redis-server of its own on 6395, database nexus_bench_faults (dropped and re-created: not
+# while `make faults` runs).
 # Writes its block of docs/benchmarks.md. SOAK_ARGS="--minutes 3" for a short one.
 soak: install
 	$(PY) -m bench.soak $(SOAK_ARGS)

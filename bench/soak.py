@@ -2,8 +2,8 @@
 for a bounded time, to see what grows.
 
 HAProxy in front of 2 daphne processes (bench/cluster.py), a redis-server of its own, the
-PostgreSQL database nexus_cluster (created if missing, never dropped: every run makes people,
-rooms and a board of its own). Traffic: rooms where one person posts every second and the
+PostgreSQL database nexus_bench_faults (dropped and re-created: the fault suite's, so the two
+do not run at the same time). Traffic: rooms where one person posts every second and the
 others read and ping as live.js does; a board where editors change cards while viewers watch.
 Every minute: post-to-delivery latency (p50, p99), deliveries, and each daphne's memory and
 open file descriptors; Redis's memory at the start and the end. Writes its block of
@@ -26,11 +26,10 @@ from dataclasses import dataclass, field
 import redis
 from websockets.asyncio.client import connect
 
-from bench.cluster import Cluster, ensure_database
-from bench.faults import OwnRedis
-from bench.servers import PROJECT_DIR, base_env, rss_kb, set_up_django, stop_after, write_block
+from bench import servers
+from bench.cluster import Cluster
+from bench.faults import DATABASE_URL, OwnRedis  # the fault suite's database, not at once
 
-DATABASE_URL = "postgres://postgres@127.0.0.1:5432/nexus_cluster"
 PROXY_PORT, REDIS_PORT = 8440, 6395
 ROOMS, READERS = 5, 4  # per room: one poster and this many readers
 EDITORS, VIEWERS, CARDS = 4, 6, 8
@@ -212,9 +211,10 @@ async def soak(cluster: Cluster, own_redis: OwnRedis, minutes: float, setup) -> 
     def sample(minute: float) -> dict:
         return {
             "minute": minute,
-            "rss_kb": [rss_kb(d.pid) for d in cluster.daphnes],
+            "rss_kb": [servers.rss_kb(d.pid) for d in cluster.daphnes],
             "fds": [open_fds(d.pid) for d in cluster.daphnes],
             "redis_kb": client.info("memory")["used_memory"] // 1024,
+            "load": os.getloadavg()[0],  # the whole machine, shared with other work
         }
 
     await asyncio.sleep(10)  # everyone connected and warm: the reference
@@ -244,7 +244,8 @@ def _window_row(window: Window, sample: dict) -> str:
     return (
         f"| {sample['minute']} | {window.posts:,} | {window.edits:,} | "
         f"{len(window.latencies_ms):,} | "
-        f"{p50:.1f} | {p99:.1f} | {window.errors} | {rss} | {fds} | {sample['redis_kb']:,} |"
+        f"{p50:.1f} | {p99:.1f} | {window.errors} | {rss} | {fds} | {sample['redis_kb']:,} | "
+        f"{sample['load']:.1f} |"
     )
 
 
@@ -263,14 +264,16 @@ def write_report(result: dict, minutes: float, seconds: float) -> None:
         f"redis-server of its own, PostgreSQL as above. Through the proxy: {ROOMS} rooms, each "
         f"with one person posting every {POST_EVERY:g} s and {READERS} reading; a board where "
         f"{EDITORS} editors save a card every {EDIT_EVERY:g} s while {VIEWERS} others watch; "
-        f"everyone pings every {PING_EVERY:g} s. Minute 0 is after 10 s of warm-up.",
+        f"everyone pings every {PING_EVERY:g} s. Minute 0 is after 10 s of warm-up. *Load*: "
+        "the machine's 1-minute load average (2 cores, shared with other work).",
         "",
         "| minute | posts | edits saved | deliveries | p50 ms | p99 ms | errors"
-        " | RSS MB per daphne | open fds per daphne | Redis used_memory KB |",
-        "|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|",
+        " | RSS MB per daphne | open fds per daphne | Redis used_memory KB | load (1 min) |",
+        "|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|",
         f"| 0 | | | | | | | "
         f"{' / '.join(f'{kb / 1024:.1f}' for kb in first['rss_kb'])} | "
-        f"{' / '.join(str(n) for n in first['fds'])} | {first['redis_kb']:,} |",
+        f"{' / '.join(str(n) for n in first['fds'])} | {first['redis_kb']:,} | "
+        f"{first['load']:.1f} |",
     ]
     lines += [_window_row(w, s) for w, s in zip(run.windows, samples[1:], strict=False)]
     lines += [
@@ -284,7 +287,7 @@ def write_report(result: dict, minutes: float, seconds: float) -> None:
         "less than the first).",
         "<!-- soak:end -->",
     ]
-    write_block("soak", lines)
+    servers.write_block("soak", lines)
 
 
 def main() -> int:
@@ -295,17 +298,17 @@ def main() -> int:
     if not 1 <= args.minutes <= 240:
         raise SystemExit("--minutes is 1 to 240")
 
-    stop_after(int(args.minutes * 60) + 300, "bench.soak")
-    log_dir = PROJECT_DIR / "var" / "soak"
+    servers.stop_after(int(args.minutes * 60) + 300, "bench.soak")
+    log_dir = servers.PROJECT_DIR / "var" / "soak"
     log_dir.mkdir(parents=True, exist_ok=True)
-    env = base_env(
+    env = servers.base_env(
         database_url=DATABASE_URL,
         redis_url=f"redis://127.0.0.1:{REDIS_PORT}/0",
         secret_key=secrets.token_urlsafe(50),
         layer_env={"TRUST_PROXY_HEADERS": "1", "HTTP_LOG_LEVEL": "WARNING"},
     )
-    ensure_database(DATABASE_URL)
-    set_up_django(env)
+    servers.recreate_database(DATABASE_URL)
+    servers.set_up_django(env)
     setup = _setup()
     own_redis = OwnRedis(log_dir / "redis.log", port=REDIS_PORT)
     own_redis.start()
