@@ -9,7 +9,7 @@ PY := .venv/bin/python
 export UV_CACHE_DIR ?= $(HOME)/.cache/nexus-live-uv
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: install run test lint pytest bench screenshots cluster cluster-stop faults
+.PHONY: install run test lint pytest bench screenshots cluster cluster-stop faults soak
 
 # Debian and Ubuntu ship python3 without what `venv` needs; say so rather than leave half a venv.
 $(UV):
@@ -82,3 +82,11 @@ cluster-stop: install
 # docs/benchmarks.md. FAULTS_ARGS="--quick" for shorter bursts.
 faults: install
 	$(PY) -m bench.faults $(FAULTS_ARGS)
+
+# Steady chat and board traffic through HAProxy + 2 daphnes (bench/soak.py) for a bounded time:
+# memory, descriptors and Redis memory over time, latency per minute. Proxy on 8440, a
+# redis-server of its own on 6395, database nexus_bench_faults (dropped and re-created: not
+# while `make faults` runs).
+# Writes its block of docs/benchmarks.md. SOAK_ARGS="--minutes 3" for a short one.
+soak: install
+	$(PY) -m bench.soak $(SOAK_ARGS)

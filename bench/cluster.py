@@ -28,6 +28,7 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
+from prometheus_client import multiprocess
 
 from bench.servers import (
     PROJECT_DIR,
@@ -141,8 +142,17 @@ class Cluster:
     def __exit__(self, *exc: object) -> None:
         self.stop()
 
+    @property
+    def metrics_dir(self) -> Path:
+        """prometheus-client's multiprocess directory, shared by the daphnes of this cluster."""
+        return self.log_dir / "metrics"
+
     def start(self) -> None:
         self.log_dir.mkdir(parents=True, exist_ok=True)
+        # Emptied before the processes start (the library's rule): old files would add up.
+        shutil.rmtree(self.metrics_dir, ignore_errors=True)
+        self.metrics_dir.mkdir()
+        self.env = {**self.env, "PROMETHEUS_MULTIPROC_DIR": str(self.metrics_dir)}
         try:
             self.daphnes = [self._daphne(i) for i in range(self.processes)]
             for daphne in self.daphnes:
@@ -213,12 +223,19 @@ class Cluster:
         except subprocess.TimeoutExpired:
             daphne.process.kill()
             daphne.process.wait()
+        self._forget(i)
         return time.monotonic() - started
 
     def kill(self, i: int) -> None:
         """SIGKILL daphne `i`: a crash, no drain, no close frames."""
         self.daphnes[i].process.kill()
         self.daphnes[i].process.wait()
+        self._forget(i)
+
+    def _forget(self, i: int) -> None:
+        """A dead daphne's open sockets are no longer open: drop its live gauges (a process
+        that exits does it itself; one that was killed cannot)."""
+        multiprocess.mark_process_dead(self.daphnes[i].pid, str(self.metrics_dir))
 
     def restart(self, i: int) -> None:
         """Start daphne `i` again on its port; returns once HAProxy sends to it."""
@@ -297,7 +314,8 @@ def main() -> int:
         print(
             f"Nexus Live on {cluster.url}/ : HAProxy in front of {args.processes} daphne "
             f"processes on ports {cluster.ports[0]}-{cluster.ports[-1]} (stats: "
-            f"http://127.0.0.1:{cluster.stats_port}/stats); logs in {cluster.log_dir}.\n"
+            f"http://127.0.0.1:{cluster.stats_port}/stats); logs in {cluster.log_dir}; "
+            f"metrics of all of them from any one: http://127.0.0.1:{cluster.ports[0]}/metrics.\n"
             "Ctrl-C or `make cluster-stop` stops everything.",
             flush=True,
         )
@@ -305,6 +323,7 @@ def main() -> int:
             for i, daphne in enumerate(cluster.daphnes):
                 if daphne.process.poll() is not None:
                     print(f"daphne {i} exited ({daphne.process.returncode}): restarting it")
+                    cluster._forget(i)
                     cluster.restart(i)
             time.sleep(0.5)
     finally:

@@ -18,7 +18,6 @@ started here is stopped by its PID.
 import argparse
 import asyncio
 import json
-import os
 import random
 import secrets
 import signal
@@ -32,7 +31,15 @@ from pathlib import Path
 from websockets.asyncio.client import connect
 
 from bench.cluster import Cluster
-from bench.servers import PROJECT_DIR, base_env, manage, recreate_database, rss_kb
+from bench.servers import (
+    PROJECT_DIR,
+    base_env,
+    recreate_database,
+    rss_kb,
+    set_up_django,
+    stop_after,
+    write_block,
+)
 
 DATABASE_URL = "postgres://postgres@127.0.0.1:5432/nexus_bench_faults"
 REDIS_PORT = 6391
@@ -44,14 +51,15 @@ RECOVERY_LIMIT = 60.0
 
 
 class OwnRedis:
-    """redis-server on REDIS_PORT, started and stopped (kill -9 too) by its PID."""
+    """redis-server on REDIS_PORT (or `port`), started and stopped (kill -9 too) by its PID."""
 
-    def __init__(self, log: Path) -> None:
+    def __init__(self, log: Path, port: int | None = None) -> None:
         self.log = log
+        self.port = port or REDIS_PORT
         self.process: subprocess.Popen | None = None
 
     def start(self) -> None:
-        command = ["redis-server", "--port", str(REDIS_PORT), "--bind", "127.0.0.1"]
+        command = ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1"]
         command += ["--save", "", "--appendonly", "no"]
         with self.log.open("ab") as out:
             self.process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT)  # noqa: S603
@@ -60,7 +68,7 @@ class OwnRedis:
 
         while True:
             try:
-                redis.Redis(port=REDIS_PORT, socket_connect_timeout=0.2).ping()
+                redis.Redis(port=self.port, socket_connect_timeout=0.2).ping()
                 return
             except redis.ConnectionError:
                 if time.monotonic() > deadline:
@@ -492,6 +500,106 @@ async def malformed_frames(ctx: "Context") -> dict:
     }
 
 
+# --- 20 editors x 50 edits on one card ----------------------------------------------------------
+EDITORS, EDITS = 20, 50
+
+
+def _editor_line(i: int, j: int | None) -> str:
+    return f"editor {i}: {'start' if j is None else f'edit {j}'}"
+
+
+def _one_card(people: list) -> tuple[int, int, str]:
+    """A team board of `people`, one card whose problem has a line per editor (separated, so
+    edits of different editors never touch the same or adjacent lines)."""
+    from accounts.models import Membership, Role, Team, User
+    from boards import actions
+
+    team = Team.objects.create(name="Editors", slug=f"editors-{secrets.token_hex(4)}")
+    Membership.objects.bulk_create(
+        Membership(team=team, user_id=p.pk, role=Role.MEMBER) for p in people
+    )
+    owner = User.objects.get(pk=people[0].pk)
+    board = actions.create_board(user=owner, name="One card", team=team)
+    text = "".join(f"{_editor_line(i, None)}\n~\n" for i in range(len(people)))
+    card = actions.create_card(board=board, user=owner, title="Contended", problem=text)
+    return board.pk, card.pk, text
+
+
+async def _editor(url: str, cookie: str, i: int, card: int, text: str, edits: int, out: dict):
+    """Edit own line `edits` times, each time on the newest version this editor has seen
+    (often stale: the server merges). Records every accepted edit and its version."""
+    origin = f"http://127.0.0.1:{PROXY_PORT}"
+    rng = random.Random(i)  # noqa: S311 (pacing, not a secret)
+    known = (1, text)  # (version, problem) this editor last saw
+    async with connect(url, origin=origin, additional_headers={"Cookie": cookie}) as ws:
+        for j in range(edits):
+            version, seen = known
+            lines = seen.split("\n")
+            mine = next(k for k, line in enumerate(lines) if line.startswith(f"editor {i}: "))
+            lines[mine] = _editor_line(i, j)
+            frame = {"action": "edit", "card": card, "version": version,
+                     "fields": {"problem": "\n".join(lines)}}  # fmt: skip
+            started = time.monotonic()
+            await ws.send(json.dumps(frame))
+            # Until the answer, then (as the page does) until the card as saved has arrived:
+            # the next edit is based on a version that holds this one.
+            saved_as = None
+            while saved_as is None or known[0] < saved_as:
+                reply = json.loads(await asyncio.wait_for(ws.recv(), 20))
+                if reply.get("type") == "card" and reply.get("id") == card:
+                    data = reply["data"]
+                    if data["version"] > known[0]:
+                        known = (data["version"], data["problem"])
+                elif reply.get("type") == "saved":
+                    saved_as = reply["version"]
+                    out["accepted"].append((i, j, saved_as))
+                    out["merged"] += bool(reply.get("merged"))
+                    out["latency_ms"].append((time.monotonic() - started) * 1000)
+                elif reply.get("type") == "error":
+                    code = f"{reply.get('code', '?')}: {reply.get('message', '')[:60]}"
+                    out["errors"][code] = out["errors"].get(code, 0) + 1
+                    break
+            await asyncio.sleep(rng.uniform(0, 0.05))
+
+
+async def editors_on_one_card(
+    ctx: "Context", board: int, card: int, text: str, editors: int, edits: int
+) -> dict:
+    from boards.models import Card, CardRevision
+
+    url = f"ws://127.0.0.1:{PROXY_PORT}/ws/boards/{board}/"
+    out: dict = {"accepted": [], "merged": 0, "errors": {}, "latency_ms": []}
+    started = time.monotonic()
+    await asyncio.gather(
+        *(_editor(url, p.cookie, i, card, text, edits, out)
+          for i, p in enumerate(ctx.editors[:editors]))
+    )  # fmt: skip
+    seconds = time.monotonic() - started
+    final = Card.objects.get(pk=card)
+    history = dict(CardRevision.objects.filter(card_id=card).values_list("version", "snapshot"))
+    last: dict[int, int] = {}
+    lost_history = 0
+    for i, j, version in out["accepted"]:
+        last[i] = max(last.get(i, -1), j)
+        if _editor_line(i, j) not in history.get(version, {}).get("problem", ""):
+            lost_history += 1  # the version this edit was saved as does not hold it
+    lost_final = sum(_editor_line(i, j) not in final.problem for i, j in last.items())
+    return {
+        "editors": editors,
+        "edits": editors * edits,
+        "accepted": len(out["accepted"]),
+        "merged": out["merged"],
+        "errors": out["errors"],
+        "versions": final.version,
+        "lost_final": lost_final,
+        "lost_history": lost_history,
+        "conflict": final.has_conflict,
+        "seconds": seconds,
+        "p50_ms": statistics.median(out["latency_ms"]) if out["latency_ms"] else 0.0,
+        "p95_ms": _p95(out["latency_ms"]) if out["latency_ms"] else 0.0,
+    }
+
+
 def _p95(values: list[float]) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))]
@@ -507,6 +615,7 @@ class Context:
     people: list
     observer: object
     creator_pk: int
+    editors: list = field(default_factory=list)
     clients: int = 8
     senders: int = 4
     posts: int = 60
@@ -534,7 +643,9 @@ class Context:
         return {str(cid): n for cid, n in rows}
 
 
-def write_report(results: list[Result], flood: dict, quick: bool, seconds: float) -> None:
+def write_report(
+    results: list[Result], flood: dict, editing: dict, quick: bool, seconds: float
+) -> None:
     lines = [
         "<!-- faults:start -->",
         "## Faults",
@@ -582,31 +693,49 @@ def write_report(results: list[Result], flood: dict, quick: bool, seconds: float
         "",
         "Targets: 0 lost, 0 duplicate rows, every client live within 10 s of the fault's end; "
         "the other client's p95 under 300 ms and memory growth under 50 MB during the flood.",
+        "",
+        f"**{editing['editors']} editors x {editing['edits'] // editing['editors']} edits on one "
+        "card**, through the proxy: each editor rewrites its own line of the card's problem, "
+        "based on the newest version it has seen (often stale: the server merges three ways), "
+        "as fast as its acknowledgements come back (0-50 ms apart).",
+        "",
+        "| edits sent | accepted | merged | errors | versions | lost from the final card"
+        " | lost from its version | conflict kept | edits/s | save p50 ms | p95 ms |",
+        "|--:|--:|--:|---|--:|--:|--:|:-:|--:|--:|--:|",
+        f"| {editing['edits']} | {editing['accepted']} | {editing['merged']} | "
+        f"{', '.join(f'{k} {v}' for k, v in sorted(editing['errors'].items())) or 'none'} | "
+        f"{editing['versions']} | {editing['lost_final']} | {editing['lost_history']} | "
+        f"{'yes' if editing['conflict'] else 'no'} | "
+        f"{editing['accepted'] / max(editing['seconds'], 0.001):.0f} | "
+        f"{editing['p50_ms']:.1f} | {editing['p95_ms']:.1f} |",
+        "",
+        "*Lost from the final card*: an editor whose last accepted edit is not in the card at the "
+        "end; *lost from its version*: an accepted edit whose line is missing from the revision "
+        "it was saved as (the version history). Target: 0 and 0.",
         "<!-- faults:end -->",
     ]
-    path = PROJECT_DIR / "docs" / "benchmarks.md"
-    text = path.read_text()
-    block = "\n".join(lines)
-    if "<!-- faults:start -->" in text:
-        before, rest = text.split("<!-- faults:start -->", 1)
-        after = rest.split("<!-- faults:end -->", 1)[1]
-        text = before + block + after
-    else:
-        text = text.rstrip("\n") + "\n\n" + block + "\n"
-    path.write_text(text)
+    write_block("faults", lines)
 
 
 def main() -> int:
+    global PROXY_PORT, FIRST_PORT, STATS_PORT, REDIS_PORT
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="shorter bursts (for CI)")
     parser.add_argument("--no-report", action="store_true", help="do not write benchmarks.md")
+    parser.add_argument(
+        "--editors-only", action="store_true",
+        help="only the editors on one card (implies --no-report)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--ports", type=int, default=PROXY_PORT,
+        help=f"the proxy's port; daphnes on the next ones, stats on +9 (default {PROXY_PORT})",
+    )  # fmt: skip
+    parser.add_argument("--redis-port", type=int, default=REDIS_PORT)
     args = parser.parse_args()
+    PROXY_PORT, FIRST_PORT, STATS_PORT = args.ports, args.ports + 1, args.ports + 9
+    REDIS_PORT = args.redis_port
 
-    def on_alarm(signum: int, frame: object) -> None:
-        raise TimeoutError("bench.faults ran past its hard timeout")
-
-    signal.signal(signal.SIGALRM, on_alarm)
-    signal.alarm(HARD_TIMEOUT)
+    stop_after(HARD_TIMEOUT, "bench.faults")
     log_dir = PROJECT_DIR / "var" / "faults"
     log_dir.mkdir(parents=True, exist_ok=True)
     env = base_env(
@@ -616,22 +745,12 @@ def main() -> int:
         layer_env={"DRAIN_SECONDS": "5", "TRUST_PROXY_HEADERS": "1"},
     )
     recreate_database(DATABASE_URL)
-    manage(env, "migrate", "--noinput")
-    manage(env, "collectstatic", "--noinput", "--verbosity", "0")
-    os.environ.update(
-        {k: v for k, v in env.items() if k in ("DATABASE_URL", "SECRET_KEY", "DEBUG")}
-    )
-    os.environ["DJANGO_SETTINGS_MODULE"] = "nexus_live.settings"
-    os.environ["REDIS_URL"] = ""  # this process only reads the database
-    os.environ["DATABASE_POOL"] = "false"  # one connection, kept, in this one thread
-    # ... between the load generator's awaits: short queries, nothing else runs meanwhile.
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    import django
-
-    django.setup()
+    # One connection, kept, in this one thread, used between the load generator's awaits:
+    # short queries, nothing else runs meanwhile.
+    set_up_django(env, DATABASE_POOL="false", DJANGO_ALLOW_ASYNC_UNSAFE="true")
     from bench.fixtures import make_people
 
-    people = make_people(10)
+    people = make_people(10 + EDITORS)
     redis_server = OwnRedis(log_dir / "redis.log")
     redis_server.start()
     cluster = Cluster(
@@ -640,30 +759,41 @@ def main() -> int:
     started = time.monotonic()
     try:
         cluster.start()
-        ctx = Context(cluster, redis_server, people[:8], people[9], people[8].pk)
+        ctx = Context(cluster, redis_server, people[:8], people[9], people[8].pk, people[10:])
         if args.quick:
             ctx.posts, ctx.interval = 25, 0.08
-        scenarios = [
-            ("Redis kill -9 mid-burst, back after 5 s", fault_redis, False),
-            ("one daphne kill -9 mid-burst", fault_daphne, False),
-            ("rolling restart of all daphnes", fault_rolling, False),
-            ("a client cut mid-burst (no FIN) and back", fault_none, True),
-        ]
+        scenarios = (
+            []
+            if args.editors_only
+            else [
+                ("Redis kill -9 mid-burst, back after 5 s", fault_redis, False),
+                ("one daphne kill -9 mid-burst", fault_daphne, False),
+                ("rolling restart of all daphnes", fault_rolling, False),
+                ("a client cut mid-burst (no FIN) and back", fault_none, True),
+            ]
+        )
         results = []
         for name, fault, cut in scenarios:
             result = asyncio.run(run_scenario(ctx, name.split()[0].lower(), fault, cut_client=cut))
             result.name = name
             print(result, flush=True)
             results.append(result)
-        flood = asyncio.run(malformed_frames(ctx))
+        flood = {} if args.editors_only else asyncio.run(malformed_frames(ctx))
         print(flood, flush=True)
+        board, card, text = _one_card(ctx.editors[:EDITORS])  # outside the loop: it publishes
+        edits = 10 if args.quick else EDITS
+        editing = asyncio.run(editors_on_one_card(ctx, board, card, text, EDITORS, edits))
+        print(editing, flush=True)
     finally:
         cluster.stop()
         redis_server.kill()
         signal.alarm(0)
-    if not args.no_report:
-        write_report(results, flood, args.quick, time.monotonic() - started)
-    return 0 if all(r.lost == 0 and r.duplicate_rows == 0 for r in results) else 1
+    if not (args.no_report or args.editors_only):
+        write_report(results, flood, editing, args.quick, time.monotonic() - started)
+    no_lost_update = editing["lost_final"] == 0 and editing["lost_history"] == 0
+    return (
+        0 if no_lost_update and all(r.lost == 0 and r.duplicate_rows == 0 for r in results) else 1
+    )
 
 
 if __name__ == "__main__":

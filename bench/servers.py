@@ -6,6 +6,7 @@ Everything started here is stopped here, by the PID of the process we started.
 import os
 import re
 import resource
+import signal
 import socket
 import subprocess
 import sys
@@ -220,3 +221,39 @@ def base_env(
     )
     env.update(layer_env)
     return env
+
+
+def stop_after(seconds: int, what: str) -> None:
+    """A hard timeout for a whole run: SIGALRM raises TimeoutError in the main thread."""
+
+    def on_alarm(signum: int, frame: object) -> None:
+        raise TimeoutError(f"{what} ran past its hard timeout")
+
+    signal.signal(signal.SIGALRM, on_alarm)
+    signal.alarm(seconds)
+
+
+def set_up_django(env: dict[str, str], **extra: str) -> None:
+    """Migrate and collect static files for the daphnes of `env`, then set this process's
+    Django up on the same database, without Redis (it writes fixtures and reads results)."""
+    manage(env, "migrate", "--noinput")
+    manage(env, "collectstatic", "--noinput", "--verbosity", "0")
+    os.environ.update({k: env[k] for k in ("DATABASE_URL", "SECRET_KEY", "DEBUG")})
+    os.environ.update(DJANGO_SETTINGS_MODULE="nexus_live.settings", REDIS_URL="", **extra)
+    import django
+
+    django.setup()
+
+
+def write_block(name: str, lines: list[str]) -> None:
+    """Put `lines` (from `<!-- name:start -->` to `<!-- name:end -->`) in docs/benchmarks.md,
+    in place of that block, or at the end the first time."""
+    start, end = f"<!-- {name}:start -->", f"<!-- {name}:end -->"
+    path = PROJECT_DIR / "docs" / "benchmarks.md"
+    text, block = path.read_text(), "\n".join(lines)
+    if start in text:
+        before, rest = text.split(start, 1)
+        text = before + block + rest.split(end, 1)[1]
+    else:
+        text = text.rstrip("\n") + "\n\n" + block + "\n"
+    path.write_text(text)

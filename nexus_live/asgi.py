@@ -14,18 +14,23 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
 import boards.routing  # noqa: E402
 import chat.routing  # noqa: E402
-from nexus_live import drain  # noqa: E402
+from nexus_live import drain, metrics  # noqa: E402
 from nexus_live.origin import OriginValidator  # noqa: E402
 
-application = ProtocolTypeRouter(
-    {
-        "http": django_asgi_app,
-        "websocket": OriginValidator(
-            AuthMiddlewareStack(
-                URLRouter(chat.routing.websocket_urlpatterns + boards.routing.websocket_urlpatterns)
-            )
-        ),
-    }
+# The first connection starts the event loop's lag probe (nexus_live/metrics.py).
+application = metrics.WatchEventLoop(
+    ProtocolTypeRouter(
+        {
+            "http": django_asgi_app,
+            "websocket": OriginValidator(
+                AuthMiddlewareStack(
+                    URLRouter(
+                        chat.routing.websocket_urlpatterns + boards.routing.websocket_urlpatterns
+                    )
+                )
+            ),
+        }
+    )
 )
 
 # SIGTERM closes every socket with 1012 and exits within DRAIN_SECONDS (nexus_live/drain.py).

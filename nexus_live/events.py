@@ -11,6 +11,7 @@ import hashlib
 import json
 import logging
 import threading
+import time
 import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -18,6 +19,8 @@ from contextlib import contextmanager
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
+
+from nexus_live import metrics
 
 log = logging.getLogger(__name__)
 _held = threading.local()  # see held()
@@ -134,8 +137,14 @@ async def publish_quietly(group: str, event: dict) -> None:
 async def publish(group: str, event: dict) -> None:
     """At once, for ephemeral frames (presence, typing, editing) that write nothing."""
     layer = get_channel_layer()
-    if layer is not None:
+    if layer is None:
+        return
+    started, outcome = time.perf_counter(), "error"
+    try:
         await layer.group_send(group, event)
+        outcome = "ok"
+    finally:
+        metrics.LAYER_SEND_SECONDS.labels(outcome).observe(time.perf_counter() - started)
 
 
 # --- Listening ---------------------------------------------------------------------------------

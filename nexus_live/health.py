@@ -6,8 +6,11 @@ import uuid
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
+from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
+
+from nexus_live import redis as shared_redis
 
 logger = logging.getLogger(__name__)
 
@@ -37,6 +40,15 @@ async def _send_to_nobody() -> None:
 
 def check_channel_layer() -> None:
     async_to_sync(_send_to_nobody)()
+    # Sharded over several Redis servers, one send reaches one of them: ask each.
+    urls = settings.CHANNEL_LAYER_REDIS_URLS
+    for i, url in enumerate(urls if len(urls) > 1 else []):
+        try:
+            shared_redis.sync_client_for(url).ping()
+        except shared_redis.ERRORS as exc:
+            raise RuntimeError(
+                f"channel layer shard {i} ({shared_redis.where(url)}): {exc}"
+            ) from exc
 
 
 CHECKS = {"database": check_database, "channel_layer": check_channel_layer, "cache": check_cache}

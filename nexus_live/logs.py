@@ -14,6 +14,8 @@ from contextvars import ContextVar
 
 from django.http import HttpRequest, HttpResponse
 
+from nexus_live import metrics
+
 # What the current request or socket is: request_id / socket_id, user, space. Each socket is
 # a task of its own (daphne starts one per connection), so setting it there stays there.
 context: ContextVar[dict[str, object] | None] = ContextVar("nexus_log_context", default=None)
@@ -63,6 +65,10 @@ class RequestLogMiddleware:
             if user is not None and user.is_authenticated:
                 bind(user=user.pk)
             match = request.resolver_match
+            duration = time.perf_counter() - started
+            metrics.http_request(
+                metrics.route_of(request), request.method, response.status_code, duration
+            )
             log.info(
                 "%s %s %s",
                 request.method,
@@ -72,7 +78,7 @@ class RequestLogMiddleware:
                     "method": request.method,
                     "route": match.route if match else "<unmatched>",
                     "status": response.status_code,
-                    "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+                    "duration_ms": round(duration * 1000, 2),
                 },
             )
             response.headers.setdefault("X-Request-ID", request_id[:64])

@@ -36,7 +36,7 @@ RETRY_INTERVAL = 1.0
 ERRORS = (redis.ConnectionError, redis.TimeoutError)
 
 
-def _where(url: str) -> str:
+def where(url: str) -> str:
     """host:port/db, without the password."""
     parts = urlsplit(url)
     if not parts.hostname:
@@ -56,6 +56,11 @@ def _sync_client(url: str) -> redis.Redis:
 def sync_client() -> redis.Redis | None:
     """The process's client for REDIS_URL (None without Redis: the embedded mode)."""
     return _sync_client(settings.REDIS_URL) if settings.REDIS_URL else None
+
+
+def sync_client_for(url: str) -> redis.Redis:
+    """The process's client for another Redis (a channel-layer shard, for /readyz)."""
+    return _sync_client(url)
 
 
 _async_clients: dict[tuple[asyncio.AbstractEventLoop, str], aioredis.Redis] = {}
@@ -89,7 +94,7 @@ class Breaker:
     only kept locally meanwhile)."""
 
     def __init__(self, url: str) -> None:
-        self.where = _where(url)
+        self.where = where(url)
         self.down_since: float | None = None
         self.outages = 0
         self._retry_at = 0.0

@@ -129,6 +129,16 @@ DATABASES["default"]["TEST"] = {
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env.str("REDIS_URL", default="")
+# The channel layer over one Redis or several: channels-redis shards by a hash of each group's
+# and channel's name, so every process must list the same servers in the same order. The
+# cache, presence and rate limits stay on REDIS_URL (docs/operations.md, "Scaling each tier").
+CHANNEL_LAYER_REDIS_URLS = env.list(
+    "CHANNEL_LAYER_REDIS_URLS", default=[REDIS_URL] if REDIS_URL else []
+)
+if CHANNEL_LAYER_REDIS_URLS and not REDIS_URL:
+    raise environ.ImproperlyConfigured(
+        "CHANNEL_LAYER_REDIS_URLS needs REDIS_URL too (the cache and presence live there)"
+    )
 # Per process and per event loop, for the channel layer and for presence (see below).
 REDIS_MAX_CONNECTIONS = env.int("REDIS_MAX_CONNECTIONS", default=1000)
 if REDIS_URL:
@@ -146,7 +156,6 @@ if REDIS_URL:
     # set on purpose: channels-redis's defaults drop messages and fail connections silently.
     CHANNEL_LAYER_BACKEND = env.str("CHANNEL_LAYER_BACKEND", default="pubsub")
     _redis_host = {
-        "address": REDIS_URL,
         # redis-py's asyncio pool raises MaxConnectionsError past this (default 100), which
         # closes the consumer that needed a connection. Per process and per event loop.
         "max_connections": REDIS_MAX_CONNECTIONS,
@@ -155,6 +164,7 @@ if REDIS_URL:
         "socket_timeout": 15,
         "socket_connect_timeout": CLIENT_OPTIONS["socket_connect_timeout"],
     }
+    _redis_hosts = [{**_redis_host, "address": url} for url in CHANNEL_LAYER_REDIS_URLS]
     if CHANNEL_LAYER_BACKEND == "pubsub":
         # Redis PUBLISH to a group, fanned out in each process: no per-channel capacity (the
         # per-consumer queue is unbounded), no group expiry; at-most-once like the list layer.
@@ -162,7 +172,7 @@ if REDIS_URL:
             "default": {
                 "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
                 "CONFIG": {
-                    "hosts": [_redis_host],
+                    "hosts": _redis_hosts,
                     "prefix": env.str("CHANNEL_LAYER_PREFIX", default="nexus"),
                 },
             }
@@ -172,7 +182,7 @@ if REDIS_URL:
             "default": {
                 "BACKEND": "channels_redis.core.RedisChannelLayer",
                 "CONFIG": {
-                    "hosts": [_redis_host],
+                    "hosts": _redis_hosts,
                     "prefix": env.str("CHANNEL_LAYER_PREFIX", default="nexus"),
                     # Messages waiting per Redis channel key (one key per daphne process) and
                     # per consumer buffer; overflow is dropped (default 100).
@@ -282,7 +292,7 @@ WHITENOISE_USE_FINDERS = DEBUG
 if env.bool("TRUST_PROXY_HEADERS", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
-SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
 SESSION_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_SECURE = not DEBUG
 SESSION_COOKIE_HTTPONLY = True
@@ -338,6 +348,12 @@ LOGGING = {
         "channels_redis.core": {"level": "INFO", "filters": ["channel_layer_drops_are_errors"]},
     },
 }
+
+# --- Metrics ----------------------------------------------------------------------------------
+# /metrics answers loopback requests that did not come through the proxy, or a scraper that
+# sends `Authorization: Bearer <METRICS_TOKEN>` (nexus_live/metrics.py). Several processes:
+# PROMETHEUS_MULTIPROC_DIR (read by prometheus-client itself, from the environment).
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
 
 # --- Shutdown ---------------------------------------------------------------------------------
 # On SIGTERM a web process stops listening, closes its sockets with 1012 and exits once they

@@ -24,7 +24,7 @@ from django.contrib.auth import get_user
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 
 from accounts.models import User
-from nexus_live import drain, events, logs, online
+from nexus_live import drain, events, logs, metrics, online
 from nexus_live.ratelimit import RateLimited
 from nexus_live.text import as_int
 from nexus_live.writes import read
@@ -91,11 +91,14 @@ class LiveConsumer(AsyncWebsocketConsumer):
         else:
             sources.append(functools.partial(self.channel_layer.receive, self.channel_name))
         drain.opened(self)  # a SIGTERM closes it with 1012
+        open_sockets = metrics.SOCKETS_OPEN.labels(getattr(self, "kind", "") or "person")
+        open_sockets.inc()
         try:
             await await_many_dispatch(sources, self.dispatch)
         except StopConsumer:
             pass
         finally:
+            open_sockets.dec()
             drain.closed(self)
 
     async def dispatch(self, message: dict) -> None:
@@ -186,6 +189,9 @@ class LiveConsumer(AsyncWebsocketConsumer):
         except Exception:
             log.debug("send on a closed socket", exc_info=True)
             self.closed = True
+        else:
+            if text_data is not None:
+                metrics.FRAMES_OUT.labels(metrics.frame_type(text_data)).inc()
 
     async def close(self, code=None, reason=None) -> None:
         await super().close(code=code, reason=reason)
@@ -200,27 +206,32 @@ class LiveConsumer(AsyncWebsocketConsumer):
         return {}
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        metrics.FRAMES_IN.labels(await self.act_on(text_data)).inc()
+
+    async def act_on(self, text_data: str | None) -> str:
+        """Handle one frame; its action, for counting ("invalid" or "unknown" if none of ours:
+        a client must not choose metric labels)."""
         if text_data is None:
             await self.error("bad_frame", "Frames are JSON text.")
-            return
+            return "invalid"
         if len(text_data) > self.max_frame:
             await self.error("too_large", f"A frame is at most {self.max_frame // 1024} KiB.")
-            return
+            return "invalid"
         try:
             frame = json.loads(text_data)
         except (ValueError, RecursionError):
             await self.error("bad_frame", "Frames are JSON objects (nested at most a few levels).")
-            return
+            return "invalid"
         if not isinstance(frame, dict) or not isinstance(frame.get("action"), str):
             await self.error("bad_frame", 'A frame is a JSON object with an "action".')
-            return
+            return "invalid"
         if _has_lone_surrogate(frame):
             await self.error("invalid", "A frame's text must be valid Unicode.")
-            return
+            return "invalid"
         handler = getattr(self, f"do_{frame['action']}", None)
         if handler is None:
             await self.error("unknown_action", f"Unknown action {frame['action'][:40]!r}.")
-            return
+            return "unknown"
         context = {"action": frame["action"][:40], **self.frame_context(frame)}
         try:
             await handler(frame)
@@ -238,6 +249,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
             # A bug of ours must not take the socket (or anyone else's) down with it.
             log.exception("frame %r failed", frame.get("action"))
             await self.error("server_error", "Something went wrong on our side.", **context)
+        return frame["action"]
 
     async def do_ping(self, frame: dict) -> None:
         await self.rejoin()
@@ -337,7 +349,9 @@ class SpaceConsumer(LiveConsumer):
                 log.warning("leaving the Online list of %s failed", self.space, exc_info=True)
 
     async def catch_up(self, since: int) -> None:
-        for text in await read(self.events_since, since):
+        texts = await read(self.events_since, since)
+        metrics.CATCH_UP_FRAMES.observe(len(texts))
+        for text in texts:
             await self.send(text_data=text)
 
     async def do_sync(self, frame: dict) -> None:

@@ -3,12 +3,13 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from nexus_live import views
+from nexus_live import metrics, views
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("readyz", views.readyz, name="readyz"),
+    path("metrics", metrics.metrics_view, name="metrics"),
     path("accounts/", include("allauth.urls")),
     path("", include("accounts.urls")),
     path("rooms/", include("chat.urls")),

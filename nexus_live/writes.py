@@ -14,6 +14,7 @@ from django.conf import settings
 from django.db import close_old_connections, connections
 
 from nexus_live import events as live_events
+from nexus_live import metrics
 
 # A connection this thread used less than this long ago skips Django's per-request health
 # check (a SELECT 1 before every write): the check is for connections that sat idle (a
@@ -46,7 +47,10 @@ async def write(action, /, *args, **kwargs):
     socket still handles its frames one at a time. Events the write commits are sent from
     here, on the event loop; if it fails after a commit, those are still sent, then the error
     is raised."""
+    return await _in_pool("write", action, *args, **kwargs)
 
+
+async def _in_pool(kind: str, action, /, *args, **kwargs):
     def run():
         _recycle_connections()
         with live_events.held() as events:
@@ -59,7 +63,13 @@ async def write(action, /, *args, **kwargs):
                 _thread.last_write = time.monotonic()
 
     pool = _pool()
-    result, events, error = await SyncToAsync(run, thread_sensitive=pool is None, executor=pool)()
+    started = time.perf_counter()
+    try:
+        result, events, error = await SyncToAsync(
+            run, thread_sensitive=pool is None, executor=pool
+        )()
+    finally:
+        metrics.DATABASE_SECONDS.labels(kind).observe(time.perf_counter() - started)
     await live_events.send_held(events)
     if error is not None:
         raise error
@@ -69,4 +79,4 @@ async def write(action, /, *args, **kwargs):
 async def read(query, /, *args, **kwargs):
     """A socket's read (catch-up, access checks, heartbeats), in the same pool: a long one
     never queues the process's other sockets behind Django's one shared database thread."""
-    return await write(query, *args, **kwargs)
+    return await _in_pool("read", query, *args, **kwargs)

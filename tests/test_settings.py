@@ -233,3 +233,23 @@ def test_email_url_options_django_does_not_read_are_refused():
     result = run([sys.executable, "manage.py", "check"], env)
     assert result.returncode != 0
     assert "EMAIL_URL" in result.stderr.strip().splitlines()[-1], result.stderr
+
+
+# --- Redis as a tier ----------------------------------------------------------------------------
+def test_the_channel_layer_shards_over_every_listed_redis_and_the_cache_stays_on_one():
+    shards = "redis://127.0.0.1:6392/0,redis://127.0.0.1:6393/0"
+    env = child_env(
+        SECRET_KEY="x" * 50, REDIS_URL="redis://127.0.0.1:6379/9", CHANNEL_LAYER_REDIS_URLS=shards
+    )
+    for backend in ("pubsub", "redis"):
+        layers = json.loads(setting("CHANNEL_LAYERS", {**env, "CHANNEL_LAYER_BACKEND": backend}))
+        hosts = layers["default"]["CONFIG"]["hosts"]
+        assert [host["address"] for host in hosts] == shards.split(",")  # in this order
+    assert json.loads(setting("CACHES", env))["default"]["LOCATION"] == "redis://127.0.0.1:6379/9"
+
+
+def test_shards_without_redis_url_are_refused():
+    env = child_env(SECRET_KEY="x" * 50, CHANNEL_LAYER_REDIS_URLS="redis://127.0.0.1:6392/0")
+    result = run([sys.executable, "-c", _PRINT_SETTING, "CHANNEL_LAYERS"], env)
+    assert result.returncode != 0
+    assert "CHANNEL_LAYER_REDIS_URLS needs REDIS_URL" in result.stderr

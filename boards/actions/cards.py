@@ -15,6 +15,7 @@ from boards import events as board_events
 from boards.actions.boards import GAP, log, next_event, publish, require_edit
 from boards.merge import MINE_END, THEIRS_START, merge_fields
 from boards.models import Board, Card, CardRevision, Column, Tag
+from nexus_live import metrics
 from nexus_live.text import one_line, plain_text
 
 TITLE_MAX = 200
@@ -158,6 +159,7 @@ def create_card(
         state = card.snapshot()
         CardRevision.objects.create(card=card, version=1, snapshot=state, author=user)
         log(board, user, "added a card", event, card=card, title=[None, card.title])
+        metrics.written("card_added")
         _card_changed(board, card.pk, user, columns={column.pk})
     return card
 
@@ -229,6 +231,9 @@ def update_card(
             raise ValidationError("The card changed while saving; try again.")
         _apply(current, {k: merged[k] for k in changed if k in SET_FIELDS})
         CardRevision.objects.create(card=current, version=new_version, snapshot=merged, author=user)
+        metrics.written("card_edited")
+        if has_conflict:
+            metrics.written("card_conflict_kept")
         log(
             board, user, "edited a card", event, card=current,
             **{k: [theirs[k], merged[k]] for k in sorted(changed)},
@@ -299,6 +304,7 @@ def move_card(*, card: Card, user: User, column: Column, before: Card | None = N
         log(board, user, "moved a card", event, card=current,
             column=[current.column.name, column.name])  # fmt: skip
         _card_changed(board, current.pk, user, columns={source, column.pk})
+        metrics.written("card_moved")
     current.refresh_from_db()
     return current
 

@@ -16,7 +16,7 @@ from accounts.models import User
 from chat import events as room_events
 from chat.models import Mention, Message, MessageEdit, Room
 from chat.queries import mentioned_people
-from nexus_live import events, ratelimit
+from nexus_live import events, metrics, ratelimit
 from nexus_live.markdown import render_markdown
 from nexus_live.text import plain_text
 
@@ -146,6 +146,7 @@ def post_message(
             message.reaction_summary = []  # new: no query to learn that
             text = room_events.message_frame("message", message)
             del message.reaction_summary  # reactions may come; later reads must look
+            metrics.written("message_posted")
             events.publish_on_commit(room_events.room_group(room), events.forward(text))
             events.publish_on_commit(
                 room_events.activity_group(room),
@@ -215,6 +216,7 @@ def edit_message(*, message: Message, user: User, body: object) -> Message:
         MessageEdit.objects.create(message=locked, body=locked.body)
         locked.body, locked.body_html, locked.edited_at = body, html, timezone.now()
         _notify_mentions(locked, body)  # as Zulip does: a mention added by an edit notifies
+        metrics.written("message_edited")
 
     with transaction.atomic():
         return _change(message, apply)

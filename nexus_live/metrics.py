@@ -1,0 +1,182 @@
+"""Prometheus metrics: what each web process counts, and `/metrics`, which sums every process.
+
+With several daphne processes, prometheus-client runs in multiprocess mode: the environment
+variable PROMETHEUS_MULTIPROC_DIR (set before the process starts; `make cluster` and compose
+set it) names a directory where each process keeps its values in files of its own; a scrape
+of any one process reads them all. The directory must be emptied before the processes start.
+A process that exits removes its live gauges (`mark_process_dead`, at exit); whoever restarts
+a killed one calls it for the dead PID (bench/cluster.py does). Without the variable, one
+process counts in memory as usual (the embedded default, tests).
+
+Labels are bounded: routes are resolved URL names (never paths), frame types and actions are
+our own names (an action a client made up counts as "unknown").
+"""
+
+import asyncio
+import atexit
+import hmac
+import ipaddress
+import os
+import weakref
+
+from django.conf import settings
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse, HttpResponseForbidden
+from django.views.decorators.http import require_GET
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    REGISTRY,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+)
+from prometheus_client import multiprocess as _multiprocess
+
+MULTIPROCESS_DIR = os.environ.get("PROMETHEUS_MULTIPROC_DIR", "")
+# Seconds: fast things (a Redis publish, a one-row insert) to slow pages.
+FAST = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0)
+PAGE = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+LAG_INTERVAL = 0.5  # seconds between the event loop's lag probes
+
+HTTP_REQUESTS = Counter(
+    "nexus_http_requests_total", "HTTP requests answered", ["route", "method", "status"]
+)
+HTTP_SECONDS = Histogram(
+    "nexus_http_request_duration_seconds", "Time to answer an HTTP request", ["route"],
+    buckets=PAGE,
+)  # fmt: skip
+SOCKETS_OPEN = Gauge(
+    "nexus_sockets_open", "WebSockets open now", ["kind"], multiprocess_mode="livesum"
+)
+FRAMES_IN = Counter("nexus_frames_in_total", "Frames received from clients", ["action"])
+FRAMES_OUT = Counter("nexus_frames_out_total", "Frames sent to clients", ["type"])
+WRITES = Counter("nexus_writes_total", "Committed posts and edits", ["what"])
+CATCH_UP_FRAMES = Histogram(
+    "nexus_catch_up_frames", "Frames one catch-up (connect or sync) sent",
+    buckets=(0, 1, 5, 10, 25, 50, 100, 250, 500, 1000),
+)  # fmt: skip
+LAYER_SEND_SECONDS = Histogram(
+    "nexus_channel_layer_send_seconds", "Time of one group_send to the channel layer",
+    ["outcome"], buckets=FAST,
+)  # fmt: skip
+DATABASE_SECONDS = Histogram(
+    "nexus_database_call_seconds",
+    "Time of one socket database call in the write pool, waiting for a thread included",
+    ["kind"], buckets=FAST,
+)  # fmt: skip
+LOOP_LAG_SECONDS = Histogram(
+    "nexus_event_loop_lag_seconds",
+    f"How late a {LAG_INTERVAL} s timer fired on the event loop (time other work held it)",
+    buckets=FAST,
+)  # fmt: skip
+
+
+# --- Counting ----------------------------------------------------------------------------------
+def route_of(request: HttpRequest) -> str:
+    """The resolved URL name ("chat:room"), else the route pattern; never the raw path."""
+    match = getattr(request, "resolver_match", None)
+    if match is None:
+        return "<unmatched>"
+    return match.view_name or match.route or "<unnamed>"
+
+
+def http_request(route: str, method: str, status: int, seconds: float) -> None:
+    # Methods outside the usual few are one label: a client chooses them.
+    if method not in ("GET", "POST", "HEAD", "PUT", "PATCH", "DELETE", "OPTIONS"):
+        method = "other"
+    HTTP_REQUESTS.labels(route, method, str(status)).inc()
+    HTTP_SECONDS.labels(route).observe(seconds)
+
+
+def written(what: str) -> None:
+    """Count `what` ("message_posted", "card_edited", ...) once the transaction commits."""
+    transaction.on_commit(WRITES.labels(what).inc, robust=True)
+
+
+def frame_type(text: str) -> str:
+    """The type of one of our outbound frames, which events.frame() always writes first."""
+    prefix = '{"type":"'
+    if not text.startswith(prefix):
+        return "other"
+    end = text.find('"', len(prefix))
+    return text[len(prefix) : end] if 0 < end - len(prefix) <= 40 else "other"
+
+
+# --- Event-loop lag: one small task per loop ---------------------------------------------------
+_watched: "weakref.WeakSet[asyncio.AbstractEventLoop]" = weakref.WeakSet()
+_lag_tasks: set[asyncio.Task] = set()
+
+
+async def _watch_lag() -> None:
+    loop = asyncio.get_running_loop()
+    while True:
+        due = loop.time() + LAG_INTERVAL
+        await asyncio.sleep(LAG_INTERVAL)
+        LOOP_LAG_SECONDS.observe(max(0.0, loop.time() - due))
+
+
+def watch_event_loop() -> None:
+    """Start measuring this event loop's lag, once per loop."""
+    loop = asyncio.get_running_loop()
+    if loop in _watched:
+        return
+    _watched.add(loop)
+    task = loop.create_task(_watch_lag())
+    _lag_tasks.add(task)
+    task.add_done_callback(_lag_tasks.discard)
+
+
+class WatchEventLoop:
+    """ASGI middleware: the first connection of any kind starts the lag probe on its loop."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        watch_event_loop()
+        return await self.app(scope, receive, send)
+
+
+# --- Exposing ----------------------------------------------------------------------------------
+def collect() -> bytes:
+    """Every process's metrics (multiprocess mode) or this process's."""
+    if MULTIPROCESS_DIR:
+        registry = CollectorRegistry()
+        _multiprocess.MultiProcessCollector(registry)
+        return generate_latest(registry)
+    return generate_latest(REGISTRY)
+
+
+def _from_loopback(request: HttpRequest) -> bool:
+    """Asked on this machine, directly: a request the proxy forwarded carries
+    X-Forwarded-For and comes from outside, whatever address daphne reports for it."""
+    if "X-Forwarded-For" in request.headers or "Forwarded" in request.headers:
+        return False
+    try:
+        return ipaddress.ip_address(request.META.get("REMOTE_ADDR", "")).is_loopback
+    except ValueError:
+        return False
+
+
+def _has_token(request: HttpRequest) -> bool:
+    token = settings.METRICS_TOKEN
+    given = request.headers.get("Authorization", "")
+    return bool(token) and hmac.compare_digest(given.encode(), f"Bearer {token}".encode())
+
+
+@require_GET
+def metrics_view(request: HttpRequest) -> HttpResponse:
+    """Not public: loopback only, or `Authorization: Bearer <METRICS_TOKEN>`."""
+    if not (_has_token(request) or _from_loopback(request)):
+        return HttpResponseForbidden("Metrics are for loopback or a bearer token.\n")
+    return HttpResponse(collect(), content_type=CONTENT_TYPE_LATEST)
+
+
+def _process_exits() -> None:
+    if MULTIPROCESS_DIR:
+        _multiprocess.mark_process_dead(os.getpid(), MULTIPROCESS_DIR)
+
+
+atexit.register(_process_exits)
