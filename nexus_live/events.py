@@ -135,7 +135,8 @@ async def publish(group: str, event: dict) -> None:
     """At once, for ephemeral frames (presence, typing, editing) that write nothing."""
     layer = get_channel_layer()
     if layer is not None:
-        await layer.group_send(group, event)
+        # The group travels along: a socket in several (API clients) knows where it came from.
+        await layer.group_send(group, {**event, "group": group})
 
 
 # --- Listening ---------------------------------------------------------------------------------
