@@ -32,6 +32,7 @@ log = logging.getLogger(__name__)
 
 AUTH_TIMEOUT = 10.0  # seconds for the first frame, {"action": "auth", ...}, to arrive
 MAX_SUBSCRIPTIONS = 50
+SUBSCRIBE_BURST = 20
 
 
 @functools.lru_cache(maxsize=1024)
@@ -54,6 +55,9 @@ class Subscription:
 
 class EventsConsumer(LiveConsumer):
     max_frame = 4 * 1024
+    # A client that reconnects subscribes to all it follows at once: a larger burst than the
+    # pages' sync, then one subscribe a second (each reads the database).
+    sync_burst, sync_interval = SUBSCRIBE_BURST, 1.0
     family = None
     auth_task: asyncio.Task | None = None
 

@@ -244,6 +244,20 @@ async def test_a_card_changed_through_the_actions_reaches_a_board_subscriber(ali
         assert changed["data"] == current
 
 
+async def test_a_frame_is_turned_into_json_once_for_every_subscriber(alice, bob, vera, general):
+    async with signed_in(bob) as first, signed_in(vera) as second:
+        for socket in (first, second):
+            await send(socket, action="subscribe", room=general.slug)
+            await until(socket, "synced")
+        before = consumers.api_frame.cache_info()
+        await database_sync_to_async(chat_actions.post_message)(
+            room=general, author=alice, body="to both", client_id="b1"
+        )
+        assert await receive(first) == await receive(second)
+        after = consumers.api_frame.cache_info()
+        assert (after.misses - before.misses, after.hits - before.hits) == (1, 1)
+
+
 async def test_unsubscribe_stops_the_events(alice, bob, general):
     async with signed_in(bob) as socket:
         await send(socket, action="subscribe", room=general.slug)
@@ -281,16 +295,23 @@ async def test_removal_from_the_team_ends_the_subscription(alice, bob, team, pri
         assert await socket.receive_nothing(timeout=0.3)
 
 
-async def test_deactivation_closes_the_socket(alice, bob, general):
+def _deactivate(user) -> None:
+    user.is_active = False
+    account_actions.update_account(user=user, changed=["is_active"])
+
+
+def _new_password(user) -> None:
+    user.set_password("another-long-passphrase")
+    user.save()
+    account_actions.credentials_changed(user=user)
+
+
+@pytest.mark.parametrize("change", [_deactivate, _new_password])
+async def test_a_deactivation_or_a_new_password_closes_the_socket(alice, bob, general, change):
     async with signed_in(bob) as socket:
         await send(socket, action="subscribe", room=general.slug)
         await until(socket, "synced")
-
-        def deactivate() -> None:
-            bob.is_active = False
-            account_actions.update_account(user=bob, changed=["is_active"])
-
-        await database_sync_to_async(deactivate)()
+        await database_sync_to_async(change)(bob)
         assert (await receive(socket))["code"] == "token_revoked"
         assert await closed_with(socket) == 4401
 
@@ -320,7 +341,7 @@ async def test_a_bad_frame_gets_an_error_and_the_socket_lives(bob, general, text
 
 async def test_subscribing_is_rate_limited_per_socket(bob, general):
     async with signed_in(bob) as socket:
-        for _ in range(3):
+        for _ in range(consumers.SUBSCRIBE_BURST):
             await send(socket, action="subscribe", room=general.slug)
             await until(socket, "synced")
         await send(socket, action="subscribe", room=general.slug)
