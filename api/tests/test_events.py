@@ -278,6 +278,29 @@ async def test_ones_own_notifications_start_with_the_counts(bob):
         assert (state["type"], state["me"], state["mentions"]) == ("state", True, 0)
 
 
+async def test_a_room_read_over_rest_is_followed_by_ones_own_subscription(
+    bearer, alice, bob, general
+):
+    post = database_sync_to_async(chat_actions.post_message)
+    await post(room=general, author=alice, body="one", client_id="o1")
+    async with signed_in(bob) as socket:
+        await send(socket, action="subscribe", me=True)
+        await until(socket, "state")
+        read = await database_sync_to_async(
+            lambda: bearer(bob).post(
+                f"/api/v1/rooms/{general.slug}/read/", {"seq": 1}, format="json"
+            )
+        )()
+        assert read.status_code in (200, 204), read.content
+        assert await receive(socket) == {
+            "type": "read", "room": general.pk, "seq": 1, "data": {"room": general.pk, "seq": 1},
+            "me": True,
+        }  # fmt: skip
+        await post(room=general, author=alice, body="two", client_id="o2")
+        activity = await receive(socket)
+        assert (activity["type"], activity["room"], activity["seq"]) == ("activity", general.pk, 2)
+
+
 # --- Access changes ----------------------------------------------------------------------------
 async def test_removal_from_the_team_ends_the_subscription(alice, bob, team, private_room):
     async with signed_in(bob) as socket:
