@@ -101,7 +101,21 @@ class EventsConsumer(LiveConsumer):
             self.auth_task.cancel()
         logs.bind(user=self.user.pk)
         await self.join([events.access_group(self.user.pk)])
+        # Joined, then look again: a sign-out committed in between is not missed for good.
+        if not await self.still_signed_in():
+            return
         await self.send(text_data=events.frame("ready", user=self.user.pk))
+
+    async def still_signed_in(self) -> bool:
+        """Is the sign-in the token came from alive (not signed out, the account enabled)?
+        If not, say so and close."""
+        user = await read(tokens.signed_in, self.user.pk, self.family)
+        if user is None:
+            await self.error("token_revoked", "This sign-in has ended: sign in again.")
+            await self.close(code=4401)
+            return False
+        self.user = user
+        return True
 
     async def signed_in(self) -> bool:
         """Every action but `auth` and `ping` needs the auth frame first."""
@@ -163,13 +177,14 @@ class EventsConsumer(LiveConsumer):
         since = None if since is None else as_int(since)
         sub, groups = await read(self._prepare, frame)
         sub.groups = groups
+        # Again (a client catching up once more): stay in the groups, nothing is missed.
         old = self.subscriptions.pop((sub.key, sub.value), None)
-        if old is not None:
-            await self.leave(old.groups)
         # Join first, then read: a change committed in between arrives twice (keep the
         # newer event) but never zero times.
         self.subscriptions[(sub.key, sub.value)] = sub
-        await self.join(groups)
+        await self.join([group for group in groups if old is None or group not in old.groups])
+        if old is not None:
+            await self.leave([group for group in old.groups if group not in groups])
         await self.send(text_data=events.frame("subscribed", **{sub.key: sub.value}))
         for text in await read(self._catch_up, sub, since):
             await self.send(text_data=api_frame(text, sub.key, sub.value))
@@ -220,12 +235,8 @@ class EventsConsumer(LiveConsumer):
     async def access_changed(self, event: dict) -> None:
         """The person's sign-in ended or what they may see changed: close, or end the
         subscriptions to what they may no longer see (and re-count their own)."""
-        user = await read(tokens.signed_in, self.user.pk, self.family)
-        if user is None:
-            await self.error("token_revoked", "This sign-in has ended: sign in again.")
-            await self.close(code=4401)
+        if not await self.still_signed_in():
             return
-        self.user = user
         for sub in list(self.subscriptions.values()):
             if sub.key == "me":
                 await self._refresh_me(sub)

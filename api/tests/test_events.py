@@ -258,6 +258,20 @@ async def test_a_frame_is_turned_into_json_once_for_every_subscriber(alice, bob,
         assert (after.misses - before.misses, after.hits - before.hits) == (1, 1)
 
 
+async def test_subscribing_again_catches_up_and_keeps_the_events_coming(alice, bob, general):
+    post = database_sync_to_async(chat_actions.post_message)
+    async with signed_in(bob) as socket:
+        await send(socket, action="subscribe", room=general.slug, since=0)
+        await until(socket, "synced")
+        await post(room=general, author=alice, body="one", client_id="a1")
+        assert (await receive(socket))["event"] == 1
+        await send(socket, action="subscribe", room=general.slug, since=0)
+        frames = await until(socket, "synced")
+        assert [frame["type"] for frame in frames] == ["subscribed", "message", "synced"]
+        await post(room=general, author=alice, body="two", client_id="a2")
+        assert (await receive(socket))["event"] == 2
+
+
 async def test_unsubscribe_stops_the_events(alice, bob, general):
     async with signed_in(bob) as socket:
         await send(socket, action="subscribe", room=general.slug)
