@@ -7,7 +7,7 @@ a test keeps the two in step.
 
 from rest_framework import serializers
 
-from accounts.models import Track
+from accounts.models import Role, Track
 
 
 class Text(serializers.CharField):
@@ -63,6 +63,20 @@ class Me(serializers.Serializer):
 class Person(serializers.Serializer):
     id = serializers.IntegerField()
     name = serializers.CharField()
+
+
+class Team(serializers.Serializer):
+    slug = serializers.CharField()
+    name = serializers.CharField()
+    description = serializers.CharField()
+    role = serializers.ChoiceField(choices=Role.choices, help_text="Mine in this team.")
+
+
+class Member(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    track = serializers.ChoiceField(choices=Track.choices)
+    role = serializers.ChoiceField(choices=Role.choices)
 
 
 # --- Rooms and messages ------------------------------------------------------------------------
@@ -131,6 +145,13 @@ class NewMessage(serializers.Serializer):
 
 class MessageChange(serializers.Serializer):
     body = Text(trim_whitespace=False)
+
+
+class Mention(serializers.Serializer):
+    created_at = serializers.DateTimeField()
+    seen = serializers.BooleanField()
+    room = serializers.CharField(help_text="The room's slug.")
+    message = Message()
 
 
 class ReadMark(serializers.Serializer):

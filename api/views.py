@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
@@ -17,10 +17,10 @@ from rest_framework.views import APIView
 
 from accounts import actions as account_actions
 from accounts import policies
-from accounts.models import Team
+from accounts.models import Membership, Team
 from api import serializers as s
 from api import tokens
-from api.problems import problem
+from api.problems import CONTENT_TYPE, problem
 from boards import actions as board_actions
 from boards.events import card_data
 from boards.models import Board, Card, Column
@@ -32,10 +32,9 @@ from chat.models import Message, Room
 PAGE_MAX = 100
 
 
-def _errors(*codes: int) -> dict[int, OpenApiResponse]:
-    return {
-        code: OpenApiResponse(s.Problem, description="application/problem+json") for code in codes
-    }
+def _errors(*codes: int) -> dict:
+    """The errors an operation may answer, each a problem document (api/problems.py)."""
+    return {(code, CONTENT_TYPE): s.Problem for code in codes}
 
 
 READ_ERRORS = _errors(401, 404, 429)
@@ -153,6 +152,49 @@ class MeView(APIView):
         values.update(given.validated_data)
         user = account_actions.update_profile(user=request.user, **values)
         return Response(_me(user))
+
+
+# --- Teams ---------------------------------------------------------------------------------------
+class TeamsView(APIView):
+    @extend_schema(
+        operation_id="listTeams",
+        tags=["teams"],
+        summary="My teams, with my role in each",
+        responses={200: s.Team(many=True), **READ_ERRORS},
+    )
+    def get(self, request: Request) -> Response:
+        memberships = Membership.objects.filter(user=request.user).select_related("team")
+        return Response(
+            [
+                {
+                    "slug": m.team.slug,
+                    "name": m.team.name,
+                    "description": m.team.description,
+                    "role": m.role,
+                }
+                for m in memberships.order_by("team__name")
+            ]
+        )
+
+
+class MembersView(APIView):
+    @extend_schema(
+        operation_id="listMembers",
+        tags=["teams"],
+        summary="The members of one of my teams",
+        responses={200: s.Member(many=True), **READ_ERRORS},
+    )
+    def get(self, request: Request, slug: str) -> Response:
+        team = get_object_or_404(Team, slug=slug)
+        if not policies.can_view_team(request.user, team):
+            raise Http404
+        members = team.memberships.select_related("user").order_by("user__display_name")
+        return Response(
+            [
+                {"id": m.user.pk, "name": m.user.name, "track": m.user.track, "role": m.role}
+                for m in members
+            ]
+        )
 
 
 # --- Rooms -------------------------------------------------------------------------------------
@@ -434,6 +476,50 @@ class ReadView(APIView):
         given.is_valid(raise_exception=True)
         chat_actions.mark_read(room=room, user=request.user, seq=given.validated_data["seq"])
         return Response(_room_data(_room_for(request.user, slug)))
+
+
+class MentionsView(APIView):
+    @extend_schema(
+        operation_id="listMentions",
+        tags=["messages"],
+        summary="Where I was @mentioned, newest first (at most 100)",
+        responses={200: s.Mention(many=True), **READ_ERRORS},
+    )
+    def get(self, request: Request) -> Response:
+        return Response(
+            [
+                {
+                    "created_at": mention.created_at.isoformat(),
+                    "seen": mention.seen_at is not None,
+                    "room": mention.message.room.slug,
+                    "message": message_data(mention.message),
+                }
+                for mention in chat_queries.mentions_of(request.user)
+            ]
+        )
+
+
+class SearchView(APIView):
+    @extend_schema(
+        operation_id="searchMessages",
+        tags=["messages"],
+        summary="Search the messages of every room I can see (best first, at most 50)",
+        parameters=[
+            OpenApiParameter(
+                "q",
+                OpenApiTypes.STR,
+                required=True,
+                description="Words to find (at most 200 characters).",
+            )
+        ],
+        responses={200: s.Message(many=True), **_errors(400, 401, 429)},
+    )
+    def get(self, request: Request) -> Response:
+        text = request.query_params.get("q", "")
+        if not text.strip():
+            return problem(400, "invalid", "Say what to search for: ?q=…")
+        found = chat_queries.search_messages(request.user, text)
+        return Response([message_data(message) for message in found])
 
 
 # --- Boards and cards --------------------------------------------------------------------------
