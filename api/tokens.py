@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from api.models import RefreshToken, TokenFamily
+from nexus_live import events
 
 ALGORITHM = "HS256"
 ISSUER = "nexus-live"
@@ -134,6 +135,7 @@ def refresh(token: object) -> Pair:
     # Used before: someone else holds this token too. End the family (its own transaction:
     # the refusal below must not roll the revocation back).
     revoke_family(family.pk, because="reuse")
+    events.access_changed(family.user_id)
     raise TokenError(
         "token_reused",
         "This refresh token was already used: every token of this sign-in is revoked.",
@@ -150,6 +152,7 @@ def sign_out(token: object) -> None:
     """Revoke the family of a refresh token (the client signs out)."""
     claims = _decode(token, "refresh")
     revoke_family(claims["fam"], because="sign-out")
+    events.access_changed(int(claims["sub"]))  # its live sockets close
 
 
 def revoke_all(user: User, *, because: str) -> None:
@@ -172,3 +175,11 @@ def user_for_access(token: object) -> tuple[User, uuid.UUID]:
     if not family.user.is_active:
         raise TokenError("token_revoked", "This account is disabled.")
     return family.user, family.pk
+
+
+def signed_in(user_pk: int, family_id: uuid.UUID) -> User | None:
+    """The person, while the sign-in an access token came from lives: a live socket asks
+    again after each access change (a revoked family or a disabled account: None)."""
+    family = TokenFamily.objects.select_related("user").filter(pk=family_id, user_id=user_pk)
+    family = family.filter(revoked_at__isnull=True, user__is_active=True).first()
+    return None if family is None else family.user

@@ -1,4 +1,5 @@
-"""ASGI entry point: HTTP through Django; WebSockets through the routes of chat/ and boards/."""
+"""ASGI entry point: HTTP through Django; WebSockets through the routes of chat/ and boards/
+(cookies, from this site's own pages only) and api/ (a token in the first frame, any Origin)."""
 
 import gc
 import os
@@ -12,25 +13,31 @@ django_asgi_app = get_asgi_application()
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
+import api.routing  # noqa: E402
 import boards.routing  # noqa: E402
 import chat.routing  # noqa: E402
 from nexus_live import drain, metrics  # noqa: E402
 from nexus_live.origin import OriginValidator  # noqa: E402
 
+pages = OriginValidator(
+    AuthMiddlewareStack(
+        URLRouter(chat.routing.websocket_urlpatterns + boards.routing.websocket_urlpatterns)
+    )
+)
+api_sockets = URLRouter(api.routing.websocket_urlpatterns)
+API_PATHS = frozenset(f"/{route.pattern}" for route in api.routing.websocket_urlpatterns)
+
+
+async def websockets(scope, receive, send) -> None:
+    """API sockets sign in by token, not cookie: no Origin check (it guards cookies), no
+    session. Every other socket is a page's."""
+    app = api_sockets if scope["path"] in API_PATHS else pages
+    await app(scope, receive, send)
+
+
 # The first connection starts the event loop's lag probe (nexus_live/metrics.py).
 application = metrics.WatchEventLoop(
-    ProtocolTypeRouter(
-        {
-            "http": django_asgi_app,
-            "websocket": OriginValidator(
-                AuthMiddlewareStack(
-                    URLRouter(
-                        chat.routing.websocket_urlpatterns + boards.routing.websocket_urlpatterns
-                    )
-                )
-            ),
-        }
-    )
+    ProtocolTypeRouter({"http": django_asgi_app, "websocket": websockets})
 )
 
 # SIGTERM closes every socket with 1012 and exits within DRAIN_SECONDS (nexus_live/drain.py).

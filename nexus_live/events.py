@@ -141,7 +141,8 @@ async def publish(group: str, event: dict) -> None:
         return
     started, outcome = time.perf_counter(), "error"
     try:
-        await layer.group_send(group, event)
+        # The group travels along: a socket in several (API clients) knows where it came from.
+        await layer.group_send(group, {**event, "group": group})
         outcome = "ok"
     finally:
         metrics.LAYER_SEND_SECONDS.labels(outcome).observe(time.perf_counter() - started)

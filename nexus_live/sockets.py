@@ -58,6 +58,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
     `own_groups` and `opened`; each inbound action `x` is a coroutine `do_x(frame)`."""
 
     max_frame = 16 * 1024
+    sync_burst, sync_interval = SYNC_BURST, SYNC_INTERVAL
     user: User | None = None
     closed = False
     layer_down = False  # no channel on the layer: writes and catch-up work, live frames wait
@@ -256,11 +257,11 @@ class LiveConsumer(AsyncWebsocketConsumer):
         await self.send(text_data=events.frame("pong"))
 
     def take_sync(self) -> None:
-        """`sync` costs a database read: a burst of SYNC_BURST per socket, then one per
-        SYNC_INTERVAL seconds (GCRA, per socket: no shared store needed)."""
+        """`sync` costs a database read: a burst of `sync_burst` per socket, then one per
+        `sync_interval` seconds (GCRA, per socket: no shared store needed)."""
         now = time.monotonic()
-        tat = max(self.sync_tat, now) + SYNC_INTERVAL
-        wait = tat - now - SYNC_BURST * SYNC_INTERVAL
+        tat = max(self.sync_tat, now) + self.sync_interval
+        wait = tat - now - self.sync_burst * self.sync_interval
         if wait > 0:
             raise RateLimited(wait)
         self.sync_tat = tat

@@ -31,7 +31,7 @@ async def test_a_writes_committed_events_are_sent_even_when_it_then_fails():
 
     with pytest.raises(ValueError, match="after the first commit"):
         await writes.write(action)
-    assert await layer.receive(channel) == {"type": "test.done", "n": 1}
+    assert await layer.receive(channel) == {"type": "test.done", "n": 1, "group": "test-write"}
     await layer.group_discard("test-write", channel)
 
 
@@ -44,7 +44,7 @@ async def test_a_write_returns_its_result_and_sends_after_commit():
         return value * times
 
     assert await writes.write(action, 21, times=2) == 42
-    assert await layer.receive(channel) == {"type": "test.done", "n": 21}
+    assert await layer.receive(channel) == {"type": "test.done", "n": 21, "group": "test-write"}
     await layer.group_discard("test-write", channel)
 
 

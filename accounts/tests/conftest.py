@@ -22,7 +22,9 @@ async def heard_by_sockets_of(user: User, change: Callable[[], HttpResponse]) ->
         heard = []
         while True:
             try:
-                heard.append(await asyncio.wait_for(layer.receive(channel), timeout=0.5))
+                event = await asyncio.wait_for(layer.receive(channel), timeout=0.5)
+                assert event.pop("group") == access_group(user.pk)
+                heard.append(event)
             except TimeoutError:
                 return heard
     finally:

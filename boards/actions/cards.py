@@ -219,12 +219,13 @@ def update_card(
         new_version = current.version + 1
         plain = {k: merged[k] for k in changed if k not in SET_FIELDS}
         has_conflict = any(CONFLICT_MARK in merged[k] for k in TEXT_FIELDS) or "title" in conflicts
+        now = timezone.now()
         written = Card.objects.filter(pk=current.pk, version=current.version).update(
             **plain,
             version=new_version,
             event=event,
             updated_by=user,
-            updated_at=timezone.now(),
+            updated_at=now,
             has_conflict=has_conflict,
         )
         if not written:  # cannot happen while the board row is locked; never write blind
@@ -244,7 +245,7 @@ def update_card(
             for name, value in plain.items():
                 setattr(current, name, value)
             current.version, current.event = new_version, event
-            current.has_conflict = has_conflict
+            current.has_conflict, current.updated_at, current.updated_by = has_conflict, now, user
             _card_changed(board, current, user)
     return CardEdit(
         current, new_version, merged=base_version != new_version - 1, conflicts=conflicts
