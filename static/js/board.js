@@ -8,7 +8,7 @@
   if (!page) return;
   const editorPanel = document.getElementById("card-editor");
   const me = page.dataset.user;
-  const { fragment, LiveSocket } = window.NexusLive;
+  const { fragment, LiveSocket, turnOff } = window.NexusLive;
   // Board events number every change; the page was rendered at data-event.
   let boardEvent = Number(page.dataset.event || 0);   // the columns as rendered at this event
   const cardEvent = new Map();   // card id -> event of the newest frame applied
@@ -18,6 +18,7 @@
     status: document.getElementById("connection"),
     what: "board",
     onFrame: handle,
+    onStop: (state, text) => turnOff(page, text),   // signed out or no access: nothing saves
   });
   const send = (frame) => live.send(frame);
 
@@ -147,6 +148,7 @@
     const editor = fragment(await response.text());
     editorPanel.replaceChildren(editor);
     editorPanel.hidden = false;
+    if (live.stopped) turnOff(editor, live.stoppedText);
     prepareEditor(editor);
   }
 

@@ -6,7 +6,7 @@
 (() => {
   const room = document.getElementById("room");
   if (!room) return;
-  const { fragment, LiveSocket, Contiguous } = window.NexusLive;
+  const { fragment, LiveSocket, Contiguous, turnOff } = window.NexusLive;
   const main = document.getElementById("messages");
   const panel = document.getElementById("thread-panel");
   const me = room.dataset.user;
@@ -73,6 +73,7 @@
     what: "room",
     onFrame: handle,
     onReset: keepDraftsAndReload,
+    onStop: stopWriting,
   });
   const send = (frame) => live.send(frame);
 
@@ -97,6 +98,13 @@
     entry.element.dataset.state = state;
     entry.element.querySelector(".pending-state").textContent = text;
     entry.element.querySelector(".retry").hidden = state !== "failed";
+  }
+
+  // Signed out or no access any more: nothing can be sent from this page, and it says so;
+  // what was waiting to go is marked as not sent (a retry could never succeed).
+  function stopWriting(state, text) {
+    for (const clientId of pending.keys()) showPendingState(clientId, "refused", `Not sent: ${text}`);
+    turnOff(room, text);
   }
 
   function handle(frame) {
@@ -330,6 +338,7 @@
       section.querySelectorAll("li.message").forEach(markOwn);
       panel.replaceChildren(section);
       panel.hidden = false;
+      if (live.stopped) turnOff(panel, live.stoppedText);
       section.querySelector("textarea")?.focus();
     }
   });
