@@ -142,6 +142,13 @@
     editor.querySelector("input, textarea")?.focus();
   }
 
+  // On a phone the editor sits below every column: bring it to the reader (on a desktop it is
+  // already beside the board, and nothing moves).
+  function showEditor(editor) {
+    const top = editor.getBoundingClientRect().top;
+    if (top < 0 || top > window.innerHeight - 80) editor.scrollIntoView({ block: "start" });
+  }
+
   async function loadEditor(cardId, url) {
     const response = await fetch(url, { headers: { "HX-Request": "true" }, credentials: "same-origin" });
     if (!response.ok) return;
@@ -150,6 +157,7 @@
     editorPanel.hidden = false;
     if (live.stopped) turnOff(editor, live.stoppedText);
     prepareEditor(editor);
+    return editor;
   }
 
   function savedCard(frame) {
@@ -205,7 +213,7 @@
     const open = event.target.closest("[data-open-card]");
     if (open && editorPanel && !event.ctrlKey && !event.metaKey) {
       event.preventDefault();
-      loadEditor(Number(open.dataset.openCard), open.href);
+      loadEditor(Number(open.dataset.openCard), open.href).then((editor) => editor && showEditor(editor));
       return;
     }
     if (event.target.closest("[data-close-editor]") && editorPanel && page.dataset.board) {
