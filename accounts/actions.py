@@ -4,6 +4,8 @@ import secrets
 import string
 from collections.abc import Collection
 
+from django.conf import settings
+from django.contrib.sites.models import Site
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.text import slugify
@@ -21,6 +23,17 @@ SLUG_ATTEMPTS = 5
 SUFFIX_ALPHABET = string.ascii_lowercase + string.digits
 # What an account may do hangs on these: signing in, the admin, moderating (mentors), sessions.
 ACCESS_FIELDS = frozenset({"is_active", "is_staff", "is_superuser", "track", "password"})
+
+
+def sync_site() -> Site:
+    """Make the current Site what SITE_NAME and SITE_DOMAIN say: mails (allauth's subject
+    prefix, "an account on <domain>") name it. Run after every migrate, so a changed
+    setting reaches the row on the next deploy."""
+    site, _ = Site.objects.update_or_create(
+        pk=settings.SITE_ID,
+        defaults={"name": settings.SITE_NAME, "domain": settings.SITE_DOMAIN},
+    )
+    return site
 
 
 def update_profile(*, user: User, display_name: str, track: str) -> User:

@@ -202,6 +202,8 @@ def activity(request: HttpRequest, board_id: int) -> HttpResponse:
 
 @login_required
 def export(request: HttpRequest, board_id: int, fmt: str) -> HttpResponse:
+    if fmt not in ("md", "json"):
+        raise Http404("No such export format")
     board = _get_board_for_user(request, board_id)
     filename = f"board-{board.pk}"
     if fmt == "json":

@@ -202,6 +202,9 @@ else:
 # --- Accounts and sign-in -----------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
 SITE_ID = 1
+# What mails call the site and its address (accounts.actions.sync_site writes them on migrate).
+SITE_NAME = env.str("SITE_NAME", default="Nexus Live")
+SITE_DOMAIN = env.str("SITE_DOMAIN", default="127.0.0.1:8000")
 AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
     "allauth.account.auth_backends.AuthenticationBackend",

@@ -8,7 +8,7 @@
   if (!page) return;
   const editorPanel = document.getElementById("card-editor");
   const me = page.dataset.user;
-  const { fragment, LiveSocket } = window.NexusLive;
+  const { fragment, LiveSocket, turnOff } = window.NexusLive;
   // Board events number every change; the page was rendered at data-event.
   let boardEvent = Number(page.dataset.event || 0);   // the columns as rendered at this event
   const cardEvent = new Map();   // card id -> event of the newest frame applied
@@ -18,6 +18,7 @@
     status: document.getElementById("connection"),
     what: "board",
     onFrame: handle,
+    onStop: (state, text) => turnOff(page, text),   // signed out or no access: nothing saves
   });
   const send = (frame) => live.send(frame);
 
@@ -141,13 +142,22 @@
     editor.querySelector("input, textarea")?.focus();
   }
 
+  // On a phone the editor sits below every column: bring it to the reader (on a desktop it is
+  // already beside the board, and nothing moves).
+  function showEditor(editor) {
+    const top = editor.getBoundingClientRect().top;
+    if (top < 0 || top > window.innerHeight - 80) editor.scrollIntoView({ block: "start" });
+  }
+
   async function loadEditor(cardId, url) {
     const response = await fetch(url, { headers: { "HX-Request": "true" }, credentials: "same-origin" });
     if (!response.ok) return;
     const editor = fragment(await response.text());
     editorPanel.replaceChildren(editor);
     editorPanel.hidden = false;
+    if (live.stopped) turnOff(editor, live.stoppedText);
     prepareEditor(editor);
+    return editor;
   }
 
   function savedCard(frame) {
@@ -203,7 +213,7 @@
     const open = event.target.closest("[data-open-card]");
     if (open && editorPanel && !event.ctrlKey && !event.metaKey) {
       event.preventDefault();
-      loadEditor(Number(open.dataset.openCard), open.href);
+      loadEditor(Number(open.dataset.openCard), open.href).then((editor) => editor && showEditor(editor));
       return;
     }
     if (event.target.closest("[data-close-editor]") && editorPanel && page.dataset.board) {

@@ -40,13 +40,15 @@
     // path: the socket's path; since: the event the page was rendered at (null: no events);
     // status: the element that says "Live"; what: "room", "board" (for messages);
     // onFrame(frame): everything the socket does not handle itself.
-    constructor({ path, since = null, status = null, what = "page", onFrame = () => {}, onReset = null }) {
+    // onStop(state, text): the socket gave up for good (signed out, no access).
+    constructor({ path, since = null, status = null, what = "page", onFrame = () => {}, onReset = null, onStop = () => {} }) {
       this.path = path;
       this.events = since === null ? null : new Contiguous(Number(since));
       this.status = status;
       this.what = what;
       this.onFrame = onFrame;
       this.onReset = onReset || (() => window.location.reload());
+      this.onStop = onStop;
       this.socket = null;
       this.attempt = 0;
       this.retryTimer = null;
@@ -253,12 +255,40 @@
 
     stop(state, text) {
       this.stopped = true;
+      this.stoppedText = text;   // pages turn off forms they load later with it
       clearTimeout(this.retryTimer);
       clearInterval(this.countdown);
       this.setState(state, text);
       if (this.reconnectButton) this.reconnectButton.hidden = true;
+      stopOnline();
+      this.onStop(state, text);
     }
   }
 
-  window.NexusLive = Object.assign(window.NexusLive || {}, { LiveSocket, Contiguous });
+  // A page whose socket has stopped no longer knows who is online: it says so instead of
+  // showing the people it last heard of.
+  function stopOnline() {
+    const list = document.getElementById("online");
+    if (!list) return;
+    const note = document.createElement("li");
+    note.className = "muted nobody";
+    note.textContent = "Not connected";
+    list.replaceChildren(note);
+  }
+
+  // Every form under `root` that writes (GET forms, such as filters, still work) is disabled,
+  // and `text` says why in each of them.
+  function turnOff(root, text) {
+    for (const form of root.querySelectorAll("form")) {
+      if (form.method === "get") continue;
+      for (const control of form.elements) control.disabled = true;
+      if (form.querySelector(".turned-off")) continue;
+      const note = document.createElement("p");
+      note.className = "turned-off error";
+      note.textContent = text;
+      form.append(note);
+    }
+  }
+
+  window.NexusLive = Object.assign(window.NexusLive || {}, { LiveSocket, Contiguous, turnOff });
 })();

@@ -6,7 +6,7 @@
 (() => {
   const room = document.getElementById("room");
   if (!room) return;
-  const { fragment, LiveSocket, Contiguous } = window.NexusLive;
+  const { fragment, LiveSocket, Contiguous, turnOff } = window.NexusLive;
   const main = document.getElementById("messages");
   const panel = document.getElementById("thread-panel");
   const me = room.dataset.user;
@@ -73,6 +73,7 @@
     what: "room",
     onFrame: handle,
     onReset: keepDraftsAndReload,
+    onStop: stopWriting,
   });
   const send = (frame) => live.send(frame);
 
@@ -97,6 +98,13 @@
     entry.element.dataset.state = state;
     entry.element.querySelector(".pending-state").textContent = text;
     entry.element.querySelector(".retry").hidden = state !== "failed";
+  }
+
+  // Signed out or no access any more: nothing can be sent from this page, and it says so;
+  // what was waiting to go is marked as not sent (a retry could never succeed).
+  function stopWriting(state, text) {
+    for (const clientId of pending.keys()) showPendingState(clientId, "refused", `Not sent: ${text}`);
+    turnOff(room, text);
   }
 
   function handle(frame) {
@@ -215,9 +223,8 @@
     const textarea = form.querySelector("textarea");
     const body = textarea.value.trim();
     if (!body) return;
-    const max = Number(textarea.getAttribute("maxlength"));
-    if (body.length > max) {
-      showError(`A message is at most ${max} characters.`, form);
+    if (body.length > maxLength(textarea)) {
+      showLimitError(form, `A message is at most ${number(maxLength(textarea))} characters: this one has ${number(body.length)}. Shorten it or split it in two.`);
       return;
     }
     showError("", form);
@@ -226,6 +233,7 @@
     const clientId = newClientId();
     addPending(clientId, body, parent, list);
     textarea.value = "";
+    showCount(textarea);
     if (!send({ action: "post", client_id: clientId, body, parent })) {
       showPendingState(clientId, "pending", "Waiting for the connection…");
     }
@@ -238,8 +246,45 @@
       event.target.form.requestSubmit();
     }
   });
+  // The limit is never enforced by cutting text (a textarea's maxlength truncates a paste
+  // without a word): a paste that would not fit is refused whole, with the reason; typed text
+  // shows a count near the limit and is refused on send.
+  const maxLength = (textarea) => Number(textarea.dataset.maxLength);
+  const number = (n) => n.toLocaleString();
+  function showLimitError(form, text) {
+    showError(text, form);
+    const error = form.querySelector(".composer-error, #composer-error");
+    if (error) error.dataset.limit = "true";
+  }
+  function showCount(textarea) {
+    const form = textarea.form;
+    const count = form.querySelector(".char-count");
+    const max = maxLength(textarea);
+    const length = textarea.value.length;
+    if (count) {
+      count.hidden = length < max * 0.9;
+      count.textContent = `${number(length)} / ${number(max)}`;
+      count.classList.toggle("over", length > max);
+    }
+    const error = form.querySelector(".composer-error, #composer-error");
+    if (error?.dataset.limit && textarea.value.trim().length <= max) {
+      delete error.dataset.limit;
+      error.textContent = "";
+    }
+  }
+  room.addEventListener("paste", (event) => {
+    const textarea = event.target;
+    if (!textarea.matches?.("form.composer textarea")) return;
+    const pasted = event.clipboardData?.getData("text/plain") || "";
+    const kept = textarea.value.length - (textarea.selectionEnd - textarea.selectionStart);
+    const max = maxLength(textarea);
+    if (kept + pasted.length <= max) return;
+    event.preventDefault();
+    showLimitError(textarea.form, `Not pasted: that text has ${number(pasted.length)} characters and a message is at most ${number(max)} characters. Split it into parts, or paste a shorter piece.`);
+  });
   room.addEventListener("input", (event) => {
     if (!event.target.matches("form.composer textarea")) return;
+    showCount(event.target);
     if (Date.now() - lastTyping > 3000 && event.target.value.trim()) {
       lastTyping = Date.now();
       send({ action: "typing" });
@@ -293,6 +338,7 @@
       section.querySelectorAll("li.message").forEach(markOwn);
       panel.replaceChildren(section);
       panel.hidden = false;
+      if (live.stopped) turnOff(panel, live.stoppedText);
       section.querySelector("textarea")?.focus();
     }
   });
