@@ -4,9 +4,11 @@ A socket's write used to run in Django's one thread-sensitive thread, which also
 event loop to send each event: every socket of the process queued behind it (decision 006).
 """
 
+import asyncio
 import functools
 import threading
 import time
+import weakref
 from concurrent.futures import ThreadPoolExecutor
 
 from asgiref.sync import SyncToAsync
@@ -70,3 +72,54 @@ async def read(query, /, *args, **kwargs):
     """A socket's read (catch-up, access checks, heartbeats), in the same pool: a long one
     never queues the process's other sockets behind Django's one shared database thread."""
     return await write(query, *args, **kwargs)
+
+
+class Batch:
+    """Calls from every socket of the process that arrive together go to `action` as one list
+    in one `write`: the calls that came within WINDOW of the first, or while the previous
+    batch was being written (group commit). `action(items)` returns one result per item, in
+    order: a value, or the exception that item alone raises. Each socket still awaits its own
+    call, so its frames keep their order."""
+
+    WINDOW = 0.001  # seconds
+    MAX_SIZE = 256
+
+    def __init__(self, action) -> None:
+        self.action = action
+        self._queues: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # per loop
+
+    async def __call__(self, item):
+        loop = asyncio.get_running_loop()
+        queue = self._queues.get(loop)
+        if queue is None:
+            queue = self._queues[loop] = _Queue()
+        future = loop.create_future()
+        queue.items.append((item, future))
+        if queue.task is None:
+            queue.task = loop.create_task(self._drain(queue))
+        return await future
+
+    async def _drain(self, queue: "_Queue") -> None:
+        await asyncio.sleep(self.WINDOW)
+        try:
+            while queue.items:
+                taken, queue.items = queue.items[: self.MAX_SIZE], queue.items[self.MAX_SIZE :]
+                try:
+                    results = await write(self.action, [item for item, _ in taken])
+                except Exception as exc:  # the whole write failed: every caller hears it
+                    results = [exc] * len(taken)
+                for (_, future), result in zip(taken, results, strict=True):
+                    if future.done():  # its socket went away
+                        continue
+                    if isinstance(result, BaseException):
+                        future.set_exception(result)
+                    else:
+                        future.set_result(result)
+        finally:
+            queue.task = None
+
+
+class _Queue:
+    def __init__(self) -> None:
+        self.items: list[tuple[object, asyncio.Future]] = []
+        self.task: asyncio.Task | None = None
