@@ -113,12 +113,25 @@ def held() -> Iterator[list]:
         _held.events = None
 
 
-async def send_held(events: list) -> None:
+async def send_held(events: list, *, concurrently: bool = False) -> None:
+    """Send what `held` collected, in order. `concurrently`: the events of different groups
+    may overtake each other (each group's still go in order): a batch of posts to a hundred
+    rooms waits for its slowest room, not for a hundred round trips one after the other."""
+    by_group: dict[str, list[dict]] = {}
     for group, event, coalesce in events:
         if coalesce:
             _send_coalesced(group, event)
+        elif concurrently:
+            by_group.setdefault(group, []).append(event)
         else:
             await publish_quietly(group, event)
+    if by_group:
+        await asyncio.gather(*(_publish_in_order(g, evs) for g, evs in by_group.items()))
+
+
+async def _publish_in_order(group: str, events: list[dict]) -> None:
+    for event in events:
+        await publish_quietly(group, event)
 
 
 async def publish_quietly(group: str, event: dict) -> None:

@@ -48,6 +48,15 @@ async def write(action, /, *args, **kwargs):
     socket still handles its frames one at a time. Events the write commits are sent from
     here, on the event loop; if it fails after a commit, those are still sent, then the error
     is raised."""
+    result, events, error = await _in_thread(action, *args, **kwargs)
+    await live_events.send_held(events)
+    if error is not None:
+        raise error
+    return result
+
+
+async def _in_thread(action, /, *args, **kwargs) -> tuple[object, list, Exception | None]:
+    """`action`'s result (or error) and the events it committed, not yet sent."""
 
     def run():
         _recycle_connections()
@@ -61,11 +70,7 @@ async def write(action, /, *args, **kwargs):
                 _thread.last_write = time.monotonic()
 
     pool = _pool()
-    result, events, error = await SyncToAsync(run, thread_sensitive=pool is None, executor=pool)()
-    await live_events.send_held(events)
-    if error is not None:
-        raise error
-    return result
+    return await SyncToAsync(run, thread_sensitive=pool is None, executor=pool)()
 
 
 async def read(query, /, *args, **kwargs):
@@ -100,26 +105,37 @@ class Batch:
         return await future
 
     async def _drain(self, queue: "_Queue") -> None:
+        """Write batch after batch while calls keep coming. A batch's events are sent (then
+        its callers answered) while the next one is written; each batch's sending waits for
+        the previous one's, so a group never gets a later batch's frames first."""
         await asyncio.sleep(self.WINDOW)
+        loop = asyncio.get_running_loop()
         try:
             while queue.items:
                 taken, queue.items = queue.items[: self.MAX_SIZE], queue.items[self.MAX_SIZE :]
-                try:
-                    results = await write(self.action, [item for item, _ in taken])
-                except Exception as exc:  # the whole write failed: every caller hears it
-                    results = [exc] * len(taken)
-                for (_, future), result in zip(taken, results, strict=True):
-                    if future.done():  # its socket went away
-                        continue
-                    if isinstance(result, BaseException):
-                        future.set_exception(result)
-                    else:
-                        future.set_result(result)
+                results, events, error = await _in_thread(self.action, [item for item, _ in taken])
+                if error is not None:  # the whole write failed: every caller hears it
+                    results = [error] * len(taken)
+                queue.sending = loop.create_task(_answer(queue.sending, events, taken, results))
         finally:
             queue.task = None
+
+
+async def _answer(previous: asyncio.Task | None, events: list, taken: list, results: list) -> None:
+    if previous is not None:
+        await asyncio.wait([previous])
+    await live_events.send_held(events, concurrently=True)
+    for (_, future), result in zip(taken, results, strict=True):
+        if future.done():  # its socket went away
+            continue
+        if isinstance(result, BaseException):
+            future.set_exception(result)
+        else:
+            future.set_result(result)
 
 
 class _Queue:
     def __init__(self) -> None:
         self.items: list[tuple[object, asyncio.Future]] = []
         self.task: asyncio.Task | None = None
+        self.sending: asyncio.Task | None = None  # the last batch's events and answers
