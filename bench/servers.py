@@ -126,6 +126,7 @@ class Servers:
     log_dir: Path
     count: int
     label: str
+    app: str = "nexus_live.asgi:application"
     daphnes: list[Daphne] = field(default_factory=list)
 
     def __enter__(self) -> "Servers":
@@ -144,7 +145,7 @@ class Servers:
                             "127.0.0.1",
                             "-p",
                             str(port),
-                            "nexus_live.asgi:application",
+                            self.app,
                         ],
                         cwd=PROJECT_DIR,
                         env=self.env,
