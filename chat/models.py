@@ -37,7 +37,11 @@ class Room(Space):
         return f"#{self.name}"
 
     def get_absolute_url(self) -> str:
-        return reverse("chat:room", args=[self.slug])
+        # Every message rendered links to its room: reversed once per room object and slug.
+        cached = self.__dict__.get("_url")
+        if cached is None or cached[0] != self.slug:
+            cached = self.__dict__["_url"] = (self.slug, reverse("chat:room", args=[self.slug]))
+        return cached[1]
 
 
 class Message(models.Model):
