@@ -115,9 +115,11 @@ def held() -> Iterator[list]:
 
 
 async def send_held(events: list, *, concurrently: bool = False) -> None:
-    """Send what `held` collected, in order. `concurrently`: the events of different groups
-    may overtake each other (each group's still go in order): a batch of posts to a hundred
-    rooms waits for its slowest room, not for a hundred round trips one after the other."""
+    """Send what `held` collected, in order. `concurrently` (a batch of posts): the events of
+    different groups may overtake each other (each group's still go in order), and a group's
+    plain frames go as one `live.frames` event: a batch of posts to a hundred rooms waits for
+    its slowest room, not for a hundred round trips one after the other, and a batch of ten
+    posts to one room is one publish."""
     by_group: dict[str, list[dict]] = {}
     for group, event, coalesce in events:
         if coalesce:
@@ -130,9 +132,23 @@ async def send_held(events: list, *, concurrently: bool = False) -> None:
         await asyncio.gather(*(_publish_in_order(g, evs) for g, evs in by_group.items()))
 
 
+def _plain(event: dict) -> bool:
+    return event.get("type") == "live.frame" and len(event) == 2
+
+
 async def _publish_in_order(group: str, events: list[dict]) -> None:
-    for event in events:
-        await publish_quietly(group, event)
+    while events:
+        if _plain(events[0]):
+            run = 1
+            while run < len(events) and _plain(events[run]):
+                run += 1
+            if run > 1:
+                frames = [event["frame"] for event in events[:run]]
+                await publish_quietly(group, {"type": "live.frames", "frames": frames})
+                events = events[run:]
+                continue
+        await publish_quietly(group, events[0])
+        events = events[1:]
 
 
 async def publish_quietly(group: str, event: dict) -> None:

@@ -50,13 +50,14 @@ def published_after_commit(monkeypatch) -> list[int]:
     publish = events.publish
 
     async def check(group: str, event: dict) -> None:
-        frame = json.loads(event.get("frame") or "{}")
-        if frame.get("type") == "message":
-            committed = await database_sync_to_async(
-                Message.objects.filter(pk=frame["id"], seq=frame["seq"]).exists
-            )()
-            assert committed, f"seq {frame['seq']} published before its commit"
-            seqs.append(frame["seq"])
+        texts = event.get("frames") or [event.get("frame") or "{}"]
+        for frame in map(json.loads, texts):
+            if frame.get("type") == "message":
+                committed = await database_sync_to_async(
+                    Message.objects.filter(pk=frame["id"], seq=frame["seq"]).exists
+                )()
+                assert committed, f"seq {frame['seq']} published before its commit"
+                seqs.append(frame["seq"])
         await publish(group, event)
 
     monkeypatch.setattr(events, "publish", check)
@@ -65,6 +66,19 @@ def published_after_commit(monkeypatch) -> list[int]:
 
 def _post(client_id: str, body: object = "plain words") -> str:
     return json.dumps({"action": "post", "client_id": client_id, "body": body})
+
+
+async def _read(socket, replies: int, messages: int) -> tuple[list[dict], list[int]]:
+    """The next `replies` acks and errors, and the seqs of the next `messages` message
+    frames, each in the order they came."""
+    got: tuple[list[dict], list[int]] = ([], [])
+    while len(got[0]) < replies or len(got[1]) < messages:
+        frame = json.loads(await socket.receive_from(timeout=5))
+        if frame["type"] in ("ack", "error"):
+            got[0].append(frame)
+        elif frame["type"] == "message":
+            got[1].append(frame["seq"])
+    return got
 
 
 async def _replies(socket, count: int) -> list[dict]:
@@ -106,7 +120,9 @@ async def test_posts_from_many_sockets_are_written_together_and_keep_every_guara
         await twin.send_to(text_data=_post("s0-0", "the same client id from another tab"))
         await late.send_to(text_data=_post("late-1"))
 
-        replies = await asyncio.gather(*(_replies(s, POSTS) for s in sockets))
+        read = await asyncio.gather(*(_read(s, POSTS, SOCKETS * POSTS - 1) for s in sockets))
+        replies = [replies for replies, _ in read]
+        seen = [seqs for _, seqs in read]
         (twin_reply,) = await _replies(twin, 1)
         (late_reply,) = await _replies(late, 1)
 
@@ -140,6 +156,8 @@ async def test_posts_from_many_sockets_are_written_together_and_keep_every_guara
         assert own == sorted(own)
     assert not await database_sync_to_async(Message.objects.filter(room=closed).exists)()
     assert sorted(published_after_commit) == seqs  # each new message published once
+    for got in seen:  # every socket got every message once, in seq order
+        assert got == seqs
     room_state = await database_sync_to_async(Room.objects.get)(pk=room.pk)
     assert room_state.last_seq == SOCKETS * POSTS - 1
 
