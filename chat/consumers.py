@@ -11,7 +11,10 @@ from nexus_live.sockets import LiveConsumer, SpaceConsumer
 from nexus_live.text import as_int
 from nexus_live.writes import Batch, read, write
 
-post_together = Batch(actions.post_messages)  # group commit: see decision 009
+# Group commit (decision 009): a room's posts in one lane, in order; four lanes, as many as
+# the write threads, so that a batch waiting on rooms another process has locked holds up
+# only the rooms of its lane.
+post_together = Batch(actions.post_messages, lanes=4, lane=lambda post: post.room.pk)
 
 
 class RoomConsumer(SpaceConsumer):

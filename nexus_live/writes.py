@@ -84,20 +84,27 @@ class Batch:
     in one `write`: the calls that came within WINDOW of the first, or while the previous
     batch was being written (group commit). `action(items)` returns one result per item, in
     order: a value, or the exception that item alone raises. Each socket still awaits its own
-    call, so its frames keep their order."""
+    call, so its frames keep their order.
 
-    WINDOW = 0.001  # seconds
+    `lane(item)` spreads items over `lanes` queues, each with one batch in flight: items that
+    must stay in order (the posts of one room) share a lane; different lanes write side by
+    side, in threads of their own."""
+
+    WINDOW = 0.0  # seconds: a yield to the loop
     MAX_SIZE = 256
 
-    def __init__(self, action) -> None:
+    def __init__(self, action, *, lanes: int = 1, lane=None) -> None:
         self.action = action
+        self.lanes = lanes
+        self.lane = lane
         self._queues: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # per loop
 
     async def __call__(self, item):
         loop = asyncio.get_running_loop()
-        queue = self._queues.get(loop)
-        if queue is None:
-            queue = self._queues[loop] = _Queue()
+        queues = self._queues.get(loop)
+        if queues is None:
+            queues = self._queues[loop] = [_Queue() for _ in range(self.lanes)]
+        queue = queues[self.lane(item) % self.lanes if self.lane else 0]
         future = loop.create_future()
         queue.items.append((item, future))
         if queue.task is None:
