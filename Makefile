@@ -61,7 +61,8 @@ screenshots: install
 # and Redis (both must be running: databases nexus_bench, nexus_bench_boards and
 # nexus_bench_flood are dropped and re-created, Redis dbs 3, 4 and 5 flushed). Each writes its
 # block of docs/benchmarks.md.
-# BENCH_ARGS passes options to the rooms' run, e.g. BENCH_ARGS="--quick".
+# BENCH_ARGS passes options to the rooms' run, e.g. BENCH_ARGS="--quick", or "--compare" (the same
+# scenarios against a plain Channels chat, bench/echo.py, in the same run, with the ratios).
 bench: install
 	ulimit -n 20000 2>/dev/null || ulimit -n $$(ulimit -Hn); $(PY) -m bench $(BENCH_ARGS)
 	$(PY) -m bench.boards

@@ -224,6 +224,14 @@ class EventsConsumer(LiveConsumer):
 
     live_presence = live_presence_joined = live_presence_left = live_frame
 
+    async def live_frames(self, event: dict) -> None:
+        """A batch of one group's frames (group commit), each as API clients get it."""
+        sub = self._subscription_of(event)
+        if sub is None:
+            return
+        for text in event["frames"]:
+            await self.send(text_data=api_frame(text, sub.key, sub.value))
+
     async def live_space_changed(self, event: dict) -> None:
         """A room changed (archived, made private): may the person still see it?"""
         sub = self._subscription_of(event)

@@ -42,6 +42,7 @@ LAYERS = {
         "REDIS_MAX_CONNECTIONS": "100",
     },
 }
+APPS = {"nexus": "nexus_live.asgi:application", "echo": "bench.echo:application"}
 LAYER_CLASSES = {
     "pubsub": "channels_redis.pubsub.RedisPubSubChannelLayer",
     "redis": "channels_redis.core.RedisChannelLayer",
@@ -68,7 +69,15 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
         "--scenarios", type=_csv, default=list(SCENARIOS), help="burst,paced,rooms,idle"
     )
     parser.add_argument("--quick", action="store_true", help="small counts: a smoke test")
-    parser.add_argument("--timeout", type=int, default=900, help="hard limit, seconds")
+    parser.add_argument(
+        "--compare",
+        action="store_true",
+        help="also run every scenario against a plain Channels chat (bench/echo.py), "
+        "in the same run, and print the ratios",
+    )
+    parser.add_argument(
+        "--timeout", type=int, default=None, help="hard limit, seconds (900; 1800 with --compare)"
+    )
     parser.add_argument(
         "--output",
         default=str(PROJECT_DIR / "docs" / "benchmarks.md"),
@@ -81,6 +90,8 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     if unknown:
         parser.error(f"unknown: {', '.join(unknown)}")
     args.procs = [int(p) for p in args.procs]
+    if args.timeout is None:
+        args.timeout = 1800 if args.compare else 900
     return args
 
 
@@ -106,14 +117,26 @@ def _summary(fig: dict) -> str:
     )
 
 
+def _ms(value: float | None) -> str:
+    return "-" if value is None else f"{value:.2f}"
+
+
 def run_configuration(
-    *, env: dict, layer: str, procs: int, names: list[str], ctx_args: dict, log_dir: Path
+    *,
+    env: dict,
+    layer: str,
+    procs: int,
+    names: list[str],
+    ctx_args: dict,
+    log_dir: Path,
+    app: str = "nexus",
 ) -> list[dict]:
     results = []
     flush_redis(env["REDIS_URL"])
     label = f"{layer}-{procs}" + ("-idle" if names == ["idle"] else "")
-    with Servers(env, log_dir, procs, label) as servers:
-        ctx = Context(servers, tag=label.replace(".", ""), **ctx_args)
+    label += "-echo" if app == "echo" else ""
+    with Servers(env, log_dir, procs, label, APPS[app]) as servers:
+        ctx = Context(servers, tag=label.replace(".", ""), reference=app == "echo", **ctx_args)
         warm_up(ctx)
         for name in names:
             before = len(servers.problems())
@@ -129,7 +152,9 @@ def run_configuration(
             wall = time.monotonic() - started
             cpu = [cpu_seconds(d.pid) - b for d, b in zip(servers.daphnes, cpu_before, strict=True)]
             fig.update(
+                app=app,
                 daphne_cpu_pct=[round(100 * c / wall) for c in cpu],
+                cpu_ms_per_post=1000 * sum(cpu) / fig["posts"] if fig.get("posts") else None,
                 machine_busy_pct=round(100 * (machine_busy_seconds() - busy_before) / wall),
                 loadgen_cpu_pct=round(100 * (sum(os.times()[:2]) - own_before) / wall),
                 layer=layer,
@@ -140,6 +165,7 @@ def run_configuration(
             )
             print(
                 f"[{label}] {name}: {_summary(fig)} | cpu% daphne {fig['daphne_cpu_pct']} "
+                f"({_ms(fig['cpu_ms_per_post'])} ms a post) "
                 f"loadgen {fig['loadgen_cpu_pct']} machine {fig['machine_busy_pct']} "
                 f"wall {fig['wall_s']} s",
                 flush=True,
@@ -184,28 +210,33 @@ def main(argv: list[str] | None = None) -> int:
 
     load_names = [n for n in args.scenarios if n != "idle"]
     results: list[dict] = []
+    apps = ["nexus", "echo"] if args.compare else ["nexus"]
     try:
         for layer in args.layers:
             layer_env = dict(env, **LAYERS[layer])
             for procs in args.procs:
-                if load_names:
+                for app in apps:  # back to back: the reference runs on the same machine state
+                    if load_names:
+                        results += run_configuration(
+                            env=layer_env,
+                            layer=layer,
+                            procs=procs,
+                            names=load_names,
+                            ctx_args=ctx_args,
+                            log_dir=log_dir,
+                            app=app,
+                        )
+            for app in apps:
+                if "idle" in args.scenarios:  # a fresh process, alone
                     results += run_configuration(
                         env=layer_env,
                         layer=layer,
-                        procs=procs,
-                        names=load_names,
+                        procs=1,
+                        names=["idle"],
                         ctx_args=ctx_args,
                         log_dir=log_dir,
+                        app=app,
                     )
-            if "idle" in args.scenarios:  # a fresh process, alone
-                results += run_configuration(
-                    env=layer_env,
-                    layer=layer,
-                    procs=1,
-                    names=["idle"],
-                    ctx_args=ctx_args,
-                    log_dir=log_dir,
-                )
     finally:
         signal.alarm(0)
         log_dir.mkdir(parents=True, exist_ok=True)
@@ -237,11 +268,29 @@ def main(argv: list[str] | None = None) -> int:
         "message per room must reach every socket",
         "run time": f"{time.monotonic() - started:.0f} s" + (" (quick mode)" if args.quick else ""),
     }
+    if args.compare:
+        config["reference"] = (
+            "`--compare`: every scenario also ran against `bench/echo.py`, a plain Channels "
+            "chat as the Channels tutorial builds it (stores nothing, renders nothing), with "
+            "the same layer, the same load generator and the same number of processes, just "
+            "after ours"
+        )
     if args.output != "-":
         report.write(Path(args.output), results, report.machine(database_url, redis_url), config)
         print(f"bench: wrote {args.output}", flush=True)
-    failed = [r for r in results if not report.meets(r)]
-    print(f"bench: {len(results) - len(failed)}/{len(results)} results meet their target")
+    for ours, theirs in report.compared(results):
+        if ours["scenario"] == "idle":
+            continue
+        print(
+            f"compare [{ours['layer']}-{ours['procs']}] {ours['scenario']}: "
+            f"{ours['per_second']:,.0f} / {theirs['per_second']:,.0f} deliveries/s = "
+            f"{ours['per_second'] / max(theirs['per_second'], 1e-9):.2f}; CPU a post "
+            f"{_ms(ours['cpu_ms_per_post'])} / {_ms(theirs['cpu_ms_per_post'])} ms",
+            flush=True,
+        )
+    ours = [r for r in results if r.get("app", "nexus") == "nexus"]
+    failed = [r for r in ours if not report.meets(r)]
+    print(f"bench: {len(ours) - len(failed)}/{len(ours)} results meet their target")
     return 0
 
 

@@ -128,6 +128,7 @@ class Servers:
     log_dir: Path
     count: int
     label: str
+    app: str = "nexus_live.asgi:application"
     daphnes: list[Daphne] = field(default_factory=list)
 
     def __enter__(self) -> "Servers":
@@ -135,7 +136,7 @@ class Servers:
         try:
             for i in range(self.count):
                 log = self.log_dir / f"daphne-{self.label}-{i}.log"
-                self.daphnes.append(start_daphne(free_port(), self.env, log))
+                self.daphnes.append(start_daphne(free_port(), self.env, log, app=self.app))
             for daphne in self.daphnes:
                 wait_until_up(daphne)
         except BaseException:
@@ -158,12 +159,17 @@ class Servers:
 
 
 def start_daphne(
-    port: int, env: dict[str, str], log: Path, extra_args: tuple[str, ...] = ()
+    port: int,
+    env: dict[str, str],
+    log: Path,
+    extra_args: tuple[str, ...] = (),
+    app: str = "nexus_live.asgi:application",
 ) -> Daphne:
-    """One daphne process on 127.0.0.1:`port`, its output in `log` (not yet waited for)."""
+    """One daphne process on 127.0.0.1:`port` serving `app`, its output in `log` (not yet
+    waited for)."""
     with log.open("ab") as out:
         process = subprocess.Popen(  # noqa: S603 (our own interpreter)
-            [*DAPHNE, "-p", str(port), *extra_args, "nexus_live.asgi:application"],
+            [*DAPHNE, "-p", str(port), *extra_args, app],
             cwd=PROJECT_DIR,
             env=env,
             stdout=out,

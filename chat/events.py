@@ -1,10 +1,12 @@
 """The rooms' live side: group names, the frames of each change (rendered once, for every
 socket) and the catch-up of a room socket that was away."""
 
+import functools
 import threading
 from collections import OrderedDict
 
-from django.template.loader import render_to_string
+from django.conf import settings
+from django.template.loader import get_template, render_to_string
 
 from accounts.models import User
 from chat.models import Message, Room
@@ -31,7 +33,20 @@ def user_group(user: User | int) -> str:
 
 # --- Messages ----------------------------------------------------------------------------------
 def render_message(message: Message) -> str:
-    return render_to_string("chat/room.html#message", {"message": message})
+    return _message_template().render({"message": message})
+
+
+def _message_template():
+    """The message partial, looked up once per process (every new message renders it); in
+    development, every time, so that an edited template shows at once."""
+    if settings.DEBUG:
+        return get_template("chat/room.html#message")
+    return _message_template_once()
+
+
+@functools.cache
+def _message_template_once():
+    return get_template("chat/room.html#message")
 
 
 def message_data(message: Message) -> dict:

@@ -37,7 +37,20 @@ class Room(Space):
         return f"#{self.name}"
 
     def get_absolute_url(self) -> str:
-        return reverse("chat:room", args=[self.slug])
+        # Every message rendered links to its room: reversed once per room object and slug.
+        cached = self.__dict__.get("_url")
+        if cached is None or cached[0] != self.slug:
+            cached = self.__dict__["_url"] = (self.slug, reverse("chat:room", args=[self.slug]))
+        return cached[1]
+
+    def thread_url(self, message_pk: int) -> str:
+        """`reverse("chat:thread", args=[slug, message_pk])`, reversed once per room object and
+        slug (every message rendered links to its thread)."""
+        cached = self.__dict__.get("_thread_url")
+        if cached is None or cached[0] != self.slug:
+            head, _, tail = reverse("chat:thread", args=[self.slug, 0]).rpartition("/0/")
+            cached = self.__dict__["_thread_url"] = (self.slug, f"{head}/", f"/{tail}")
+        return f"{cached[1]}{message_pk}{cached[2]}"
 
 
 class Message(models.Model):
@@ -75,9 +88,12 @@ class Message(models.Model):
 
     def get_absolute_url(self) -> str:
         if self.parent_id:
-            thread = reverse("chat:thread", args=[self.room.slug, self.parent_id])
-            return f"{thread}#message-{self.pk}"
+            return f"{self.room.thread_url(self.parent_id)}#message-{self.pk}"
         return f"{self.room.get_absolute_url()}?at={self.seq}#message-{self.pk}"
+
+    @property
+    def thread_url(self) -> str:
+        return self.room.thread_url(self.pk)
 
     @property
     def is_deleted(self) -> bool:

@@ -8,7 +8,6 @@ clients. ``<app>/events.py`` names an app's groups and builds its frames; socket
 
 import asyncio
 import hashlib
-import json
 import logging
 import threading
 import time
@@ -16,6 +15,7 @@ import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+import orjson
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
@@ -31,8 +31,9 @@ _sending: set[asyncio.Task] = set()
 
 
 def frame(kind: str, **fields: object) -> str:
-    """One outbound frame as the text every socket sends: ``{"type": kind, **fields}``."""
-    return json.dumps({"type": kind, **fields}, separators=(",", ":"))
+    """One outbound frame as the text every socket sends: ``{"type": kind, **fields}``.
+    orjson: a message frame in under 1 us instead of 6-7 (its UTF-8 is left as it is)."""
+    return orjson.dumps({"type": kind, **fields}, option=orjson.OPT_NON_STR_KEYS).decode()
 
 
 def forward(text: str, **extra: object) -> dict:
@@ -116,12 +117,41 @@ def held() -> Iterator[list]:
         _held.events = None
 
 
-async def send_held(events: list) -> None:
+async def send_held(events: list, *, concurrently: bool = False) -> None:
+    """Send what `held` collected, in order. `concurrently` (a batch of posts): the events of
+    different groups may overtake each other (each group's still go in order), and a group's
+    plain frames go as one `live.frames` event: a batch of posts to a hundred rooms waits for
+    its slowest room, not for a hundred round trips one after the other, and a batch of ten
+    posts to one room is one publish."""
+    by_group: dict[str, list[dict]] = {}
     for group, event, coalesce in events:
         if coalesce:
             _send_coalesced(group, event)
+        elif concurrently:
+            by_group.setdefault(group, []).append(event)
         else:
             await publish_quietly(group, event)
+    if by_group:
+        await asyncio.gather(*(_publish_in_order(g, evs) for g, evs in by_group.items()))
+
+
+def _plain(event: dict) -> bool:
+    return event.get("type") == "live.frame" and len(event) == 2
+
+
+async def _publish_in_order(group: str, events: list[dict]) -> None:
+    while events:
+        if _plain(events[0]):
+            run = 1
+            while run < len(events) and _plain(events[run]):
+                run += 1
+            if run > 1:
+                frames = [event["frame"] for event in events[:run]]
+                await publish_quietly(group, {"type": "live.frames", "frames": frames})
+                events = events[run:]
+                continue
+        await publish_quietly(group, events[0])
+        events = events[1:]
 
 
 async def publish_quietly(group: str, event: dict) -> None:

@@ -130,8 +130,32 @@ _PARSER = _build_parser()
 _CLEANER = _build_cleaner()
 
 
+# Plain text: every line starts with a letter and holds only letters, digits, spaces and
+# punctuation that Markdown reads as text there (no emphasis, code, links, entities, escapes,
+# tables, HTML). Such text renders as its lines joined by <br> in one paragraph, which the
+# property tests in tests/test_markdown.py check against the whole pipeline.
+_PLAIN_LINE = re.compile(r"[A-Za-z][A-Za-z0-9 ,.?'\"/()%$;:=+#@^{}-]*(?<! )")
+
+
+def _plain_html(text: str) -> str | None:
+    """The HTML of `text` if it is plain (see _PLAIN_LINE), else None: the full pipeline."""
+    lines = text.split("\n")
+    for line in lines:
+        if not _PLAIN_LINE.fullmatch(line):
+            return None
+    return "<p>" + "<br>\n".join(lines) + "</p>\n"  # nothing to escape: no & < >
+
+
 def render_markdown(text: str) -> str:
     """Render Markdown to sanitised HTML; the caller may mark the result safe."""
+    plain = _plain_html(text)
+    if plain is not None:
+        return plain
+    return _render_full(text)
+
+
+def _render_full(text: str) -> str:
+    """Markdown-it, then the sanitiser: any text."""
     tokens = _PARSER.parse(text)
     for token in tokens:
         # A message sits inside a page that already has h1/h2: demote, so # reads as h3.

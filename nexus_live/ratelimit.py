@@ -78,6 +78,28 @@ def wait_for(name: str, *, burst: int, interval: float) -> float:
     return _local_wait(_fallback, _key(name), burst, interval)
 
 
+def waits_for(names: list[str], *, burst: int, interval: float) -> list[float]:
+    """`wait_for` for many names at once: with Redis, one round trip (a pipeline of the script)
+    for a batch of posts instead of one each."""
+    if not names:
+        return []
+    if not settings.REDIS_URL:
+        return [_local_wait(_local_cache(), _key(n), burst, interval) for n in names]
+    breaker = shared_redis.breaker()
+    if breaker.available():
+        try:
+            pipe = shared_redis.sync_client().pipeline(transaction=False)
+            for name in names:
+                _script(keys=[_key(name)], args=[interval, burst], client=pipe)
+            waits = [float(wait) for wait in pipe.execute()]
+        except shared_redis.ERRORS as exc:
+            breaker.failed(exc)
+        else:
+            breaker.answered()
+            return waits
+    return [_local_wait(_fallback, _key(n), burst, interval) for n in names]
+
+
 class RateLimited(ValidationError):
     """Too fast: the error says when to try again (sockets send it as `retry_after`)."""
 

@@ -270,6 +270,11 @@ class LiveConsumer(AsyncWebsocketConsumer):
     async def live_frame(self, event: dict) -> None:
         await self.send(text_data=event["frame"])
 
+    async def live_frames(self, event: dict) -> None:
+        """Several frames of one group at once (a batch of posts), in order."""
+        for text in event["frames"]:
+            await self.send(text_data=text)
+
     async def session_signed_out(self, event: dict) -> None:
         await self.close(code=4401)
 

@@ -4,9 +4,11 @@ A socket's write used to run in Django's one thread-sensitive thread, which also
 event loop to send each event: every socket of the process queued behind it (decision 006).
 """
 
+import asyncio
 import functools
 import threading
 import time
+import weakref
 from concurrent.futures import ThreadPoolExecutor
 
 from asgiref.sync import SyncToAsync
@@ -47,10 +49,22 @@ async def write(action, /, *args, **kwargs):
     socket still handles its frames one at a time. Events the write commits are sent from
     here, on the event loop; if it fails after a commit, those are still sent, then the error
     is raised."""
-    return await _in_pool("write", action, *args, **kwargs)
+    return await _run("write", action, *args, **kwargs)
 
 
-async def _in_pool(kind: str, action, /, *args, **kwargs):
+async def _run(kind: str, action, /, *args, **kwargs):
+    result, events, error = await _in_thread(kind, action, *args, **kwargs)
+    await live_events.send_held(events)
+    if error is not None:
+        raise error
+    return result
+
+
+async def _in_thread(
+    kind: str, action, /, *args, **kwargs
+) -> tuple[object, list, Exception | None]:
+    """`action`'s result (or error) and the events it committed, not yet sent."""
+
     def run():
         _recycle_connections()
         with live_events.held() as events:
@@ -65,18 +79,83 @@ async def _in_pool(kind: str, action, /, *args, **kwargs):
     pool = _pool()
     started = time.perf_counter()
     try:
-        result, events, error = await SyncToAsync(
-            run, thread_sensitive=pool is None, executor=pool
-        )()
+        return await SyncToAsync(run, thread_sensitive=pool is None, executor=pool)()
     finally:
         metrics.DATABASE_SECONDS.labels(kind).observe(time.perf_counter() - started)
-    await live_events.send_held(events)
-    if error is not None:
-        raise error
-    return result
 
 
 async def read(query, /, *args, **kwargs):
     """A socket's read (catch-up, access checks, heartbeats), in the same pool: a long one
     never queues the process's other sockets behind Django's one shared database thread."""
-    return await _in_pool("read", query, *args, **kwargs)
+    return await _run("read", query, *args, **kwargs)
+
+
+class Batch:
+    """Calls from every socket of the process that arrive together go to `action` as one list
+    in one `write`: the calls that came within WINDOW of the first, or while the previous
+    batch was being written (group commit). `action(items)` returns one result per item, in
+    order: a value, or the exception that item alone raises. Each socket still awaits its own
+    call, so its frames keep their order.
+
+    `lane(item)` spreads items over `lanes` queues, each with one batch in flight: items that
+    must stay in order (the posts of one room) share a lane; different lanes write side by
+    side, in threads of their own."""
+
+    WINDOW = 0.0  # seconds: a yield to the loop
+    MAX_SIZE = 256
+
+    def __init__(self, action, *, lanes: int = 1, lane=None) -> None:
+        self.action = action
+        self.lanes = lanes
+        self.lane = lane
+        self._queues: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # per loop
+
+    async def __call__(self, item):
+        loop = asyncio.get_running_loop()
+        queues = self._queues.get(loop)
+        if queues is None:
+            queues = self._queues[loop] = [_Queue() for _ in range(self.lanes)]
+        queue = queues[self.lane(item) % self.lanes if self.lane else 0]
+        future = loop.create_future()
+        queue.items.append((item, future))
+        if queue.task is None:
+            queue.task = loop.create_task(self._drain(queue))
+        return await future
+
+    async def _drain(self, queue: "_Queue") -> None:
+        """Write batch after batch while calls keep coming. A batch's events are sent (then
+        its callers answered) while the next one is written; each batch's sending waits for
+        the previous one's, so a group never gets a later batch's frames first."""
+        await asyncio.sleep(self.WINDOW)
+        loop = asyncio.get_running_loop()
+        try:
+            while queue.items:
+                taken, queue.items = queue.items[: self.MAX_SIZE], queue.items[self.MAX_SIZE :]
+                results, events, error = await _in_thread(
+                    "batch", self.action, [item for item, _ in taken]
+                )
+                if error is not None:  # the whole write failed: every caller hears it
+                    results = [error] * len(taken)
+                queue.sending = loop.create_task(_answer(queue.sending, events, taken, results))
+        finally:
+            queue.task = None
+
+
+async def _answer(previous: asyncio.Task | None, events: list, taken: list, results: list) -> None:
+    if previous is not None:
+        await asyncio.wait([previous])
+    await live_events.send_held(events, concurrently=True)
+    for (_, future), result in zip(taken, results, strict=True):
+        if future.done():  # its socket went away
+            continue
+        if isinstance(result, BaseException):
+            future.set_exception(result)
+        else:
+            future.set_result(result)
+
+
+class _Queue:
+    def __init__(self) -> None:
+        self.items: list[tuple[object, asyncio.Future]] = []
+        self.task: asyncio.Task | None = None
+        self.sending: asyncio.Task | None = None  # the last batch's events and answers

@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from nexus_live.markdown import render_markdown
+from nexus_live.markdown import _plain_html, _render_full, render_markdown
 from tests.xss_corpus import XSS_PAYLOADS, unsafe_parts
 
 REL = 'rel="nofollow noopener noreferrer"'
@@ -169,3 +169,38 @@ def test_any_text_renders_to_safe_html(text: str) -> None:
     html = render_markdown(text)
     assert isinstance(html, str)
     assert unsafe_parts(html) == [], html
+
+
+# --- The plain-text fast path gives what the whole pipeline gives ------------------------------
+PLAIN_PIECES = st.sampled_from(
+    [
+        "a", "Z", "word", " ", "  ", "0", "42", ".", ",", "?", "'", '"', "/", "(", ")", "%", "$",
+        ";", ":", "=", "+", "#", "# ", "@", "^", "{", "}", "-", "- ", "1.", "1)", "\n", "\n\n",
+        "\t", "*", "_", "`", "~", "|", "<", ">", "&", "\\", "[", "]", "!", "===", "---", "é",
+        "\u00a0", "\u200b", "😄", "http://x.example/", "  \n", "    ",
+    ]
+)  # fmt: skip
+PLAIN_LINE = r"[A-Za-z][A-Za-z0-9 ,.?'\"/()%$;:=+#@^{}-]{0,30}[A-Za-z0-9.?)]"
+PLAINISH = st.lists(PLAIN_PIECES, min_size=1, max_size=30).map("".join)
+
+
+@settings(max_examples=1000, deadline=None, database=None)
+@given(PLAINISH | st.text(max_size=40))
+def test_the_fast_path_renders_what_the_pipeline_renders(text: str) -> None:
+    fast = _plain_html(text)
+    if fast is not None:
+        assert fast == _render_full(text)
+
+
+@settings(max_examples=300, deadline=None, database=None)
+@given(
+    st.lists(
+        st.from_regex(PLAIN_LINE, fullmatch=True),
+        min_size=1,
+        max_size=4,
+    ).map("\n".join)
+)
+def test_plain_messages_take_the_fast_path(text: str) -> None:
+    fast = _plain_html(text)
+    assert fast is not None
+    assert fast == _render_full(text) == render_markdown(text)

@@ -14,7 +14,10 @@ from boards import actions as board_actions
 from boards.events import card_data
 from boards.models import Card
 from chat import actions as chat_actions
+from chat import events as room_events
 from chat.models import Room
+from chat.tests.conftest import connected, frames_until
+from nexus_live import events
 from nexus_live.asgi import application
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -384,3 +387,38 @@ async def test_subscribing_is_rate_limited_per_socket(bob, general):
         await send(socket, action="subscribe", room=general.slug)
         refused = await receive(socket)
         assert refused["code"] == "rate_limited" and refused["retry_after"] > 0
+
+
+async def test_posts_from_page_sockets_reach_an_api_subscriber_without_html(alice, bob, general):
+    # Page sockets' posts go through group commit, whose frames travel as one `live.frames`.
+    async with signed_in(bob) as socket, connected(alice, general) as page:
+        await send(socket, action="subscribe", room=general.slug)
+        await until(socket, "synced")
+        await frames_until(page, "synced")
+        for number in range(3):
+            await page.send_to(
+                text_data=json.dumps({"action": "post", "client_id": f"p{number}", "body": "hi"})
+            )
+        received = []
+        while len(received) < 3:
+            frame = await receive(socket)
+            assert "html" not in frame
+            if frame["type"] == "message":
+                received.append(frame)
+        assert [frame["seq"] for frame in received] == [1, 2, 3]
+        assert all("html" not in frame and frame["room"] == "general" for frame in received)
+
+
+async def test_a_batch_of_frames_reaches_an_api_subscriber_without_html(alice, bob, general):
+    # Group commit sends a batch's frames of one room as one `live.frames` event.
+    async with signed_in(bob) as socket:
+        await send(socket, action="subscribe", room=general.slug)
+        await until(socket, "synced")
+        group = room_events.room_group(general)
+        texts = [events.frame("message", event=n, seq=n, html="<p>x</p>", data={}) for n in (1, 2)]
+        await events.send_held(
+            [(group, events.forward(text), False) for text in texts], concurrently=True
+        )
+        received = [await receive(socket), await receive(socket)]
+        assert [frame["seq"] for frame in received] == [1, 2]
+        assert all("html" not in frame and frame["room"] == "general" for frame in received)

@@ -3,10 +3,12 @@ commit (as Zulip's zerver/actions/). Callers import from here."""
 
 from chat.actions.messages import (
     MAX_BODY,
+    NewPost,
     Posted,
     delete_message,
     edit_message,
     post_message,
+    post_messages,
     resolve_thread,
 )
 from chat.actions.reactions import toggle_reaction
@@ -24,6 +26,7 @@ __all__ = [
     "MAX_BODY",
     "ROOM_NAME_MAX",
     "TOPIC_MAX",
+    "NewPost",
     "Posted",
     "archive_room",
     "create_room",
@@ -32,6 +35,7 @@ __all__ = [
     "mark_mentions_seen",
     "mark_read",
     "post_message",
+    "post_messages",
     "resolve_thread",
     "send_typing",
     "toggle_reaction",

@@ -112,14 +112,19 @@ def _next_event(room: Room) -> int:
         return cursor.fetchone()[0]
 
 
-def post_message(
-    *, room: Room, author: User, body: object, client_id: object, parent: Message | None = None
-) -> Posted:
+def _check_post(room: Room, author: User, body: object, client_id: object) -> str:
+    """May `author` post `body` in `room` with this client id? The body, cleaned."""
     if not policies.can_post(author, room):
         raise PermissionDenied("You cannot post in this room.")
     if not isinstance(client_id, str) or not CLIENT_ID.match(client_id):
         raise ValidationError("A message needs a client id of 1-64 letters, digits, - or _.")
-    body = _clean_body(body)
+    return _clean_body(body)
+
+
+def post_message(
+    *, room: Room, author: User, body: object, client_id: object, parent: Message | None = None
+) -> Posted:
+    body = _check_post(room, author, body, client_id)
     if parent is not None and (parent.room_id != room.pk or parent.parent_id is not None):
         raise ValidationError("Reply to a message of this room.")
     try:
@@ -134,25 +139,11 @@ def post_message(
     )
     # A plain message is one statement (see _insert_message), its own transaction. A reply
     # or a mention writes more, all or nothing; inside a caller's transaction, a savepoint.
-    alone = (
-        parent is None
-        and "@" not in body
-        and connection.vendor == "postgresql"
-        and not connection.in_atomic_block
-    )
+    alone = _is_plain(parent, body)
     try:
         with nullcontext() if alone else transaction.atomic():
             _insert_message(message)
-            message.reaction_summary = []  # new: no query to learn that
-            text = room_events.message_frame("message", message)
-            del message.reaction_summary  # reactions may come; later reads must look
-            metrics.written("message_posted")
-            events.publish_on_commit(room_events.room_group(room), events.forward(text))
-            events.publish_on_commit(
-                room_events.activity_group(room),
-                events.forward(room_events.activity_frame(room.pk, message.seq), order=message.seq),
-                coalesce=True,
-            )
+            _publish_new(message)
             if not alone:
                 _notify_mentions(message, body)
             if parent is not None:
@@ -164,6 +155,187 @@ def post_message(
             return existing
         raise
     return Posted(message, created=True)
+
+
+def _is_plain(parent: Message | None, body: object) -> bool:
+    """A post that is one row and nothing else (no reply count, no mention), on PostgreSQL,
+    outside a caller's transaction: one statement is all it needs."""
+    return (
+        parent is None
+        and "@" not in str(body)
+        and connection.vendor == "postgresql"
+        and not connection.in_atomic_block
+    )
+
+
+def _publish_new(message: Message) -> None:
+    """After commit: the new message's frame to its room, its seq to the room's followers
+    (their unread counts; coalesced)."""
+    room = message.room
+    message.reaction_summary = []  # new: no query to learn that
+    text = room_events.message_frame("message", message)
+    del message.reaction_summary  # reactions may come; later reads must look
+    metrics.written("message_posted")
+    events.publish_on_commit(room_events.room_group(room), events.forward(text))
+    events.publish_on_commit(
+        room_events.activity_group(room),
+        events.forward(room_events.activity_frame(room.pk, message.seq), order=message.seq),
+        coalesce=True,
+    )
+
+
+# --- Group commit: the plain posts of many sockets, one statement ------------------------------
+@dataclass(frozen=True)
+class NewPost:
+    """One post of a batch: what its socket knows (room, person) and what it was sent."""
+
+    room: Room
+    author: User
+    body: object
+    client_id: object
+
+
+# The rows not already there (a client id seen before: a retry), each room's seq and event
+# range taken under its row lock (rooms locked in id order: two batches never deadlock),
+# numbered in arrival order. A room archived meanwhile takes none.
+_INSERT_MANY = """
+WITH new AS (
+    SELECT * FROM unnest(%(ord)s::int[], %(room)s::bigint[], %(author)s::bigint[],
+        %(client_id)s::text[], %(body)s::text[], %(body_html)s::text[])
+        AS t(ord, room_id, author_id, client_id, body, body_html)
+    WHERE NOT EXISTS (
+        SELECT 1 FROM chat_message m
+        WHERE m.room_id = t.room_id AND m.author_id = t.author_id AND m.client_id = t.client_id
+    )
+),
+counts AS (SELECT room_id, count(*) AS n FROM new GROUP BY room_id),
+locked AS (
+    SELECT id FROM chat_room WHERE id IN (SELECT room_id FROM counts) AND NOT is_archived
+    ORDER BY id FOR UPDATE
+),
+taken AS (
+    UPDATE chat_room r SET last_seq = r.last_seq + c.n, last_event = r.last_event + c.n
+    FROM counts c JOIN locked l ON l.id = c.room_id
+    WHERE r.id = c.room_id AND NOT r.is_archived
+    RETURNING r.id, r.last_seq - c.n AS seq0, r.last_event - c.n AS event0
+)
+INSERT INTO chat_message
+    (room_id, seq, event, author_id, client_id, parent_id, body, body_html, created_at,
+     reply_count)
+SELECT n.room_id, t.seq0 + row_number() OVER w, t.event0 + row_number() OVER w, n.author_id,
+    n.client_id, NULL, n.body, n.body_html, %(created_at)s, 0
+FROM new n JOIN taken t ON t.id = n.room_id
+WINDOW w AS (PARTITION BY n.room_id ORDER BY n.ord)
+RETURNING room_id, author_id, client_id, id, seq, event
+"""
+
+
+def post_messages(posts: list[NewPost]) -> list[Posted | Exception]:
+    """Plain posts (no reply) from many sockets, written together: one rate-limit round trip
+    and, on PostgreSQL, one statement (its own transaction) for all of them. Each post gets
+    what `post_message` would give it alone: a Posted, or the error it alone caused, while
+    the others go on. Events leave after the commit, as ever."""
+    results: list[Posted | Exception | None] = [None] * len(posts)
+    checked: list[tuple[int, NewPost, str]] = []
+    for i, post in enumerate(posts):
+        if len(posts) == 1 or not _is_plain(None, post.body):  # mentions write more
+            results[i] = _post_alone(post)
+            continue
+        try:
+            body = _check_post(post.room, post.author, post.body, post.client_id)
+        except (PermissionDenied, ValidationError) as exc:
+            results[i] = exc
+        else:
+            checked.append((i, post, body))
+    waits = ratelimit.waits_for(
+        [f"chat:{post.author.pk}" for _, post, _ in checked],
+        burst=settings.CHAT_RATE_BURST,
+        interval=settings.CHAT_RATE_INTERVAL,
+    )
+    rows: dict[tuple, _Row] = {}
+    later: list[int] = []  # rate limited, or a client id twice in this batch: a retry?
+    for (i, post, body), wait in zip(checked, waits, strict=True):
+        key = (post.room.pk, post.author.pk, post.client_id)
+        if wait > 0 or key in rows:
+            results[i] = ratelimit.RateLimited(wait) if wait > 0 else None
+            later.append(i)
+        else:
+            rows[key] = _Row(i, post, body, render_markdown(body))
+    if rows:
+        later += _insert_many(rows, results)
+    for i in later:
+        # A retry (or a twin in this batch) is answered by the message it made.
+        post = posts[i]
+        found = _already_posted(post.room, post.author, post.client_id)
+        results[i] = found or results[i] or _post_alone(post)
+    return results  # type: ignore[return-value]
+
+
+@dataclass(frozen=True)
+class _Row:
+    index: int
+    post: NewPost
+    body: str
+    html: str
+
+
+def _post_alone(post: NewPost) -> Posted | Exception:
+    try:
+        return post_message(
+            room=post.room, author=post.author, body=post.body, client_id=post.client_id
+        )
+    except (PermissionDenied, ValidationError, IntegrityError) as exc:
+        return exc
+
+
+def _insert_many(rows: dict[tuple, _Row], results: list) -> list[int]:
+    """Store `rows` (by (room, author, client id)) in one statement, publish each new message
+    after the commit and set its result. Returns the indexes of the posts whose client id was
+    already taken (retries). A twin committed by another process between the statement's
+    snapshot and its insert fails the statement: then each post goes alone."""
+    entries = list(rows.values())
+    created_at = timezone.now()
+    params = {
+        "ord": list(range(len(entries))),
+        "room": [row.post.room.pk for row in entries],
+        "author": [row.post.author.pk for row in entries],
+        "client_id": [row.post.client_id for row in entries],
+        "body": [row.body for row in entries],
+        "body_html": [row.html for row in entries],
+        "created_at": created_at,
+    }
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(_INSERT_MANY, params)
+            inserted = {tuple(found[:3]): found[3:] for found in cursor.fetchall()}
+    except IntegrityError:
+        for row in entries:
+            results[row.index] = _post_alone(row.post)
+        return []
+    stored_rooms = {key[0] for key in inserted}
+    taken: list[int] = []
+    messages = []
+    for key, row in rows.items():
+        if key in inserted:
+            pk, seq, event = inserted[key]
+            message = Message(
+                pk=pk, room=row.post.room, author=row.post.author, client_id=row.post.client_id,
+                body=row.body, body_html=row.html, created_at=created_at, seq=seq, event=event,
+            )  # fmt: skip
+            message._state.adding, message._state.db = False, connection.alias
+            messages.append(message)
+            results[row.index] = Posted(message, created=True)
+        elif key[0] in stored_rooms or not _room_is_archived(key[0]):
+            taken.append(row.index)
+        else:
+            results[row.index] = PermissionDenied(ARCHIVED)
+    for message in sorted(messages, key=lambda m: m.seq):  # each room's frames in seq order
+        _publish_new(message)
+    return taken
+
+
+def _room_is_archived(room_pk: int) -> bool:
+    return Room.objects.filter(pk=room_pk, is_archived=True).exists()
 
 
 def _already_posted(room: Room, author: User, client_id: str) -> Posted | None:

@@ -107,3 +107,12 @@ def test_showing_a_room_marks_nothing_read(client, alice, bob, general, query):
     client.force_login(bob)
     assert client.get(general.get_absolute_url() + query).status_code == 200
     assert RoomVisit.objects.get(room=general, user=bob).last_read_seq == 1
+
+
+@pytest.mark.parametrize("slug", ["general", "a-b_c", "0", "x0"])
+@pytest.mark.parametrize("pk", [0, 1, 10, 2**40])
+def test_a_rooms_thread_url_is_the_reversed_one(slug: str, pk: int) -> None:
+    room = Room(name=slug, slug=slug)
+    assert room.thread_url(pk) == reverse("chat:thread", args=[slug, pk])
+    room.slug = f"{slug}-renamed"
+    assert room.thread_url(pk) == reverse("chat:thread", args=[room.slug, pk])
