@@ -132,7 +132,7 @@ class Batch:
             while queue.items:
                 taken, queue.items = queue.items[: self.MAX_SIZE], queue.items[self.MAX_SIZE :]
                 results, events, error = await _in_thread(
-                    "batch", self.action, [item for item, _ in taken]
+                    "write", self.action, [item for item, _ in taken]
                 )
                 if error is not None:  # the whole write failed: every caller hears it
                     results = [error] * len(taken)
