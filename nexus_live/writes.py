@@ -82,9 +82,9 @@ async def read(query, /, *args, **kwargs):
 class Batch:
     """Calls from every socket of the process that arrive together go to `action` as one list
     in one `write`: the calls of one turn of the event loop (WINDOW), and those that came
-    while the previous batch was being written (group commit). `action(items)` returns one result per item, in
-    order: a value, or the exception that item alone raises. Each socket still awaits its own
-    call, so its frames keep their order.
+    while the previous batch was being written (group commit). `action(items)` returns one
+    result per item, in order: a value, or the exception that item alone raises. Each socket
+    still awaits its own call, so its frames keep their order.
 
     `lane(item)` spreads items over `lanes` queues, each with one batch in flight: items that
     must stay in order (the posts of one room) share a lane; different lanes write side by
