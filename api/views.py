@@ -26,8 +26,9 @@ from boards.events import card_data
 from boards.models import Board, Card, Column
 from chat import actions as chat_actions
 from chat import queries as chat_queries
-from chat.events import message_data
+from chat.events import message_data, room_data
 from chat.models import Message, Room
+from nexus_live.text import as_int
 
 PAGE_MAX = 100
 
@@ -199,14 +200,11 @@ class MembersView(APIView):
 
 # --- Rooms -------------------------------------------------------------------------------------
 def _room_data(room: Room) -> dict:
+    """The live `room` frame's data, plus where the room stands for this person."""
     return {
-        "id": room.pk,
+        **room_data(room),
         "slug": room.slug,
-        "name": room.name,
-        "topic": room.topic,
         "team": room.team.slug if room.team_id else None,
-        "private": room.is_private,
-        "archived": room.is_archived,
         "last_seq": room.last_seq,
         "last_event": room.last_event,
         "last_read_seq": room.last_read_seq,
@@ -294,10 +292,14 @@ def _whole_number(request: Request, name: str, *, low: int = 0, high: int | None
     value = request.query_params.get(name)
     if value is None:
         return None
-    if not re.fullmatch(r"\d{1,18}", value) or int(value) < low or (high and int(value) > high):
+    try:
+        number = as_int(value)
+    except ValidationError:
+        number = None
+    if number is None or number < low or (high and number > high):
         bound = f"{low}-{high}" if high else f"at least {low}"
         raise ValidationError(f"{name} must be a whole number, {bound}.")
-    return int(value)
+    return number
 
 
 class MessagesView(APIView):

@@ -109,17 +109,21 @@ def message_frame(kind: str, message: Message) -> str:
     return text
 
 
-def room_frame(room: Room) -> str:
-    """The room's header (topic, archived), after an owner changed it."""
-    html = render_to_string("chat/room.html#header", {"room": room, "limits": all_limits()})
-    data = {
+def room_data(room: Room) -> dict:
+    """A room as JSON, for API clients: what its header shows, as data."""
+    return {
         "id": room.pk,
         "name": room.name,
         "topic": room.topic,
         "archived": room.is_archived,
         "private": room.is_private,
     }
-    return frame("room", id=room.pk, html=html, data=data)
+
+
+def room_frame(room: Room) -> str:
+    """The room's header (topic, archived), after an owner changed it."""
+    html = render_to_string("chat/room.html#header", {"room": room, "limits": all_limits()})
+    return frame("room", id=room.pk, html=html, data=room_data(room))
 
 
 def typing_frame(room: Room, user: User) -> str:

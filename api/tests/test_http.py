@@ -148,3 +148,11 @@ async def test_a_message_posted_over_the_api_appears_live_on_the_room_page(alice
         (frame,) = await frames_until(page, "message")
         assert frame["data"] == json.loads(response.content)
         assert "from my app" in frame["html"]
+
+
+def test_only_the_docs_page_may_use_inline_styles(client, db):
+    # Swagger UI sets style attributes as it draws; no other page needs them.
+    docs = client.get("/api/docs/")["Content-Security-Policy"]
+    home = client.get("/accounts/login/")["Content-Security-Policy"]
+    assert "'unsafe-inline'" in docs.split("style-src")[1].split(";")[0]
+    assert "'unsafe-inline'" not in home
