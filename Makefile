@@ -9,7 +9,7 @@ PY := .venv/bin/python
 export UV_CACHE_DIR ?= $(HOME)/.cache/nexus-live-uv
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: install run test lint pytest bench screenshots cluster cluster-stop faults soak
+.PHONY: install run test lint pytest bench screenshots cluster cluster-stop faults soak worker
 
 # Debian and Ubuntu ship python3 without what `venv` needs; say so rather than leave half a venv.
 $(UV):
@@ -36,6 +36,15 @@ run: install $(DEV_SECRET)
 	$(DEV_ENV) $(PY) manage.py seed_demo
 	@echo "Nexus Live on http://127.0.0.1:$(PORT)/"
 	$(DEV_ENV) exec $(PY) -m daphne -b 127.0.0.1 -p $(PORT) nexus_live.asgi:application
+
+# A Celery worker with beat inside it (one process: development only; compose runs them apart),
+# on the broker of CELERY_BROKER_URL or REDIS_URL. Without either, `make run` runs tasks at once
+# and needs no worker.
+worker: install $(DEV_SECRET)
+	@[ -n "$${CELERY_BROKER_URL:-$${REDIS_URL:-}}" ] || { \
+		echo "make worker: set REDIS_URL or CELERY_BROKER_URL (without a broker, tasks run at once)" >&2; exit 1; }
+	$(DEV_ENV) exec $(PY) -m celery -A nexus_live worker --beat --loglevel INFO \
+		--schedule var/celerybeat-schedule
 
 lint: install
 	.venv/bin/ruff check .

@@ -1,5 +1,6 @@
 """Test people: alice owns Project Nexus, bob is a member, vera a viewer, charlie an outsider."""
 
+import contextlib
 import os
 from functools import cache
 
@@ -28,12 +29,17 @@ def make_person(email: str, name: str) -> User:
 
 @pytest.fixture(autouse=True)
 def _fresh_cache():
-    """Rate limits, presence and used tokens live in the cache: no test sees another's."""
+    """Rate limits, presence, used tokens and the kinds of event teams' webhooks want live in
+    caches: no test sees another's."""
     from django.core.cache import cache
 
+    from webhooks import outbox
+
     cache.clear()
+    outbox.forget_all()
     yield
     cache.clear()
+    outbox.forget_all()
 
 
 @pytest.fixture
@@ -89,3 +95,13 @@ def pytest_configure(config: pytest.Config) -> None:
         missing = [name for name in ("DATABASE_URL", "REDIS_URL") if not os.environ.get(name)]
         if missing:
             pytest.exit(f"CI=true but {', '.join(missing)} unset: start the services first")
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """Tasks queued after a test's commit with no worker to take them (this run's own queue,
+    see tests/settings.py) do not stay on the shared broker."""
+    from nexus_live.celery import app
+
+    if not app.conf.task_always_eager:
+        with contextlib.suppress(Exception):  # the broker is down: nothing is left there
+            app.control.purge()

@@ -128,10 +128,18 @@ def accept_invite(*, invite: Invite, user: User) -> Membership:
         invite = Invite.objects.select_for_update().get(pk=invite.pk)
         if not invite.is_usable:
             raise ValidationError("This invite has expired or was revoked. Ask for a new one.")
-        membership, _ = Membership.objects.get_or_create(
+        membership, created = Membership.objects.get_or_create(
             team=invite.team, user=user, defaults={"role": invite.role}
         )
+        if created:
+            _joined(membership)
         return membership
+
+
+def _joined(membership: Membership) -> None:
+    from webhooks import outbox  # webhooks build on accounts, not the other way
+
+    outbox.member_joined(membership)
 
 
 def _access_changed(user: User) -> None:
@@ -166,6 +174,7 @@ def add_member(*, team: Team, user: User, member: User, role: str) -> Membership
         )
         if created:
             _access_changed(member)
+            _joined(membership)
         return membership
 
 

@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "chat",
     "boards",
     "api",
+    "webhooks",
 ]
 
 MIDDLEWARE = [
@@ -111,7 +112,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         # psycopg's pool, as Django advises under ASGI: a connection goes back after each
         # request or write (CONN_MAX_AGE must be 0). At most one per write thread plus Django's
         # one sync thread (pages and the sockets' reads) are in use at once.
-        _pool_size = DATABASE_WRITE_THREADS + 1
+        # A Celery worker with a thread pool needs one per thread: DATABASE_POOL_SIZE.
+        _pool_size = env.int("DATABASE_POOL_SIZE", default=DATABASE_WRITE_THREADS + 1)
         DATABASES["default"]["CONN_MAX_AGE"] = 0
         DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
             "min_size": min(2, _pool_size),
@@ -198,6 +200,50 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+
+# --- Background work ----------------------------------------------------------------------------
+# Celery (nexus_live/celery.py). The broker: CELERY_BROKER_URL (amqp:// for RabbitMQ), else Redis
+# when REDIS_URL is set. Neither: every task runs at once where it is queued (the embedded
+# default). What a task must do is first recorded in the database (an outbox row), so a broker
+# that is down delays work and never loses it: the sweep every CELERY_SWEEP_SECONDS requeues it.
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="") or REDIS_URL or "memory://"
+CELERY_TASK_ALWAYS_EAGER = CELERY_BROKER_URL == "memory://"
+CELERY_TASK_EAGER_PROPAGATES = False
+CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_QUEUE", default="nexus")
+CELERY_TASK_ACKS_LATE = True  # a worker that dies mid-task leaves it to another
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_TIME_LIMIT = 120
+CELERY_TASK_SOFT_TIME_LIMIT = 100
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+# Queuing after a commit must not hold the request when the broker is down: one quick retry,
+# then the outbox row waits for the sweep.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2}
+CELERY_BROKER_TRANSPORT_OPTIONS = {"max_retries": 1, "socket_connect_timeout": 2}
+CELERY_SWEEP_SECONDS = env.float("CELERY_SWEEP_SECONDS", default=30.0)
+CELERY_BEAT_SCHEDULE = {
+    "webhooks-sweep": {"task": "webhooks.tasks.sweep", "schedule": CELERY_SWEEP_SECONDS},
+    "webhooks-prune": {"task": "webhooks.tasks.prune", "schedule": 3600.0},
+}
+
+# Requests to addresses people give (webhooks): http(s) only, and never to loopback, private,
+# link-local or metadata addresses, checked on the address connected to (nexus_live/outbound.py).
+# OUTBOUND_ALLOWED_NETWORKS lets some through, for development and tests (e.g. 127.0.0.0/8).
+OUTBOUND_ALLOWED_NETWORKS = env.list("OUTBOUND_ALLOWED_NETWORKS", default=[])
+OUTBOUND_TIMEOUT_SECONDS = env.float("OUTBOUND_TIMEOUT_SECONDS", default=10.0)
+
+# Webhooks (webhooks/delivery.py): seconds before each retry (the Standard Webhooks schedule,
+# about a day in all), an endpoint failing this many days paused, delivery logs kept this long,
+# and after a secret's rotation the old one still signs for this many hours.
+WEBHOOK_RETRY_SECONDS = env.list(
+    "WEBHOOK_RETRY_SECONDS", cast=float, default=[5, 300, 1800, 7200, 18000, 36000, 36000]
+)
+WEBHOOK_DISABLE_AFTER_DAYS = env.int("WEBHOOK_DISABLE_AFTER_DAYS", default=5)
+WEBHOOK_LOG_DAYS = env.int("WEBHOOK_LOG_DAYS", default=30)
+WEBHOOK_SECRET_OVERLAP_HOURS = env.int("WEBHOOK_SECRET_OVERLAP_HOURS", default=24)
 
 # --- Accounts and sign-in -----------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"

@@ -12,6 +12,7 @@ urlpatterns = [
     path("metrics", metrics.metrics_view, name="metrics"),
     path("accounts/", include("allauth.urls")),
     path("", include("accounts.urls")),
+    path("teams/<slug:slug>/webhooks/", include("webhooks.urls")),
     path("rooms/", include("chat.urls")),
     path("boards/", include("boards.urls")),
     path("api/", include("api.urls")),

@@ -11,5 +11,7 @@ import secrets
 
 os.environ.setdefault("DEBUG", "true")
 os.environ.setdefault("SECRET_KEY", f"tests-{secrets.token_urlsafe(50)}")
+# A queue of this run's own: another run's worker on the same broker never takes its tasks.
+os.environ.setdefault("CELERY_QUEUE", f"nexus-tests-{secrets.token_hex(4)}")
 
 from nexus_live.settings import *  # noqa: F403

@@ -17,6 +17,7 @@ from boards.merge import MINE_END, THEIRS_START, merge_fields
 from boards.models import Board, Card, CardRevision, Column, Tag
 from nexus_live import metrics
 from nexus_live.text import one_line, plain_text
+from webhooks import outbox
 
 TITLE_MAX = 200
 TEXT_MAX = {"problem": 20_000, "solution": 20_000, "links": 4_000, "checklist": 8_000}
@@ -161,6 +162,7 @@ def create_card(
         log(board, user, "added a card", event, card=card, title=[None, card.title])
         metrics.written("card_added")
         _card_changed(board, card.pk, user, columns={column.pk})
+        outbox.card_created(card, user)
     return card
 
 
@@ -306,6 +308,8 @@ def move_card(*, card: Card, user: User, column: Column, before: Card | None = N
             column=[current.column.name, column.name])  # fmt: skip
         _card_changed(board, current.pk, user, columns={source, column.pk})
         metrics.written("card_moved")
+        if source != column.pk:
+            outbox.card_moved(current, user, source_id=source, target=column)
     current.refresh_from_db()
     return current
 

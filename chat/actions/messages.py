@@ -19,6 +19,8 @@ from chat.queries import mentioned_people
 from nexus_live import events, metrics, ratelimit
 from nexus_live.markdown import render_markdown
 from nexus_live.text import plain_text
+from webhooks import outbox
+from webhooks.models import Kind
 
 MAX_BODY = 8000  # characters; the composer says so
 CLIENT_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
@@ -139,11 +141,12 @@ def post_message(
     )
     # A plain message is one statement (see _insert_message), its own transaction. A reply
     # or a mention writes more, all or nothing; inside a caller's transaction, a savepoint.
-    alone = _is_plain(parent, body)
+    alone = _is_plain(room, parent, body)
     try:
         with nullcontext() if alone else transaction.atomic():
             _insert_message(message)
             _publish_new(message)
+            outbox.message_posted(message)
             if not alone:
                 _notify_mentions(message, body)
             if parent is not None:
@@ -157,12 +160,13 @@ def post_message(
     return Posted(message, created=True)
 
 
-def _is_plain(parent: Message | None, body: object) -> bool:
-    """A post that is one row and nothing else (no reply count, no mention), on PostgreSQL,
-    outside a caller's transaction: one statement is all it needs."""
+def _is_plain(room: Room, parent: Message | None, body: object) -> bool:
+    """A post that is one row and nothing else (no reply count, no mention, no webhook event),
+    on PostgreSQL, outside a caller's transaction: one statement is all it needs."""
     return (
         parent is None
         and "@" not in str(body)
+        and Kind.MESSAGE_POSTED not in outbox.wanted(room.team_id)
         and connection.vendor == "postgresql"
         and not connection.in_atomic_block
     )
@@ -238,7 +242,7 @@ def post_messages(posts: list[NewPost]) -> list[Posted | Exception]:
     results: list[Posted | Exception | None] = [None] * len(posts)
     checked: list[tuple[int, NewPost, str]] = []
     for i, post in enumerate(posts):
-        if len(posts) == 1 or not _is_plain(None, post.body):  # mentions write more
+        if len(posts) == 1 or not _is_plain(post.room, None, post.body):  # they write more
             results[i] = _post_alone(post)
             continue
         try:
@@ -415,8 +419,14 @@ def resolve_thread(*, message: Message, user: User, resolved: bool = True) -> Me
         raise ValidationError("Resolve the thread's first message, not a reply.")
     if not policies.can_resolve(user, message):
         raise PermissionDenied("Only the asker, the room's owners and mentors can resolve this.")
+    before: list[bool] = []
+
+    def apply(locked: Message) -> None:
+        before.append(locked.resolved_at is not None)
+        locked.resolved_at = timezone.now() if resolved else None
+
     with transaction.atomic():
-        return _change(
-            message,
-            lambda locked: setattr(locked, "resolved_at", timezone.now() if resolved else None),
-        )
+        changed = _change(message, apply)
+        if resolved and not before[0]:
+            outbox.question_resolved(changed, user)
+        return changed

@@ -138,6 +138,7 @@ def live_server_url(
     env["DATABASE_URL"] = database_url
     env["PYTHONUNBUFFERED"] = "1"
     env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)  # the server keeps Django's async safety checks
+    env.setdefault("OUTBOUND_ALLOWED_NETWORKS", "127.0.0.0/8")  # tests' webhook receivers
     logs = tmp_path_factory.mktemp("daphne")
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
