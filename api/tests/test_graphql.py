@@ -396,3 +396,26 @@ def test_a_server_error_says_nothing_of_the_inside(bob, monkeypatch):
 def test_introspection_stays_on(bob):
     response = ask("{ __schema { queryType { name } } }", token=tokens.sign_in(bob).access)
     assert response.json()["data"]["__schema"]["queryType"]["name"] == "Query"
+
+
+# --- GraphiQL ----------------------------------------------------------------------------------
+@override_settings(GRAPHIQL=True)
+def test_graphiql_loads_its_files_from_this_site_only(client, db):
+    page = client.get("/graphql/", HTTP_ACCEPT="text/html")
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert "/static/vendor/graphiql/graphiql.min.js" in html
+    assert "/static/js/graphiql.js" in html
+    assert "unpkg" not in html and "cdn" not in html.lower()
+    csp = page["Content-Security-Policy"]
+    assert "'unsafe-inline'" in csp.split("style-src")[1].split(";")[0]
+    assert "'unsafe-inline'" not in csp.split("script-src")[1].split(";")[0]
+    answer = client.post("/graphql/", {"query": "{ __typename }"}, content_type="application/json")
+    assert "'unsafe-inline'" not in answer.get("Content-Security-Policy", "")
+
+
+@override_settings(GRAPHIQL=False)
+def test_without_graphiql_a_browser_is_told_to_send_a_query(client, db):
+    page = client.get("/graphql/", HTTP_ACCEPT="text/html")
+    assert page.status_code == 400
+    assert codes(page) == ["invalid"]
