@@ -32,14 +32,16 @@ $(DEV_SECRET):
 	umask 077 && python3 -c "import secrets; print(secrets.token_urlsafe(50))" > $@
 
 # Browser files the app serves itself (GraphiQL, in development), from the npm packages pinned
-# in package-lock.json, copied into static/vendor/ (ignored by git).
+# in package-lock.json, copied into static/vendor/ (ignored by git); their source maps too, as
+# collectstatic's manifest follows their references.
 VENDOR := static/vendor/graphiql
 assets: package-lock.json
 	npm ci --no-audit --no-fund --ignore-scripts
 	mkdir -p $(VENDOR)
 	cp node_modules/react/umd/react.production.min.js \
 	   node_modules/react-dom/umd/react-dom.production.min.js \
-	   node_modules/graphiql/graphiql.min.js node_modules/graphiql/graphiql.min.css $(VENDOR)/
+	   node_modules/graphiql/graphiql.min.js node_modules/graphiql/graphiql.min.css \
+	   node_modules/graphiql/graphiql.min.js.map node_modules/graphiql/graphiql.min.css.map $(VENDOR)/
 
 run: install $(DEV_SECRET)
 	@$(MAKE) --no-print-directory assets || echo "make: no npm here: GraphiQL's files are missing (the rest works)"

@@ -294,12 +294,18 @@ def _board_event(frame: dict) -> BoardEvent | None:
     return None  # who is editing what: ephemeral, the pages'
 
 
-async def _follow(info: Info, space, group: str, module, since: int | None, convert):
+async def _follow(info: Info, find, key, module, group_of, since: int | None, convert):
     """The events of one room or board for as long as the person may see it: join its group
     first, then catch up from `since`, then forward what the pages receive. Access is looked
     at again whenever it may have changed; lost, the subscription ends with not_found."""
-    ws = info.context["ws"]
-    async with ws.listening([group]) as events:
+    ws = info.context.get("ws")
+    if ws is None:
+        raise Failure("invalid", "Subscribe over the WebSocket (graphql-transport-ws).")
+    try:
+        space = await read(find, ws.user, key)
+    except Exception as exc:
+        raise (errors.failure(exc) or exc) from exc
+    async with ws.listening([group_of(space)]) as events:
         if since is not None:
             for text in await read(module.events_since, space, since):
                 if (item := convert(_parsed(text))) is not None:
@@ -329,16 +335,6 @@ def _board_of(user: User, board_id: int) -> BoardModel:
     return get_object_or_404(board_queries.visible_boards(user), pk=board_id)
 
 
-async def _space(info: Info, find, key):
-    ws = info.context.get("ws")
-    if ws is None:
-        raise Failure("invalid", "Subscribe over the WebSocket (graphql-transport-ws).")
-    try:
-        return await read(find, ws.user, key)
-    except Exception as exc:
-        raise (errors.failure(exc) or exc) from exc
-
-
 @strawberry.type
 class Subscription:
     @strawberry.subscription(
@@ -348,9 +344,10 @@ class Subscription:
     async def room_messages(
         self, info: Info, room: str, since: int | None = None
     ) -> AsyncGenerator[MessageEvent, None]:
-        space = await _space(info, _room_of, room)
-        group = room_events.room_group(space)
-        async for item in _follow(info, space, group, room_events, since, _message_event):
+        messages = _follow(
+            info, _room_of, room, room_events, room_events.room_group, since, _message_event
+        )
+        async for item in messages:
             yield item
 
     @strawberry.subscription(
@@ -360,9 +357,10 @@ class Subscription:
     async def board_changes(
         self, info: Info, board: int, since: int | None = None
     ) -> AsyncGenerator[BoardEvent, None]:
-        space = await _space(info, _board_of, board)
-        group = board_events.board_group(space)
-        async for item in _follow(info, space, group, board_events, since, _board_event):
+        changes = _follow(
+            info, _board_of, board, board_events, board_events.board_group, since, _board_event
+        )
+        async for item in changes:
             yield item
 
 
