@@ -9,7 +9,7 @@ PY := .venv/bin/python
 export UV_CACHE_DIR ?= $(HOME)/.cache/nexus-live-uv
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: install run test lint pytest bench screenshots cluster cluster-stop faults soak worker
+.PHONY: install assets run test lint pytest bench screenshots cluster cluster-stop faults soak worker
 
 # Debian and Ubuntu ship python3 without what `venv` needs; say so rather than leave half a venv.
 $(UV):
@@ -31,7 +31,20 @@ $(DEV_SECRET):
 	mkdir -p $(@D)
 	umask 077 && python3 -c "import secrets; print(secrets.token_urlsafe(50))" > $@
 
+# Browser files the app serves itself (GraphiQL, in development), from the npm packages pinned
+# in package-lock.json, copied into static/vendor/ (ignored by git); their source maps too, as
+# collectstatic's manifest follows their references.
+VENDOR := static/vendor/graphiql
+assets: package-lock.json
+	npm ci --no-audit --no-fund --ignore-scripts
+	mkdir -p $(VENDOR)
+	cp node_modules/react/umd/react.production.min.js \
+	   node_modules/react-dom/umd/react-dom.production.min.js \
+	   node_modules/graphiql/graphiql.min.js node_modules/graphiql/graphiql.min.css \
+	   node_modules/graphiql/graphiql.min.js.map node_modules/graphiql/graphiql.min.css.map $(VENDOR)/
+
 run: install $(DEV_SECRET)
+	@$(MAKE) --no-print-directory assets || echo "make: no npm here: GraphiQL's files are missing (the rest works)"
 	$(DEV_ENV) $(PY) manage.py migrate --noinput
 	$(DEV_ENV) $(PY) manage.py seed_demo
 	@echo "Nexus Live on http://127.0.0.1:$(PORT)/"

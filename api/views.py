@@ -17,17 +17,18 @@ from rest_framework.views import APIView
 
 from accounts import actions as account_actions
 from accounts import policies
-from accounts.models import Membership, Team
+from accounts.models import Team
+from api import answers, tokens
 from api import serializers as s
-from api import tokens
 from api.problems import CONTENT_TYPE, problem
 from boards import actions as board_actions
+from boards import queries as board_queries
 from boards.events import card_data
-from boards.models import Board, Card, Column
+from boards.models import Card, Column
 from chat import actions as chat_actions
 from chat import queries as chat_queries
-from chat.events import message_data, room_data
-from chat.models import Message, Room
+from chat.events import message_data
+from chat.models import Message
 from nexus_live.text import as_int
 
 PAGE_MAX = 100
@@ -118,15 +119,6 @@ class RevokeView(APIView):
 
 
 # --- Me ----------------------------------------------------------------------------------------
-def _me(user) -> dict:
-    return {
-        "id": user.pk,
-        "email": user.email,
-        "name": user.name,
-        "display_name": user.display_name,
-        "track": user.track,
-        "avatar_url": user.avatar_url,
-    }
 
 
 class MeView(APIView):
@@ -137,7 +129,7 @@ class MeView(APIView):
         responses={200: s.Me, **READ_ERRORS},
     )
     def get(self, request: Request) -> Response:
-        return Response(_me(request.user))
+        return Response(answers.me_data(request.user))
 
     @extend_schema(
         operation_id="updateMe",
@@ -152,7 +144,7 @@ class MeView(APIView):
         values = {"display_name": request.user.display_name, "track": request.user.track}
         values.update(given.validated_data)
         user = account_actions.update_profile(user=request.user, **values)
-        return Response(_me(user))
+        return Response(answers.me_data(user))
 
 
 # --- Teams ---------------------------------------------------------------------------------------
@@ -164,18 +156,7 @@ class TeamsView(APIView):
         responses={200: s.Team(many=True), **READ_ERRORS},
     )
     def get(self, request: Request) -> Response:
-        memberships = Membership.objects.filter(user=request.user).select_related("team")
-        return Response(
-            [
-                {
-                    "slug": m.team.slug,
-                    "name": m.team.name,
-                    "description": m.team.description,
-                    "role": m.role,
-                }
-                for m in memberships.order_by("team__name")
-            ]
-        )
+        return Response(answers.teams_data(request.user))
 
 
 class MembersView(APIView):
@@ -189,38 +170,10 @@ class MembersView(APIView):
         team = get_object_or_404(Team, slug=slug)
         if not policies.can_view_team(request.user, team):
             raise Http404
-        members = team.memberships.select_related("user").order_by("user__display_name")
-        return Response(
-            [
-                {"id": m.user.pk, "name": m.user.name, "track": m.user.track, "role": m.role}
-                for m in members
-            ]
-        )
+        return Response(answers.members_data(team))
 
 
 # --- Rooms -------------------------------------------------------------------------------------
-def _room_data(room: Room) -> dict:
-    """The live `room` frame's data, plus where the room stands for this person."""
-    return {
-        **room_data(room),
-        "slug": room.slug,
-        "team": room.team.slug if room.team_id else None,
-        "last_seq": room.last_seq,
-        "last_event": room.last_event,
-        "last_read_seq": room.last_read_seq,
-        "unread": max(0, room.unread or 0),
-    }
-
-
-def _visible_rooms(user):
-    return Room.objects.visible_to(user).with_unread(user).select_related("team")
-
-
-def _room_for(user, slug: str) -> Room:
-    """A room the person may see; another is as absent as one that does not exist."""
-    return get_object_or_404(_visible_rooms(user), slug=slug)
-
-
 class RoomsView(APIView):
     @extend_schema(
         operation_id="listRooms",
@@ -229,8 +182,8 @@ class RoomsView(APIView):
         responses={200: s.Room(many=True), **READ_ERRORS},
     )
     def get(self, request: Request) -> Response:
-        rooms = _visible_rooms(request.user).order_by("name")
-        return Response([_room_data(room) for room in rooms])
+        rooms = chat_queries.visible_rooms(request.user).order_by("name")
+        return Response([answers.room_answer(room) for room in rooms])
 
     @extend_schema(
         operation_id="createRoom",
@@ -254,7 +207,9 @@ class RoomsView(APIView):
             team=team,
             is_private=team is not None,  # a team's room is the team's, as on the page
         )
-        return Response(_room_data(_room_for(request.user, room.slug)), status=201)
+        return Response(
+            answers.room_answer(chat_queries.room_for(request.user, room.slug)), status=201
+        )
 
 
 class RoomView(APIView):
@@ -265,7 +220,7 @@ class RoomView(APIView):
         responses={200: s.Room, **READ_ERRORS},
     )
     def get(self, request: Request, slug: str) -> Response:
-        return Response(_room_data(_room_for(request.user, slug)))
+        return Response(answers.room_answer(chat_queries.room_for(request.user, slug)))
 
 
 SEQ_PARAMS = [
@@ -314,28 +269,16 @@ class MessagesView(APIView):
         responses={200: s.MessagePage, **_errors(400, 401, 404, 429)},
     )
     def get(self, request: Request, slug: str) -> Response:
-        room = _room_for(request.user, slug)
+        room = chat_queries.room_for(request.user, slug)
         after = _whole_number(request, "after")
         before = _whole_number(request, "before", low=1)
         limit = _whole_number(request, "limit", low=1, high=PAGE_MAX) or chat_queries.PAGE
         thread = _whole_number(request, "thread", low=1)
         if after is not None and before is not None:
             return problem(400, "invalid", "Ask for ?after= or ?before=, not both.")
-        messages = chat_queries.messages_of(room)
-        if thread is not None:
-            messages = messages.filter(pk=thread) | messages.filter(parent_id=thread)
-        elif after is None:
-            messages = messages.filter(parent__isnull=True)
-        if after is not None:
-            page = list(messages.filter(seq__gt=after).order_by("seq")[: limit + 1])
-            more = len(page) > limit
-            page = page[:limit]
-        else:
-            if before is not None:
-                messages = messages.filter(seq__lt=before)
-            page = list(messages.order_by("-seq")[: limit + 1])
-            more = len(page) > limit
-            page = page[:limit][::-1]
+        page, more = chat_queries.message_page(
+            room, after=after, before=before, limit=limit, thread=thread
+        )
         return Response(
             {
                 "results": [message_data(message) for message in page],
@@ -354,7 +297,7 @@ class MessagesView(APIView):
         responses={201: s.Message, **WRITE_ERRORS},
     )
     def post(self, request: Request, slug: str) -> Response:
-        room = _room_for(request.user, slug)
+        room = chat_queries.room_for(request.user, slug)
         given = s.NewMessage(data=request.data)
         given.is_valid(raise_exception=True)
         client_id = request.headers.get("Idempotency-Key") or given.validated_data.get("client_id")
@@ -380,7 +323,7 @@ class MessagesView(APIView):
 
 
 def _message_for(user, slug: str, message_id: int) -> Message:
-    room = _room_for(user, slug)
+    room = chat_queries.room_for(user, slug)
     return get_object_or_404(chat_queries.messages_of(room), pk=message_id)
 
 
@@ -473,11 +416,11 @@ class ReadView(APIView):
         responses={200: s.Room, **WRITE_ERRORS},
     )
     def post(self, request: Request, slug: str) -> Response:
-        room = _room_for(request.user, slug)
+        room = chat_queries.room_for(request.user, slug)
         given = s.ReadMark(data=request.data)
         given.is_valid(raise_exception=True)
         chat_actions.mark_read(room=room, user=request.user, seq=given.validated_data["seq"])
-        return Response(_room_data(_room_for(request.user, slug)))
+        return Response(answers.room_answer(chat_queries.room_for(request.user, slug)))
 
 
 class MentionsView(APIView):
@@ -525,24 +468,6 @@ class SearchView(APIView):
 
 
 # --- Boards and cards --------------------------------------------------------------------------
-def _board_data(board: Board) -> dict:
-    return {
-        "id": board.pk,
-        "name": board.name,
-        "team": board.team.slug if board.team_id else None,
-        "private": board.is_private,
-        "last_event": board.last_event,
-    }
-
-
-def _visible_boards(user):
-    return Board.objects.visible_to(user).select_related("team")
-
-
-def _cards_of(board: Board):
-    return board.cards.prefetch_related("tags", "assignees")
-
-
 class BoardsView(APIView):
     @extend_schema(
         operation_id="listBoards",
@@ -552,7 +477,10 @@ class BoardsView(APIView):
     )
     def get(self, request: Request) -> Response:
         return Response(
-            [_board_data(board) for board in _visible_boards(request.user).order_by("name")]
+            [
+                answers.board_answer(board)
+                for board in board_queries.visible_boards(request.user).order_by("name")
+            ]
         )
 
 
@@ -564,16 +492,8 @@ class BoardView(APIView):
         responses={200: s.BoardDetail, **READ_ERRORS},
     )
     def get(self, request: Request, board_id: int) -> Response:
-        board = get_object_or_404(_visible_boards(request.user), pk=board_id)
-        cards = _cards_of(board).filter(archived_at__isnull=True).order_by("position", "pk")
-        by_column: dict[int, list] = {}
-        for card in cards:
-            by_column.setdefault(card.column_id, []).append(card_data(card))
-        columns = [
-            {"id": column.pk, "name": column.name, "cards": by_column.get(column.pk, [])}
-            for column in board.columns.all()
-        ]
-        return Response({**_board_data(board), "columns": columns})
+        board = get_object_or_404(board_queries.visible_boards(request.user), pk=board_id)
+        return Response(answers.board_detail(board))
 
 
 class CardsView(APIView):
@@ -585,7 +505,7 @@ class CardsView(APIView):
         responses={201: s.Card, **WRITE_ERRORS},
     )
     def post(self, request: Request, board_id: int) -> Response:
-        board = get_object_or_404(_visible_boards(request.user), pk=board_id)
+        board = get_object_or_404(board_queries.visible_boards(request.user), pk=board_id)
         given = s.NewCard(data=request.data)
         given.is_valid(raise_exception=True)
         fields = dict(given.validated_data)
@@ -595,16 +515,7 @@ class CardsView(APIView):
             if column is None:
                 return problem(400, "invalid", "Add the card to a column of this board.")
         card = board_actions.create_card(board=board, user=request.user, column=column, **fields)
-        return _card_response(_card_for(request.user, card.pk), status=201)
-
-
-def _card_for(user, card_id: int) -> Card:
-    card = get_object_or_404(
-        Card.objects.select_related("board__team").prefetch_related("tags", "assignees"), pk=card_id
-    )
-    if not policies.can_view_space(user, card.board):
-        raise Http404  # like a card that does not exist
-    return card
+        return _card_response(board_queries.card_for(request.user, card.pk), status=201)
 
 
 def etag(card: Card) -> str:
@@ -634,7 +545,7 @@ class CardView(APIView):
         responses={200: s.Card, **READ_ERRORS},
     )
     def get(self, request: Request, card_id: int) -> Response:
-        card = _card_for(request.user, card_id)
+        card = board_queries.card_for(request.user, card_id)
         if request.headers.get("If-None-Match") == etag(card):
             response = Response(status=304)
             response["ETag"] = etag(card)
@@ -657,7 +568,7 @@ class CardView(APIView):
         },
     )
     def patch(self, request: Request, card_id: int) -> Response:
-        card = _card_for(request.user, card_id)
+        card = board_queries.card_for(request.user, card_id)
         given = s.CardFields(data=request.data)
         given.is_valid(raise_exception=True)
         if_match = request.headers.get("If-Match")
@@ -681,13 +592,13 @@ class CardView(APIView):
                 keep_conflicts=False,
             )
         except board_actions.EditConflict as conflict:
-            current = _card_for(request.user, card_id)
+            current = board_queries.card_for(request.user, card_id)
             response = problem(
                 409, "edit_conflict", str(conflict), fields=conflict.fields, card=card_data(current)
             )
             response["ETag"] = etag(current)
             return response
-        fresh = _card_for(request.user, card_id)
+        fresh = board_queries.card_for(request.user, card_id)
         response = Response(
             {"card": card_data(fresh), "merged": edit.merged, "conflicts": edit.conflicts}
         )

@@ -3,11 +3,14 @@ filters, tags in use, the people who may be assigned. Pages and sockets ask here
 
 from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet, prefetch_related_objects
+from django.http import Http404
+from django.shortcuts import get_object_or_404
 from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
 
+from accounts import policies
 from accounts.models import User
-from boards.models import Board, Card, Tag
+from boards.models import Board, Card, Column, Tag
 from nexus_live.cache import cache_get_many_safe, cache_set_many_safe
 from nexus_live.context_processors import all_limits
 from nexus_live.models import SpaceQuerySet
@@ -15,6 +18,31 @@ from nexus_live.text import as_int
 
 CARD_CACHE_SECONDS = 24 * 3600
 FILTERS = ("q", "tag", "assignee", "column")
+
+
+def visible_boards(user: User) -> SpaceQuerySet:
+    return Board.objects.visible_to(user).select_related("team")
+
+
+def card_for(user: User, card_id: int) -> Card:
+    """A card of a board the person may see, with its tags and assignees; another is as absent
+    as one that does not exist (Http404)."""
+    card = get_object_or_404(
+        Card.objects.select_related("board__team").prefetch_related("tags", "assignees"), pk=card_id
+    )
+    if not policies.can_view_space(user, card.board):
+        raise Http404
+    return card
+
+
+def live_columns(board: Board) -> list[tuple[Column, list[Card]]]:
+    """The board's columns in order, each with its live cards in order (tags, assignees
+    loaded): what a board reads as over the API."""
+    cards = board.cards.filter(archived_at__isnull=True).prefetch_related("tags", "assignees")
+    by_column: dict[int, list[Card]] = {}
+    for card in cards.order_by("position", "pk"):
+        by_column.setdefault(card.column_id, []).append(card)
+    return [(column, by_column.get(column.pk, [])) for column in board.columns.all()]
 
 
 def card_for_render(card_id: int) -> Card:

@@ -6,6 +6,7 @@ import re
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 from django.db import connection
 from django.db.models import F, Q, QuerySet
+from django.shortcuts import get_object_or_404
 
 from accounts import policies
 from accounts.models import User
@@ -24,6 +25,42 @@ def messages_of(room: Room) -> QuerySet[Message]:
         .select_related("author", "room")
         .prefetch_related("reactions__user")
     )
+
+
+def visible_rooms(user: User) -> QuerySet[Room]:
+    """The rooms a person may see, with where they stand in each (`unread`, `last_read_seq`)."""
+    return Room.objects.visible_to(user).with_unread(user).select_related("team")
+
+
+def room_for(user: User, slug: str) -> Room:
+    """A room the person may see; another is as absent as one that does not exist (Http404)."""
+    return get_object_or_404(visible_rooms(user), slug=slug)
+
+
+def message_page(
+    room: Room,
+    *,
+    after: int | None = None,
+    before: int | None = None,
+    limit: int = PAGE,
+    thread: int | None = None,
+) -> tuple[list[Message], bool]:
+    """A page of a room's messages by seq, oldest first, and whether there are more in the
+    direction asked: `after` pages forward (catch-up, replies included), else back from
+    `before` (default: the newest; replies left out, they live in their thread). `thread`:
+    only that thread's first message and its replies."""
+    messages = messages_of(room)
+    if thread is not None:
+        messages = messages.filter(pk=thread) | messages.filter(parent_id=thread)
+    elif after is None:
+        messages = messages.filter(parent__isnull=True)
+    if after is not None:
+        page = list(messages.filter(seq__gt=after).order_by("seq")[: limit + 1])
+        return page[:limit], len(page) > limit
+    if before is not None:
+        messages = messages.filter(seq__lt=before)
+    page = list(messages.order_by("-seq")[: limit + 1])
+    return page[:limit][::-1], len(page) > limit
 
 
 def timeline(room: Room) -> QuerySet[Message]:

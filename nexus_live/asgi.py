@@ -1,5 +1,6 @@
 """ASGI entry point: HTTP through Django; WebSockets through the routes of chat/ and boards/
-(cookies, from this site's own pages only) and api/ (a token in the first frame, any Origin)."""
+(cookies, from this site's own pages only), api/ (a token in the first frame, any Origin) and
+GraphQL's /graphql/ (a token in connection_init, or cookies from this site's own pages)."""
 
 import gc
 import os
@@ -16,6 +17,7 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 import api.routing  # noqa: E402
 import boards.routing  # noqa: E402
 import chat.routing  # noqa: E402
+from api.gql.consumers import CookiesFromOwnPages, GraphQLSocket  # noqa: E402
 from nexus_live import drain, metrics  # noqa: E402
 from nexus_live.origin import OriginValidator  # noqa: E402
 
@@ -26,12 +28,20 @@ pages = OriginValidator(
 )
 api_sockets = URLRouter(api.routing.websocket_urlpatterns)
 API_PATHS = frozenset(f"/{route.pattern}" for route in api.routing.websocket_urlpatterns)
+GRAPHQL_PATH = "/graphql/"
+graphql_socket = CookiesFromOwnPages(GraphQLSocket.as_asgi())
 
 
 async def websockets(scope, receive, send) -> None:
     """API sockets sign in by token, not cookie: no Origin check (it guards cookies), no
-    session. Every other socket is a page's."""
-    app = api_sockets if scope["path"] in API_PATHS else pages
+    session. GraphQL's takes either, the session only under the Origin check. Every other
+    socket is a page's."""
+    if scope["path"] in API_PATHS:
+        app = api_sockets
+    elif scope["path"] == GRAPHQL_PATH:
+        app = graphql_socket
+    else:
+        app = pages
     await app(scope, receive, send)
 
 

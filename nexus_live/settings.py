@@ -440,12 +440,15 @@ SPECTACULAR_SETTINGS = {
 API_SIGNING_KEY = env.str("API_SIGNING_KEY", default=SECRET_KEY)
 API_ACCESS_TOKEN_SECONDS = env.int("API_ACCESS_TOKEN_SECONDS", default=300)
 API_REFRESH_TOKEN_SECONDS = env.int("API_REFRESH_TOKEN_SECONDS", default=14 * 24 * 3600)
+# GraphiQL at /graphql/ in a browser: development only unless asked for; its files come from
+# the npm package pinned in package-lock.json (`make assets`), never from a CDN.
+GRAPHIQL = env.bool("GRAPHIQL", default=DEBUG)
 # Per person (or per address, signed out): a burst, then this many a minute.
 API_RATE_BURST = env.int("API_RATE_BURST", default=60)
 API_RATE_PER_MINUTE = env.float("API_RATE_PER_MINUTE", default=120)
 # Browser code on these origins may call the API (exact scheme://host[:port]); none by default.
 CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=[])
-CORS_URLS_REGEX = r"^/api/.*$"
+CORS_URLS_REGEX = r"^/(api|graphql)/.*$"
 CORS_ALLOW_HEADERS = (
     "accept", "authorization", "content-type", "idempotency-key", "if-match", "if-none-match",
 )  # fmt: skip

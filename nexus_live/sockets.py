@@ -35,7 +35,7 @@ HEARTBEAT = 15  # seconds between a socket's presence renewals (presence.TTL is 
 SYNC_BURST, SYNC_INTERVAL = 3, 5.0  # `sync` frames per socket: a burst, then one per interval
 
 
-def _signed_in_user(session_key: str | None) -> User | None:
+def signed_in_user(session_key: str | None) -> User | None:
     """Who the session belongs to now: None once it signed out, its password changed (other
     sessions are signed out by that) or the person was deactivated."""
     if not session_key:
@@ -281,7 +281,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
     async def access_changed(self, event: dict) -> None:
         """Something about the person changed (role, team, password, deactivation): look again
         at who they are and what they may do; leave if they no longer may."""
-        user = await read(_signed_in_user, self.session_key)
+        user = await read(signed_in_user, self.session_key)
         if user is None:
             await self.close(code=4401)
             return

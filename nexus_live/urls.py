@@ -3,6 +3,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from api.gql.views import graphql_view
 from nexus_live import metrics, views
 
 urlpatterns = [
@@ -16,5 +17,6 @@ urlpatterns = [
     path("rooms/", include("chat.urls")),
     path("boards/", include("boards.urls")),
     path("api/", include("api.urls")),
+    path("graphql/", graphql_view, name="graphql"),
     path("admin/", admin.site.urls),
 ]

@@ -10,11 +10,11 @@ from django.test import override_settings
 from rest_framework.test import APIClient
 
 from api import serializers
-from api import views as api_views
 from api.tokens import sign_in
 from boards import actions as board_actions
 from boards.events import card_data
 from chat import actions
+from chat import queries as chat_queries
 from chat.events import message_data
 from chat.tests.conftest import connected, frames_until
 
@@ -51,7 +51,7 @@ def test_a_server_error_is_a_problem_and_says_nothing_of_the_inside(bearer, bob,
     def broken(*args, **kwargs):
         raise RuntimeError("database password is hunter2")
 
-    monkeypatch.setattr(api_views, "_visible_rooms", broken)
+    monkeypatch.setattr(chat_queries, "visible_rooms", broken)
     client = bearer(bob)
     client.raise_request_exception = False
     response = client.get("/api/v1/rooms/")

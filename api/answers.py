@@ -1,0 +1,76 @@
+"""What the API answers about each thing, as JSON built once: REST (api/views.py) and GraphQL
+(api/gql/) answer the same data, which for a message or a card is the `data` the live events
+carry (`chat.events.message_data`, `boards.events.card_data`)."""
+
+from accounts.models import Membership, Team, User
+from boards import queries as board_queries
+from boards.events import card_data
+from boards.models import Board
+from chat.events import room_data
+from chat.models import Room
+
+
+def me_data(user: User) -> dict:
+    return {
+        "id": user.pk,
+        "email": user.email,
+        "name": user.name,
+        "display_name": user.display_name,
+        "track": user.track,
+        "avatar_url": user.avatar_url,
+    }
+
+
+def teams_data(user: User) -> list[dict]:
+    """The person's teams, with their role in each."""
+    memberships = Membership.objects.filter(user=user).select_related("team")
+    return [
+        {
+            "slug": m.team.slug,
+            "name": m.team.name,
+            "description": m.team.description,
+            "role": m.role,
+        }
+        for m in memberships.order_by("team__name")
+    ]
+
+
+def members_data(team: Team) -> list[dict]:
+    members = team.memberships.select_related("user").order_by("user__display_name")
+    return [
+        {"id": m.user.pk, "name": m.user.name, "track": m.user.track, "role": m.role}
+        for m in members
+    ]
+
+
+def room_answer(room: Room) -> dict:
+    """The live `room` frame's data, plus where the room stands for this person (a room from
+    `chat.queries.visible_rooms`)."""
+    return {
+        **room_data(room),
+        "slug": room.slug,
+        "team": room.team.slug if room.team_id else None,
+        "last_seq": room.last_seq,
+        "last_event": room.last_event,
+        "last_read_seq": room.last_read_seq,
+        "unread": max(0, room.unread or 0),
+    }
+
+
+def board_answer(board: Board) -> dict:
+    return {
+        "id": board.pk,
+        "name": board.name,
+        "team": board.team.slug if board.team_id else None,
+        "private": board.is_private,
+        "last_event": board.last_event,
+    }
+
+
+def board_detail(board: Board) -> dict:
+    """A board with its columns, each with its live cards in order."""
+    columns = [
+        {"id": column.pk, "name": column.name, "cards": [card_data(card) for card in cards]}
+        for column, cards in board_queries.live_columns(board)
+    ]
+    return {**board_answer(board), "columns": columns}

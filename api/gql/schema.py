@@ -1,0 +1,386 @@
+"""The GraphQL schema: queries and mutations over HTTP, each calling what REST calls (the
+same queries, actions and policies: no second write path), and subscriptions over the socket
+(api/gql/consumers.py), fed by the pages' own channel-layer events."""
+
+import functools
+from collections.abc import AsyncGenerator
+
+import orjson
+import strawberry
+from django.shortcuts import get_object_or_404
+from graphql import GraphQLError
+from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
+from strawberry.types import ExecutionContext, Info
+
+from accounts import policies
+from accounts.models import Team as TeamModel
+from accounts.models import User
+from api import answers
+from api.gql import errors
+from api.gql.errors import Failure
+from api.gql.types import (
+    Board,
+    BoardEvent,
+    Card,
+    CardSaved,
+    ColumnCards,
+    Me,
+    Message,
+    MessageEvent,
+    PostedMessage,
+    Reacted,
+    Room,
+    Team,
+    _build,
+)
+from boards import actions as board_actions
+from boards import events as board_events
+from boards import queries as board_queries
+from boards.models import Board as BoardModel
+from boards.models import Card as CardModel
+from boards.models import Column as ColumnModel
+from chat import actions as chat_actions
+from chat import events as room_events
+from chat import queries as chat_queries
+from chat.models import Message as MessageModel
+from chat.models import Room as RoomModel
+from nexus_live.writes import read
+
+MAX_DEPTH = 8
+MAX_TOKENS = 2_000
+MAX_ALIASES = 20
+
+
+def person(info: Info) -> User:
+    """Who asks, over HTTP (a Bearer token or the session). Queries and mutations are HTTP's:
+    the socket carries subscriptions only."""
+    if "ws" in info.context:
+        raise Failure("invalid", "Send queries and mutations over HTTP; the socket subscribes.")
+    user = info.context["user"]
+    if not user.is_authenticated:
+        raise Failure("not_authenticated", "Sign in: a Bearer access token, or the session.")
+    return user
+
+
+def _message(user: User, message_id: int) -> MessageModel:
+    """A message of a room the person may see (REST: chat.queries.room_for, then the room's
+    messages)."""
+    room_id = MessageModel.objects.filter(pk=message_id).values_list("room_id", flat=True).first()
+    room = get_object_or_404(chat_queries.visible_rooms(user), pk=room_id)
+    return get_object_or_404(chat_queries.messages_of(room), pk=message_id)
+
+
+def _fresh(user: User, message_id: int) -> Message:
+    return Message.from_model(_message(user, message_id))
+
+
+# --- Queries -----------------------------------------------------------------------------------
+@strawberry.type
+class Query:
+    @strawberry.field(description="Who I am.")
+    def me(self, info: Info) -> Me:
+        return _build(Me, answers.me_data(person(info)))
+
+    @strawberry.field(description="My teams, with my role in each.")
+    def teams(self, info: Info) -> list[Team]:
+        user = person(info)
+        teams = {t.slug: t for t in TeamModel.objects.filter(memberships__user=user)}
+        return [_build(Team, t, team=teams[t["slug"]]) for t in answers.teams_data(user)]
+
+    @strawberry.field(description="Rooms I can see, with my unread counts.")
+    def rooms(self, info: Info) -> list[Room]:
+        rooms = chat_queries.visible_rooms(person(info)).order_by("name")
+        return [Room.of(room) for room in rooms]
+
+    @strawberry.field(description="One room, by its slug.")
+    def room(self, info: Info, slug: str) -> Room:
+        return Room.of(chat_queries.room_for(person(info), slug))
+
+    @strawberry.field(description="One message, by its id.")
+    def message(self, info: Info, id: int) -> Message:
+        return _fresh(person(info), id)
+
+    @strawberry.field(description="Boards I can see.")
+    def boards(self, info: Info) -> list[Board]:
+        boards = board_queries.visible_boards(person(info)).order_by("name")
+        return [Board.of(board) for board in boards]
+
+    @strawberry.field(description="One board: its columns and their live cards, in order.")
+    def board(self, info: Info, id: int) -> Board:
+        return Board.of(get_object_or_404(board_queries.visible_boards(person(info)), pk=id))
+
+    @strawberry.field(description="One card.")
+    def card(self, info: Info, id: int) -> Card:
+        return Card.from_model(board_queries.card_for(person(info), id))
+
+
+# --- Mutations ---------------------------------------------------------------------------------
+@strawberry.input(description="A new card; only title is required.")
+class NewCard:
+    title: str
+    column: int | None = strawberry.field(default=None, description="Default: the first.")
+    problem: str | None = strawberry.UNSET
+    solution: str | None = strawberry.UNSET
+    links: str | None = strawberry.UNSET
+    checklist: str | None = strawberry.UNSET
+    tags: list[str] | None = strawberry.UNSET
+    assignees: list[int] | None = strawberry.UNSET
+
+
+@strawberry.input(description="The fields an edit changes; only those given change.")
+class CardChanges:
+    title: str | None = strawberry.UNSET
+    problem: str | None = strawberry.UNSET
+    solution: str | None = strawberry.UNSET
+    links: str | None = strawberry.UNSET
+    checklist: str | None = strawberry.UNSET
+    tags: list[str] | None = strawberry.UNSET
+    assignees: list[int] | None = strawberry.UNSET
+
+
+def _given(fields: object) -> dict:
+    """The fields a client sent (an explicit null is sent, and refused by the action)."""
+    return {k: v for k, v in vars(fields).items() if v is not strawberry.UNSET}
+
+
+@strawberry.type
+class Mutation:
+    @strawberry.mutation(
+        description="Post a message (or a reply: parent), safely retried: the same clientId "
+        "answers the message the first try made (replayed: true), never a second one."
+    )
+    def post_message(
+        self, info: Info, room: str, body: str, client_id: str, parent: int | None = None
+    ) -> PostedMessage:
+        user = person(info)
+        space = chat_queries.room_for(user, room)
+        parent_message = None
+        if parent is not None:
+            parent_message = MessageModel.objects.filter(room=space, pk=parent).first()
+            if parent_message is None:
+                raise Failure("invalid", "Reply to a message of this room.")
+        posted = chat_actions.post_message(
+            room=space, author=user, body=body, client_id=client_id, parent=parent_message
+        )
+        return PostedMessage(message=_fresh(user, posted.message.pk), replayed=not posted.created)
+
+    @strawberry.mutation(description="Edit my message.")
+    def edit_message(self, info: Info, id: int, body: str) -> Message:
+        user = person(info)
+        chat_actions.edit_message(message=_message(user, id), user=user, body=body)
+        return _fresh(user, id)
+
+    @strawberry.mutation(description="Delete a message (mine; owners and mentors: any).")
+    def delete_message(self, info: Info, id: int) -> Message:
+        user = person(info)
+        chat_actions.delete_message(message=_message(user, id), user=user)
+        return _fresh(user, id)
+
+    @strawberry.mutation(description="React to a message, or take the reaction back.")
+    def react(self, info: Info, id: int, emoji: str) -> Reacted:
+        user = person(info)
+        reacted = chat_actions.toggle_reaction(message=_message(user, id), user=user, emoji=emoji)
+        return Reacted(reacted=reacted, message=_fresh(user, id))
+
+    @strawberry.mutation(description="Mark a question resolved (resolved: false opens it again).")
+    def resolve(self, info: Info, id: int, resolved: bool = True) -> Message:
+        user = person(info)
+        chat_actions.resolve_thread(message=_message(user, id), user=user, resolved=resolved)
+        return _fresh(user, id)
+
+    @strawberry.mutation(description="Move my read mark forward to a seq.")
+    def mark_read(self, info: Info, room: str, seq: int) -> Room:
+        user = person(info)
+        if seq < 0:
+            raise Failure("invalid", "seq is at least 0.")
+        chat_actions.mark_read(room=chat_queries.room_for(user, room), user=user, seq=seq)
+        return Room.of(chat_queries.room_for(user, room))
+
+    @strawberry.mutation(description="Add a card to a board.")
+    def create_card(self, info: Info, board: int, card: NewCard) -> Card:
+        user = person(info)
+        space = get_object_or_404(board_queries.visible_boards(user), pk=board)
+        fields = _given(card)
+        column = None
+        if (column_id := fields.pop("column", None)) is not None:
+            column = ColumnModel.objects.filter(board=space, pk=column_id).first()
+            if column is None:
+                raise Failure("invalid", "Add the card to a column of this board.")
+        created = board_actions.create_card(board=space, user=user, column=column, **fields)
+        return Card.from_model(board_queries.card_for(user, created.pk))
+
+    @strawberry.mutation(
+        description="Change a card, from the version you read (baseVersion). If it moved on "
+        "since, your change is merged three ways exactly as in the web editor; a true overlap "
+        "saves nothing: error edit_conflict, with the fields and the current card."
+    )
+    def update_card(
+        self, info: Info, id: int, base_version: int, changes: CardChanges
+    ) -> CardSaved:
+        user = person(info)
+        card = board_queries.card_for(user, id)
+        edit = board_actions.update_card(
+            card=card,
+            user=user,
+            base_version=base_version,
+            changes=_given(changes),
+            keep_conflicts=False,
+        )
+        fresh = board_queries.card_for(user, id)
+        return CardSaved(
+            card=Card.from_model(fresh), merged=edit.merged, conflicts=list(edit.conflicts)
+        )
+
+    @strawberry.mutation(
+        description="Put a card in a column of its board, above `before` (default: at the end)."
+    )
+    def move_card(self, info: Info, id: int, column: int, before: int | None = None) -> Card:
+        user = person(info)
+        card = board_queries.card_for(user, id)
+        target = ColumnModel.objects.filter(board=card.board, pk=column).first()
+        if target is None:
+            raise Failure("invalid", "Move the card to a column of its board.")
+        above = None
+        if before is not None:
+            above = CardModel.objects.filter(board=card.board, pk=before).first()
+            if above is None:
+                raise Failure("invalid", "Drop the card next to a card of its board.")
+        board_actions.move_card(card=card, user=user, column=target, before=above)
+        return Card.from_model(board_queries.card_for(user, id))
+
+
+# --- Subscriptions -----------------------------------------------------------------------------
+@functools.lru_cache(maxsize=1024)
+def _parsed(text: str) -> dict:
+    """A frame's JSON, parsed once however many subscriptions receive it (read only)."""
+    return orjson.loads(text)
+
+
+def _frames(event: dict) -> list[str]:
+    if event["type"] == "live.frames":
+        return event["frames"]
+    return [event["frame"]] if "frame" in event else []
+
+
+def _columns(value: object) -> list[ColumnCards] | None:
+    if isinstance(value, dict):  # a move's order: {column id: [card ids]}
+        return [ColumnCards(id=int(k), name=None, cards=v) for k, v in value.items()]
+    if isinstance(value, list):  # a board frame's columns, whole
+        return [ColumnCards(id=c["id"], name=c["name"], cards=c["cards"]) for c in value]
+    return None
+
+
+def _message_event(frame: dict) -> MessageEvent | None:
+    kind = frame["type"]
+    if kind in ("message", "message_changed"):
+        return MessageEvent(type=kind, event=frame["event"], message=Message.of(frame["data"]))
+    if kind in ("synced", "reset"):
+        return MessageEvent(type=kind, event=frame["event"], message=None)
+    return None  # typing, presence, the room's header: not a message
+
+
+def _board_event(frame: dict) -> BoardEvent | None:
+    kind, data = frame["type"], frame.get("data") or {}
+    if kind == "card":
+        return BoardEvent(
+            type=kind, event=frame["event"], card=Card.of(data), columns=_columns(data.get("order"))
+        )
+    if kind == "board":
+        return BoardEvent(
+            type=kind, event=frame["event"], card=None, columns=_columns(data.get("columns"))
+        )
+    if kind in ("synced", "reset"):
+        return BoardEvent(type=kind, event=frame["event"], card=None, columns=None)
+    return None  # who is editing what: ephemeral, the pages'
+
+
+async def _follow(info: Info, find, key, module, group_of, since: int | None, convert):
+    """The events of one room or board for as long as the person may see it: join its group
+    first, then catch up from `since`, then forward what the pages receive. Access is looked
+    at again whenever it may have changed; lost, the subscription ends with not_found."""
+    ws = info.context.get("ws")
+    if ws is None:
+        raise Failure("invalid", "Subscribe over the WebSocket (graphql-transport-ws).")
+    try:
+        space = await read(find, ws.user, key)
+    except Exception as exc:
+        raise (errors.failure(exc) or exc) from exc
+    async with ws.listening([group_of(space)]) as events:
+        if since is not None:
+            for text in await read(module.events_since, space, since):
+                if (item := convert(_parsed(text))) is not None:
+                    yield item
+        while True:
+            event = await events.get()
+            if event["type"] in ("access.changed", "live.space_changed"):
+                if not await read(_still_visible, ws.user, space):
+                    raise Failure("not_found", "No longer yours to see.")
+            for text in _frames(event):
+                if (item := convert(_parsed(text))) is not None:
+                    yield item
+
+
+def _still_visible(user: User | None, space) -> bool:
+    if user is None:
+        return False
+    fresh = type(space).objects.select_related("team").filter(pk=space.pk).first()
+    return fresh is not None and policies.can_view_space(user, fresh)
+
+
+def _room_of(user: User, slug: str) -> RoomModel:
+    return chat_queries.room_for(user, slug)
+
+
+def _board_of(user: User, board_id: int) -> BoardModel:
+    return get_object_or_404(board_queries.visible_boards(user), pk=board_id)
+
+
+@strawberry.type
+class Subscription:
+    @strawberry.subscription(
+        description="A room's messages as they are posted, edited, deleted (the events the "
+        "pages receive). since: the last event you have (a room's lastEvent) to catch up from."
+    )
+    async def room_messages(
+        self, info: Info, room: str, since: int | None = None
+    ) -> AsyncGenerator[MessageEvent, None]:
+        messages = _follow(
+            info, _room_of, room, room_events, room_events.room_group, since, _message_event
+        )
+        async for item in messages:
+            yield item
+
+    @strawberry.subscription(
+        description="A board's changes: cards added, edited, moved, archived; columns. since: "
+        "the last event you have (a board's lastEvent) to catch up from."
+    )
+    async def board_changes(
+        self, info: Info, board: int, since: int | None = None
+    ) -> AsyncGenerator[BoardEvent, None]:
+        changes = _follow(
+            info, _board_of, board, board_events, board_events.board_group, since, _board_event
+        )
+        async for item in changes:
+            yield item
+
+
+class NexusSchema(strawberry.Schema):
+    def process_errors(
+        self, errors_: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        """Every error gets its code; only bugs are logged (with their traceback)."""
+        for error in errors_:
+            if errors.describe(error):
+                errors.log.error("GraphQL request failed", exc_info=error.original_error)
+
+
+schema = NexusSchema(
+    query=Query,
+    mutation=Mutation,
+    subscription=Subscription,
+    extensions=[
+        lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
+        lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
+        lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
+    ],
+)

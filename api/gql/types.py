@@ -1,0 +1,274 @@
+"""The GraphQL types: each is built from the JSON the REST API answers (api/answers.py and the
+live events' `message_data`/`card_data`), so both APIs, and the live events, speak one shape."""
+
+import dataclasses
+
+import strawberry
+
+from api import answers
+from api.gql.errors import Failure
+from boards.events import card_data
+from boards.models import Board as BoardModel
+from boards.models import Card as CardModel
+from chat import queries as chat_queries
+from chat.events import message_data
+from chat.models import Room as RoomModel
+
+PAGE_MAX = 100
+
+
+def _build(cls, data: dict, **nested: object):
+    """`cls` from the JSON `data` (keys as the fields' snake_case names; others ignored)."""
+    names = {f.name for f in dataclasses.fields(cls)}
+    return cls(**{**{k: v for k, v in data.items() if k in names}, **nested})
+
+
+@strawberry.type
+class Person:
+    id: int
+    name: str
+
+
+@strawberry.type
+class Me:
+    id: int
+    email: str
+    name: str
+    display_name: str
+    track: str
+    avatar_url: str
+
+
+@strawberry.type
+class Member:
+    id: int
+    name: str
+    track: str
+    role: str
+
+
+@strawberry.type
+class Team:
+    slug: str
+    name: str
+    description: str
+    role: str = strawberry.field(description="Mine in this team.")
+    team: strawberry.Private[object]
+
+    @strawberry.field(description="The team's members.")
+    def members(self) -> list[Member]:
+        return [_build(Member, m) for m in answers.members_data(self.team)]
+
+
+@strawberry.type
+class Reaction:
+    emoji: str
+    count: int
+    users: list[int]
+
+
+@strawberry.type
+class Message:
+    id: int
+    room: int
+    seq: int = strawberry.field(description="Gapless per room: the order of the timeline.")
+    event: int = strawberry.field(description="The room event of this message's last change.")
+    author: Person
+    client_id: str
+    parent: int | None = strawberry.field(description="The thread's first message.")
+    body: str = strawberry.field(description="Markdown, as written; empty once deleted.")
+    body_html: str = strawberry.field(description="Rendered and sanitised: safe to insert.")
+    created_at: str = strawberry.field(description="ISO 8601.")
+    edited_at: str | None
+    deleted: bool
+    resolved: bool
+    reply_count: int
+    reactions: list[Reaction]
+
+    @classmethod
+    def of(cls, data: dict) -> "Message":
+        """From `message_data` (what REST answers, what a live frame carries)."""
+        return _build(
+            cls,
+            data,
+            author=_build(Person, data["author"]),
+            reactions=[_build(Reaction, r) for r in data["reactions"]],
+        )
+
+    @classmethod
+    def from_model(cls, message) -> "Message":
+        return cls.of(message_data(message))
+
+
+@strawberry.type
+class MessagePage:
+    results: list[Message]
+    has_more: bool = strawberry.field(description="More in the direction asked.")
+    next_after: int | None = strawberry.field(description="`after` of the next page.")
+    next_before: int | None = strawberry.field(description="`before` of the page before.")
+
+
+@strawberry.type
+class Room:
+    id: int
+    slug: str
+    name: str
+    topic: str
+    team: str | None = strawberry.field(description="The team's slug; null: public.")
+    private: bool
+    archived: bool
+    last_seq: int = strawberry.field(description="The newest message's seq.")
+    last_event: int = strawberry.field(description="The newest event: a subscription's since.")
+    last_read_seq: int | None
+    unread: int
+    room: strawberry.Private[RoomModel]
+
+    @classmethod
+    def of(cls, room: RoomModel) -> "Room":
+        """From a room of `chat.queries.visible_rooms` (access already checked)."""
+        return _build(cls, answers.room_answer(room), room=room)
+
+    @strawberry.field(
+        description="A page of messages by seq, oldest first: `before` pages back from the "
+        "newest (replies left out: they live in their thread), `after` pages forward "
+        "(catch-up, replies included), `thread` gives one thread's first message and replies."
+    )
+    def messages(
+        self,
+        after: int | None = None,
+        before: int | None = None,
+        limit: int = chat_queries.PAGE,
+        thread: int | None = None,
+    ) -> MessagePage:
+        if after is not None and before is not None:
+            raise Failure("invalid", "Ask for after or before, not both.")
+        if not 1 <= limit <= PAGE_MAX:
+            raise Failure("invalid", f"limit must be 1-{PAGE_MAX}.")
+        if (after is not None and after < 0) or (before is not None and before < 1):
+            raise Failure("invalid", "after is at least 0, before at least 1.")
+        page, more = chat_queries.message_page(
+            self.room, after=after, before=before, limit=limit, thread=thread
+        )
+        return MessagePage(
+            results=[Message.from_model(message) for message in page],
+            has_more=more,
+            next_after=page[-1].seq if page else after,
+            next_before=page[0].seq if page else None,
+        )
+
+
+@strawberry.type
+class Card:
+    id: int
+    board: int
+    column: int
+    event: int
+    version: int = strawberry.field(description="Send it back as baseVersion to change it.")
+    position: float
+    title: str
+    problem: str
+    solution: str
+    links: str
+    checklist: str
+    tags: list[str]
+    assignees: list[int]
+    has_conflict: bool
+    archived: bool
+    updated_at: str | None
+
+    @classmethod
+    def of(cls, data: dict) -> "Card":
+        return _build(cls, data)
+
+    @classmethod
+    def from_model(cls, card: CardModel) -> "Card":
+        return cls.of(card_data(card))
+
+    @staticmethod
+    def json(card: CardModel) -> dict:
+        """The card as a GraphQL client reads it (camelCase), for an error's extensions."""
+        return {strawberry_name(k): v for k, v in card_data(card).items()}
+
+
+def strawberry_name(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part.title() for part in rest)
+
+
+@strawberry.type
+class Column:
+    id: int
+    name: str
+    cards: list[Card]
+
+
+@strawberry.type
+class Board:
+    id: int
+    name: str
+    team: str | None
+    private: bool
+    last_event: int = strawberry.field(description="The newest event: a subscription's since.")
+    board: strawberry.Private[BoardModel]
+
+    @classmethod
+    def of(cls, board: BoardModel) -> "Board":
+        return _build(cls, answers.board_answer(board), board=board)
+
+    @strawberry.field(description="The columns in order, each with its live cards in order.")
+    def columns(self) -> list[Column]:
+        return [
+            Column(id=c["id"], name=c["name"], cards=[Card.of(card) for card in c["cards"]])
+            for c in answers.board_detail(self.board)["columns"]
+        ]
+
+
+@strawberry.type
+class PostedMessage:
+    message: Message
+    replayed: bool = strawberry.field(
+        description="True: a retry with a clientId already used; the message the first try made."
+    )
+
+
+@strawberry.type
+class Reacted:
+    reacted: bool = strawberry.field(description="True: added; false: taken back.")
+    message: Message
+
+
+@strawberry.type
+class CardSaved:
+    card: Card
+    merged: bool = strawberry.field(description="Your edit started from an older version.")
+    conflicts: list[str]
+
+
+@strawberry.type
+class ColumnCards:
+    id: int
+    name: str | None
+    cards: list[int] = strawberry.field(description="The column's live cards' ids, in order.")
+
+
+@strawberry.type
+class MessageEvent:
+    type: str = strawberry.field(
+        description="message (new), message_changed (edited, deleted, reacted, resolved), "
+        "synced (the catch-up asked by since is done) or reset (too far behind: reload)."
+    )
+    event: int
+    message: Message | None
+
+
+@strawberry.type
+class BoardEvent:
+    type: str = strawberry.field(
+        description="card (added, edited, moved, archived), board (the columns changed: "
+        "`columns`, whole), synced or reset."
+    )
+    event: int
+    card: Card | None
+    columns: list[ColumnCards] | None = strawberry.field(
+        description="board: every column; card after a move: the columns it touched, in order."
+    )
