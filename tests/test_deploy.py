@@ -475,3 +475,19 @@ def test_haproxy_accepts_the_configuration(topology, tmp_path):
     env = {**os.environ, "PROXY_MAXCONN": "1000"}
     result = run([_haproxy(), "-c", "-f", str(HAPROXY), "-f", str(backend)], env)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_compose_runs_a_celery_worker_and_beat_and_offers_rabbitmq(compose):
+    services = compose["services"]
+    assert services["worker"]["command"][:4] == ["celery", "-A", "nexus_live", "worker"]
+    assert services["beat"]["command"][:4] == ["celery", "-A", "nexus_live", "beat"]
+    # The image's healthcheck probes daphne; neither serves HTTP, so each says how it is well.
+    assert "inspect ping" in json.dumps(services["worker"]["healthcheck"]["test"])
+    assert services["beat"]["healthcheck"]["disable"] is True
+    for name in ("worker", "beat"):
+        assert services[name]["depends_on"]["migrate"]["condition"] == (
+            "service_completed_successfully"
+        )
+        assert set(environment_of(services[name])) <= settings_env_vars()
+    assert services["rabbitmq"]["profiles"] == ["rabbitmq"]  # only when asked for
+    assert "rabbitmqdata" in compose["volumes"]
