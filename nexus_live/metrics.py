@@ -33,6 +33,7 @@ from prometheus_client import (
     generate_latest,
 )
 from prometheus_client import multiprocess as _multiprocess
+from prometheus_client.core import GaugeMetricFamily
 
 MULTIPROCESS_DIR = os.environ.get("PROMETHEUS_MULTIPROC_DIR", "")
 # Seconds: fast things (a Redis publish, a one-row insert) to slow pages.
@@ -140,13 +141,32 @@ class WatchEventLoop:
 
 
 # --- Exposing ----------------------------------------------------------------------------------
+class BacklogCollector:
+    """Background work waiting, read from the database at each scrape: one answer whichever
+    process is asked, and it counts for workers that no scrape reaches (other containers)."""
+
+    def collect(self):
+        from webhooks.queries import backlog  # webhooks build on nexus_live
+
+        try:
+            waiting = backlog()
+        except Exception:  # the database is down: /readyz says so; the rest still answers
+            return
+        for name, (text, value) in waiting.items():
+            yield GaugeMetricFamily(f"nexus_{name}", text, value=value)
+
+
 def collect() -> bytes:
-    """Every process's metrics (multiprocess mode) or this process's."""
+    """Every process's metrics (multiprocess mode) or this process's, and the backlog."""
     if MULTIPROCESS_DIR:
         registry = CollectorRegistry()
         _multiprocess.MultiProcessCollector(registry)
-        return generate_latest(registry)
-    return generate_latest(REGISTRY)
+        processes = generate_latest(registry)
+    else:
+        processes = generate_latest(REGISTRY)
+    backlog = CollectorRegistry()
+    backlog.register(BacklogCollector())
+    return processes + generate_latest(backlog)
 
 
 def _from_loopback(request: HttpRequest) -> bool:

@@ -127,3 +127,21 @@ def test_the_cluster_drops_a_killed_daphnes_open_sockets(tmp_path):
     cluster.kill(0)
     assert not live.exists()  # its sockets are not open any more
     assert counted.exists()  # what it counted still counts
+
+
+def test_it_reports_the_webhook_backlog(client, db, team, alice):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from webhooks.models import Endpoint, Event
+
+    Endpoint.objects.create(team=team, url="https://example.org/h", kinds=[], is_active=False)
+    Event.objects.create(team=team, kind="webhook.test", data={})
+    Event.objects.create(team=team, kind="webhook.test", data={})
+    Event.objects.update(created_at=timezone.now() - timedelta(minutes=5))
+    Event.objects.create(team=team, kind="webhook.test", data={})  # just now: on its way
+    text = client.get("/metrics").text
+    assert "nexus_webhook_events_undispatched 2.0" in text
+    assert "nexus_webhook_deliveries_overdue 0.0" in text
+    assert "nexus_webhook_endpoints_off 1.0" in text
