@@ -6,8 +6,8 @@ from accounts.models import Membership, Team, User
 from boards import queries as board_queries
 from boards.events import card_data
 from boards.models import Board
-from chat.events import room_data
-from chat.models import Room
+from chat.events import message_data, room_data
+from chat.models import Mention, Room
 
 
 def me_data(user: User) -> dict:
@@ -74,3 +74,12 @@ def board_detail(board: Board) -> dict:
         for column, cards in board_queries.live_columns(board)
     ]
     return {**board_answer(board), "columns": columns}
+
+
+def mention_data(mention: Mention) -> dict:
+    return {
+        "created_at": mention.created_at.isoformat(),
+        "seen": mention.seen_at is not None,
+        "room": mention.message.room.slug,
+        "message": message_data(mention.message),
+    }

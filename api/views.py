@@ -431,17 +431,8 @@ class MentionsView(APIView):
         responses={200: s.Mention(many=True), **READ_ERRORS},
     )
     def get(self, request: Request) -> Response:
-        return Response(
-            [
-                {
-                    "created_at": mention.created_at.isoformat(),
-                    "seen": mention.seen_at is not None,
-                    "room": mention.message.room.slug,
-                    "message": message_data(mention.message),
-                }
-                for mention in chat_queries.mentions_of(request.user)
-            ]
-        )
+        mentions = chat_queries.mentions_of(request.user)
+        return Response([answers.mention_data(mention) for mention in mentions])
 
 
 class SearchView(APIView):

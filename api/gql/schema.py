@@ -25,6 +25,7 @@ from api.gql.types import (
     CardSaved,
     ColumnCards,
     Me,
+    Mention,
     Message,
     MessageEvent,
     PostedMessage,
@@ -42,6 +43,7 @@ from boards.models import Column as ColumnModel
 from chat import actions as chat_actions
 from chat import events as room_events
 from chat import queries as chat_queries
+from chat.events import message_data
 from chat.models import Message as MessageModel
 from chat.models import Room as RoomModel
 from nexus_live.writes import read
@@ -99,6 +101,20 @@ class Query:
     @strawberry.field(description="One message, by its id.")
     def message(self, info: Info, id: int) -> Message:
         return _fresh(person(info), id)
+
+    @strawberry.field(description="Where I was @mentioned, newest first (at most 100).")
+    def mentions(self, info: Info) -> list[Mention]:
+        found = chat_queries.mentions_of(person(info))
+        return [Mention.of(answers.mention_data(mention)) for mention in found]
+
+    @strawberry.field(
+        description="Search the messages of every room I can see (best first, at most 50)."
+    )
+    def search(self, info: Info, q: str) -> list[Message]:
+        user = person(info)
+        if not q.strip():
+            raise Failure("invalid", "Say what to search for: q.")
+        return [Message.of(message_data(m)) for m in chat_queries.search_messages(user, q)]
 
     @strawberry.field(description="Boards I can see.")
     def boards(self, info: Info) -> list[Board]:

@@ -100,6 +100,18 @@ class Message:
         return cls.of(message_data(message))
 
 
+@strawberry.type(description="Where I was @mentioned.")
+class Mention:
+    created_at: str = strawberry.field(description="ISO 8601.")
+    seen: bool
+    room: str = strawberry.field(description="The room's slug.")
+    message: Message
+
+    @classmethod
+    def of(cls, data: dict) -> "Mention":
+        return _build(cls, data, message=Message.of(data["message"]))
+
+
 @strawberry.type
 class MessagePage:
     results: list[Message]

@@ -61,6 +61,8 @@ READS = {
         {"slug": "nexus"},
     ),
     "message": ("query($id: Int!) { message(id: $id) { body } }", {"id": "message"}),
+    "mentions": ("{ mentions { room seen message { body } } }", {}),
+    "search": ('{ search(q: "cursor") { body } }', {}),
     "boards": ("{ boards { id name } }", {}),
     "board": (
         "query($id: Int!) { board(id: $id) { name columns { name cards { title } } } }",
@@ -70,7 +72,7 @@ READS = {
 }
 # What each person gets from reading the team's private room and board (lists: never an error).
 READ_EXPECTED = {"anonymous": "not_authenticated", "charlie": "not_found"}
-LISTS = {"me", "teams", "rooms", "boards"}
+LISTS = {"me", "teams", "rooms", "boards", "mentions", "search"}
 
 
 def _variables(world, variables: dict) -> dict:
@@ -90,7 +92,7 @@ def test_every_read_answers_each_person_as_rest_does(world, who, field):
     if expected is None:
         assert codes(response) == [], response.json()
         data = response.json()["data"][field]
-        if who == "charlie" and field in ("rooms", "boards", "teams"):
+        if who == "charlie" and field in ("rooms", "boards", "teams", "mentions", "search"):
             assert data == []  # the team's private room and board are not his to see
     else:
         assert codes(response) == [expected]
@@ -419,3 +421,27 @@ def test_without_graphiql_a_browser_is_told_to_send_a_query(client, db):
     page = client.get("/graphql/", HTTP_ACCEPT="text/html")
     assert page.status_code == 400
     assert codes(page) == ["invalid"]
+
+
+def test_mentions_and_search_answer_as_rest_does(world, alice, bob, vera):
+    chat_actions.post_message(
+        room=world["room"], author=alice, body="@Bob try an index", client_id="m1"
+    )
+    query = "{ mentions { room seen message { body author { name } } } }"
+    rest = Client()
+    rest.force_login(bob)
+    answer = ask(query, token=world["token"]("bob")).json()["data"]["mentions"]
+    assert answer == [
+        {
+            "room": "nexus",
+            "seen": False,
+            "message": {"body": "@Bob try an index", "author": {"name": "Alice"}},
+        }
+    ]
+    assert [m["message"]["body"] for m in rest.get("/api/v1/mentions/").json()] == [
+        "@Bob try an index"
+    ]
+    found = ask('{ search(q: "cursor") { body } }', token=world["token"]("vera")).json()
+    assert found["data"]["search"] == [{"body": "Why is my cursor slow?"}]
+    empty = ask('{ search(q: "  ") { body } }', token=world["token"]("vera"))
+    assert codes(empty) == ["invalid"]
