@@ -2,7 +2,7 @@
 (api/gql/) answer the same data, which for a message or a card is the `data` the live events
 carry (`chat.events.message_data`, `boards.events.card_data`)."""
 
-from accounts.models import Membership, Team, User
+from accounts.models import Invite, Membership, Team, User
 from boards import queries as board_queries
 from boards.events import card_data
 from boards.models import Board
@@ -82,4 +82,13 @@ def mention_data(mention: Mention) -> dict:
         "seen": mention.seen_at is not None,
         "room": mention.message.room.slug,
         "message": message_data(mention.message),
+    }
+
+
+def invite_data(invite: Invite, request) -> dict:
+    return {
+        "token": invite.token,
+        "url": request.build_absolute_uri(invite.get_absolute_url()),
+        "role": invite.role,
+        "expires_at": invite.expires_at.isoformat(),
     }

@@ -72,6 +72,25 @@ class Team(serializers.Serializer):
     role = serializers.ChoiceField(choices=Role.choices, help_text="Mine in this team.")
 
 
+class NewTeam(serializers.Serializer):
+    name = Text()
+    description = Text(required=False, allow_blank=True, default="")
+
+
+INVITE_ROLES = [(Role.MEMBER, "Member"), (Role.VIEWER, "Viewer")]  # what an invite can make
+
+
+class NewInvite(serializers.Serializer):
+    role = serializers.ChoiceField(choices=INVITE_ROLES, default=Role.MEMBER)
+
+
+class Invite(serializers.Serializer):
+    token = serializers.CharField(help_text="Accept it with POST /api/v1/invites/{token}/accept/.")
+    url = serializers.URLField(help_text="The page a person opens to join.")
+    role = serializers.ChoiceField(choices=INVITE_ROLES)
+    expires_at = serializers.DateTimeField()
+
+
 class Member(serializers.Serializer):
     id = serializers.IntegerField()
     name = serializers.CharField()

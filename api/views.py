@@ -17,7 +17,7 @@ from rest_framework.views import APIView
 
 from accounts import actions as account_actions
 from accounts import policies
-from accounts.models import Team
+from accounts.models import Invite, Team
 from api import answers, tokens
 from api import serializers as s
 from api.problems import CONTENT_TYPE, problem
@@ -158,6 +158,61 @@ class TeamsView(APIView):
     def get(self, request: Request) -> Response:
         return Response(answers.teams_data(request.user))
 
+    @extend_schema(
+        operation_id="createTeam",
+        tags=["teams"],
+        summary="Create a team: I become its owner",
+        request=s.NewTeam,
+        responses={201: s.Team, **WRITE_ERRORS},
+    )
+    def post(self, request: Request) -> Response:
+        given = s.NewTeam(data=request.data)
+        given.is_valid(raise_exception=True)
+        team = account_actions.create_team(user=request.user, **given.validated_data)
+        mine = [t for t in answers.teams_data(request.user) if t["slug"] == team.slug]
+        return Response(mine[0], status=201)
+
+
+def _team_for(user, slug: str) -> Team:
+    """A team the person may see; any other is a 404, as on the pages."""
+    team = get_object_or_404(Team, slug=slug)
+    if not policies.can_view_team(user, team):
+        raise Http404
+    return team
+
+
+class InvitesView(APIView):
+    @extend_schema(
+        operation_id="createInvite",
+        tags=["teams"],
+        summary="An invite link to my team (owners only)",
+        request=s.NewInvite,
+        responses={201: s.Invite, **WRITE_ERRORS},
+    )
+    def post(self, request: Request, slug: str) -> Response:
+        team = _team_for(request.user, slug)
+        given = s.NewInvite(data=request.data)
+        given.is_valid(raise_exception=True)
+        invite = account_actions.create_invite(
+            team=team, user=request.user, role=given.validated_data["role"]
+        )
+        return Response(answers.invite_data(invite, request), status=201)
+
+
+class AcceptInviteView(APIView):
+    @extend_schema(
+        operation_id="acceptInvite",
+        tags=["teams"],
+        summary="Join a team with an invite",
+        request=None,
+        responses={200: s.Team, **WRITE_ERRORS},
+    )
+    def post(self, request: Request, token: str) -> Response:
+        invite = get_object_or_404(Invite, token=token)
+        membership = account_actions.accept_invite(invite=invite, user=request.user)
+        mine = [t for t in answers.teams_data(request.user) if t["slug"] == membership.team.slug]
+        return Response(mine[0])
+
 
 class MembersView(APIView):
     @extend_schema(
@@ -167,10 +222,7 @@ class MembersView(APIView):
         responses={200: s.Member(many=True), **READ_ERRORS},
     )
     def get(self, request: Request, slug: str) -> Response:
-        team = get_object_or_404(Team, slug=slug)
-        if not policies.can_view_team(request.user, team):
-            raise Http404
-        return Response(answers.members_data(team))
+        return Response(answers.members_data(_team_for(request.user, slug)))
 
 
 # --- Rooms -------------------------------------------------------------------------------------

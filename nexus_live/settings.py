@@ -435,6 +435,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",  # from the installed package: works offline
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Two choice sets share the field name "role": a team role, and what an invite makes.
+    "ENUM_NAME_OVERRIDES": {
+        "RoleEnum": "accounts.models.Role",
+        "InviteRoleEnum": "api.serializers.INVITE_ROLES",
+    },
 }
 # Access tokens are short-lived; a refresh token rotates on every use (api/tokens.py).
 API_SIGNING_KEY = env.str("API_SIGNING_KEY", default=SECRET_KEY)

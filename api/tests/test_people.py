@@ -48,3 +48,41 @@ def test_search_finds_only_what_the_person_may_read(bearer, alice, charlie, team
     found = bearer(charlie).get("/api/v1/search/?q=pagination").json()
     assert [m["body"] for m in found] == ["pagination cursor"]
     assert bearer(charlie).get("/api/v1/search/?q=").status_code == 400
+
+
+def test_a_team_is_created_with_me_as_its_owner(bearer, charlie):
+    response = bearer(charlie).post("/api/v1/teams/", {"name": "Frontend peers"}, format="json")
+    assert response.status_code == 201
+    assert response.json() == {
+        "slug": "frontend-peers", "name": "Frontend peers", "description": "", "role": "owner",
+    }  # fmt: skip
+    bad = bearer(charlie).post("/api/v1/teams/", {"name": "  "}, format="json")
+    assert (bad.status_code, bad.json()["code"]) == (400, "invalid")
+    wrong = bearer(charlie).post("/api/v1/teams/", {"name": 7}, format="json")
+    assert wrong.status_code == 400
+
+
+@pytest.mark.parametrize(
+    ("who", "status"), [("alice", 201), ("bob", 403), ("vera", 403), ("charlie", 404)]
+)
+def test_only_owners_make_invites(bearer, alice, bob, vera, charlie, team, who, status):
+    person = {"alice": alice, "bob": bob, "vera": vera, "charlie": charlie}[who]
+    response = bearer(person).post(
+        f"/api/v1/teams/{team.slug}/invites/", {"role": "viewer"}, format="json"
+    )
+    assert response.status_code == status
+    if status == 201:
+        assert response.json()["role"] == "viewer"
+        assert response.json()["url"].endswith(f"/invites/{response.json()['token']}/")
+
+
+def test_an_invite_is_accepted_over_the_api(bearer, alice, charlie, team):
+    made = bearer(alice).post(f"/api/v1/teams/{team.slug}/invites/", {}, format="json").json()
+    joined = bearer(charlie).post(f"/api/v1/invites/{made['token']}/accept/")
+    assert (joined.status_code, joined.json()["role"]) == (200, "member")
+    assert bearer(charlie).get(f"/api/v1/teams/{team.slug}/members/").status_code == 200
+    assert bearer(charlie).post("/api/v1/invites/nope/accept/").status_code == 404
+    bad = bearer(alice).post(
+        f"/api/v1/teams/{team.slug}/invites/", {"role": "owner"}, format="json"
+    )
+    assert bad.status_code == 400
