@@ -195,6 +195,27 @@ class Board(serializers.Serializer):
     last_event = serializers.IntegerField()
 
 
+class NewBoard(serializers.Serializer):
+    name = Text()
+    team = serializers.SlugField(
+        required=False, allow_null=True, default=None, help_text="One of my teams' slugs."
+    )
+    public = serializers.BooleanField(
+        default=False, help_text="A team's board readable by everyone signed in."
+    )
+
+
+class NewColumn(serializers.Serializer):
+    name = Text()
+
+
+class ColumnChange(serializers.Serializer):
+    name = Text(required=False)
+    offset = serializers.ChoiceField(
+        choices=[-1, 1], required=False, help_text="Move one place left (-1) or right (1)."
+    )
+
+
 class Card(serializers.Serializer):
     id = serializers.IntegerField()
     board = serializers.IntegerField()

@@ -41,6 +41,12 @@ v1 = [
     path("boards/", views.BoardsView.as_view(), name="boards"),
     path("boards/<int:board_id>/", views.BoardView.as_view(), name="board"),
     path("boards/<int:board_id>/cards/", views.CardsView.as_view(), name="cards"),
+    path("boards/<int:board_id>/columns/", views.ColumnsView.as_view(), name="columns"),
+    path(
+        "boards/<int:board_id>/columns/<int:column_id>/",
+        views.ColumnView.as_view(),
+        name="column",
+    ),
     path("cards/<int:card_id>/", views.CardView.as_view(), name="card"),
 ]
 

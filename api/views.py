@@ -526,6 +526,99 @@ class BoardsView(APIView):
             ]
         )
 
+    @extend_schema(
+        operation_id="createBoard",
+        tags=["boards"],
+        summary="Create a board (mine, or one of my teams')",
+        request=s.NewBoard,
+        responses={201: s.BoardDetail, **WRITE_ERRORS},
+    )
+    def post(self, request: Request) -> Response:
+        given = s.NewBoard(data=request.data)
+        given.is_valid(raise_exception=True)
+        team = None
+        if slug := given.validated_data["team"]:
+            team = Team.objects.filter(slug=slug).first()
+            if team is None or not policies.can_view_team(request.user, team):
+                return problem(400, "invalid", "No such team of yours.")
+        board = board_actions.create_board(
+            user=request.user, name=given.validated_data["name"], team=team,
+            public=given.validated_data["public"],
+        )  # fmt: skip
+        return Response(answers.board_detail(board), status=201)
+
+
+def _board_for(user, board_id: int):
+    return get_object_or_404(board_queries.visible_boards(user), pk=board_id)
+
+
+class ColumnsView(APIView):
+    @extend_schema(
+        operation_id="addColumn",
+        tags=["boards"],
+        summary="Add a column at the end; answers the board",
+        request=s.NewColumn,
+        responses={201: s.BoardDetail, **WRITE_ERRORS},
+    )
+    def post(self, request: Request, board_id: int) -> Response:
+        board = _board_for(request.user, board_id)
+        given = s.NewColumn(data=request.data)
+        given.is_valid(raise_exception=True)
+        board_actions.add_column(board=board, user=request.user, name=given.validated_data["name"])
+        return Response(answers.board_detail(_board_for(request.user, board_id)), status=201)
+
+
+class ColumnView(APIView):
+    def _column(self, request: Request, board_id: int, column_id: int) -> Column:
+        board = _board_for(request.user, board_id)
+        return get_object_or_404(Column.objects.select_related("board"), board=board, pk=column_id)
+
+    @extend_schema(
+        operation_id="changeColumn",
+        tags=["boards"],
+        summary="Rename a column, or move it one place; answers the board",
+        request=s.ColumnChange,
+        responses={200: s.BoardDetail, **WRITE_ERRORS},
+    )
+    def patch(self, request: Request, board_id: int, column_id: int) -> Response:
+        column = self._column(request, board_id, column_id)
+        given = s.ColumnChange(data=request.data)
+        given.is_valid(raise_exception=True)
+        if not given.validated_data:
+            return problem(400, "invalid", "Give a new name, or an offset to move it.")
+        if "name" in given.validated_data:
+            board_actions.rename_column(
+                column=column, user=request.user, name=given.validated_data["name"]
+            )
+        if "offset" in given.validated_data:
+            board_actions.move_column(
+                column=column, user=request.user, offset=given.validated_data["offset"]
+            )
+        return Response(answers.board_detail(_board_for(request.user, board_id)))
+
+    @extend_schema(
+        operation_id="removeColumn",
+        tags=["boards"],
+        summary="Remove a column (the board's owners); its cards go to ?move_to=",
+        parameters=[
+            OpenApiParameter(
+                "move_to", OpenApiTypes.INT, required=False,
+                description="Another column of the board, for the cards of this one.",
+            )
+        ],
+        responses={200: s.BoardDetail, **WRITE_ERRORS},
+    )  # fmt: skip
+    def delete(self, request: Request, board_id: int, column_id: int) -> Response:
+        column = self._column(request, board_id, column_id)
+        move_to = None
+        if "move_to" in request.query_params:
+            target = as_int(request.query_params["move_to"])
+            move_to = Column.objects.filter(board_id=board_id, pk=target).first()
+            if move_to is None:
+                return problem(400, "invalid", "move_to is another column of this board.")
+        board_actions.remove_column(column=column, user=request.user, move_to=move_to)
+        return Response(answers.board_detail(_board_for(request.user, board_id)))
+
 
 class BoardView(APIView):
     @extend_schema(
@@ -535,8 +628,7 @@ class BoardView(APIView):
         responses={200: s.BoardDetail, **READ_ERRORS},
     )
     def get(self, request: Request, board_id: int) -> Response:
-        board = get_object_or_404(board_queries.visible_boards(request.user), pk=board_id)
-        return Response(answers.board_detail(board))
+        return Response(answers.board_detail(_board_for(request.user, board_id)))
 
 
 class CardsView(APIView):
