@@ -5,7 +5,7 @@ carry (`chat.events.message_data`, `boards.events.card_data`)."""
 from accounts.models import Invite, Membership, Team, User
 from boards import queries as board_queries
 from boards.events import card_data
-from boards.models import Board
+from boards.models import Activity, Board
 from chat.events import message_data, room_data
 from chat.models import Mention, Room
 
@@ -91,4 +91,16 @@ def invite_data(invite: Invite, request) -> dict:
         "url": request.build_absolute_uri(invite.get_absolute_url()),
         "role": invite.role,
         "expires_at": invite.expires_at.isoformat(),
+    }
+
+
+def activity_data(entry: Activity) -> dict:
+    actor = entry.actor
+    return {
+        "event": entry.event,
+        "created_at": entry.created_at.isoformat(),
+        "actor": {"id": actor.pk, "name": actor.name} if actor else None,
+        "verb": entry.verb,
+        "card": entry.card_id,
+        "changes": entry.changes,
     }

@@ -274,3 +274,19 @@ class CardSaved(serializers.Serializer):
     conflicts = serializers.ListField(
         child=serializers.CharField(), help_text="Fields where both texts were kept, marked."
     )
+
+
+class Actor(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class ActivityEntry(serializers.Serializer):
+    event = serializers.IntegerField(help_text="The board event of the change: a cursor.")
+    created_at = serializers.DateTimeField()
+    actor = Actor(allow_null=True, help_text="Null once that person's account is gone.")
+    verb = serializers.CharField(help_text='What they did: "edited a card", "moved a card"…')
+    card = serializers.IntegerField(allow_null=True)
+    changes = serializers.DictField(
+        child=serializers.ListField(), help_text="Field -> [before, after]."
+    )

@@ -42,6 +42,8 @@ v1 = [
     path("boards/<int:board_id>/", views.BoardView.as_view(), name="board"),
     path("boards/<int:board_id>/cards/", views.CardsView.as_view(), name="cards"),
     path("boards/<int:board_id>/columns/", views.ColumnsView.as_view(), name="columns"),
+    path("boards/<int:board_id>/activity/", views.ActivityView.as_view(), name="activity"),
+    path("boards/<int:board_id>/export/", views.ExportView.as_view(), name="export"),
     path(
         "boards/<int:board_id>/columns/<int:column_id>/",
         views.ColumnView.as_view(),

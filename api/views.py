@@ -24,6 +24,7 @@ from api.problems import CONTENT_TYPE, problem
 from boards import actions as board_actions
 from boards import queries as board_queries
 from boards.events import card_data
+from boards.export import board_as_data
 from boards.models import Card, Column
 from chat import actions as chat_actions
 from chat import queries as chat_queries
@@ -618,6 +619,48 @@ class ColumnView(APIView):
                 return problem(400, "invalid", "move_to is another column of this board.")
         board_actions.remove_column(column=column, user=request.user, move_to=move_to)
         return Response(answers.board_detail(_board_for(request.user, board_id)))
+
+
+ACTIVITY_PAGE = 100
+
+
+class ActivityView(APIView):
+    @extend_schema(
+        operation_id="listActivity",
+        tags=["boards"],
+        summary="Who changed what on a board, newest first (pages of 100, by event)",
+        parameters=[
+            OpenApiParameter(
+                "before", OpenApiTypes.INT, required=False,
+                description="Only changes before this board event (the last page's smallest).",
+            ),
+            OpenApiParameter(
+                "card", OpenApiTypes.INT, required=False, description="One card's changes only."
+            ),
+        ],
+        responses={200: s.ActivityEntry(many=True), **_errors(400, 401, 404, 429)},
+    )  # fmt: skip
+    def get(self, request: Request, board_id: int) -> Response:
+        board = _board_for(request.user, board_id)
+        entries = board.activity.select_related("actor")
+        given = request.query_params
+        if "before" in given:
+            entries = entries.filter(event__lt=as_int(given["before"]))
+        if "card" in given:
+            entries = entries.filter(card_id=as_int(given["card"]))
+        page = entries.order_by("-event", "-pk")[:ACTIVITY_PAGE]
+        return Response([answers.activity_data(entry) for entry in page])
+
+
+class ExportView(APIView):
+    @extend_schema(
+        operation_id="exportBoard",
+        tags=["boards"],
+        summary="The whole board as one JSON document (the page's JSON export)",
+        responses={200: OpenApiTypes.OBJECT, **READ_ERRORS},
+    )
+    def get(self, request: Request, board_id: int) -> Response:
+        return Response(board_as_data(_board_for(request.user, board_id)))
 
 
 class BoardView(APIView):

@@ -72,3 +72,27 @@ def test_removing_a_column_is_for_owners_and_asks_where_its_cards_go(bearer, ali
     assert first.name not in names(answer)
     assert [c["title"] for c in answer.json()["columns"][0]["cards"]] == ["Moves along"]
     assert not Column.objects.filter(pk=first.pk).exists()
+
+
+def test_activity_pages_by_event_and_filters_by_card(bearer, alice, vera, charlie, board):
+    card = actions.create_card(board=board, user=alice, title="Cursor")
+    actions.update_card(card=card, user=alice, base_version=1, changes={"solution": "Index"})
+    url = f"/api/v1/boards/{board.pk}/activity/"
+    entries = bearer(vera).get(url).json()
+    assert [e["verb"] for e in entries] == ["edited a card", "added a card", "created the board"]
+    assert entries[0]["actor"] == {"id": alice.pk, "name": alice.name}
+    assert entries[0]["changes"]["solution"] == ["", "Index"]
+    older = bearer(vera).get(f"{url}?before={entries[0]['event']}").json()
+    assert [e["verb"] for e in older] == ["added a card", "created the board"]
+    mine = bearer(vera).get(f"{url}?card={card.pk}").json()
+    assert {e["card"] for e in mine} == {card.pk}
+    assert bearer(vera).get(f"{url}?before=soon").status_code == 400
+    assert bearer(charlie).get(url).status_code == 404
+
+
+def test_a_board_exports_as_json(bearer, alice, vera, charlie, board):
+    actions.create_card(board=board, user=alice, title="Cursor", solution="Index")
+    data = bearer(vera).get(f"/api/v1/boards/{board.pk}/export/").json()
+    assert data["board"]["name"] == "Challenges"
+    assert [c["title"] for c in data["cards"]] == ["Cursor"]
+    assert bearer(charlie).get(f"/api/v1/boards/{board.pk}/export/").status_code == 404
