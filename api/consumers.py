@@ -1,5 +1,6 @@
 """/ws/v1/events/: the pages' live events as JSON for API clients, signed in by an access token
-sent in the first frame (never in the URL: URLs end up in logs).
+sent in the first frame (never in the URL: URLs end up in logs), or by a one-time ticket in the
+URL (`?ticket=`: used once within 30 s, so a log that keeps it keeps nothing usable).
 
 The same groups as the page sockets, the same frames without their `html`, the same `event`
 counters and the same bounded catch-up; each frame also names the subscription it belongs to
@@ -11,6 +12,7 @@ import functools
 import json
 import logging
 from dataclasses import dataclass, field
+from urllib.parse import parse_qs
 
 from channels.consumer import get_handler_name
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
@@ -66,6 +68,10 @@ class EventsConsumer(LiveConsumer):
         self.sync_tat = 0.0
         self.subscriptions: dict[tuple[str, object], Subscription] = {}
         await self.accept()
+        ticket = parse_qs(self.scope.get("query_string", b"").decode("latin-1")).get("ticket")
+        if ticket:  # a one-time ticket from POST /api/v1/auth/ticket/ instead of the auth frame
+            await self._sign_in(tokens.redeem_ticket, ticket[0], action="connect")
+            return
         self.auth_task = asyncio.ensure_future(self._expect_auth())
 
     async def _expect_auth(self) -> None:
@@ -91,10 +97,13 @@ class EventsConsumer(LiveConsumer):
     async def do_auth(self, frame: dict) -> None:
         if self.user is not None:
             raise ValidationError("Already signed in on this socket.")
+        await self._sign_in(tokens.user_for_access, frame.get("token"), action="auth")
+
+    async def _sign_in(self, check, credential: object, *, action: str) -> None:
         try:
-            self.user, self.family = await read(tokens.user_for_access, frame.get("token"))
+            self.user, self.family = await read(check, credential)
         except tokens.TokenError as exc:
-            await self.error(exc.code, exc.detail, action="auth")
+            await self.error(exc.code, exc.detail, action=action)
             await self.close(code=4401)
             return
         if self.auth_task is not None:

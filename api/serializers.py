@@ -290,3 +290,8 @@ class ActivityEntry(serializers.Serializer):
     changes = serializers.DictField(
         child=serializers.ListField(), help_text="Field -> [before, after]."
     )
+
+
+class Ticket(serializers.Serializer):
+    ticket = serializers.CharField(help_text="Connect with /ws/v1/events/?ticket=<it>.")
+    expires_in = serializers.IntegerField(help_text="Seconds it stays good for; used once.")

@@ -8,12 +8,15 @@ refresh token rotation). Access tokens carry their family's id, so a revoked fam
 tokens stop working at once, not when they expire.
 """
 
+import hashlib
+import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 
 import jwt
 from django.conf import settings
+from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
@@ -183,3 +186,36 @@ def signed_in(user_pk: int, family_id: uuid.UUID) -> User | None:
     family = TokenFamily.objects.select_related("user").filter(pk=family_id, user_id=user_pk)
     family = family.filter(revoked_at__isnull=True, user__is_active=True).first()
     return None if family is None else family.user
+
+
+# --- One-time socket tickets -------------------------------------------------------------------
+TICKET_SECONDS = 30
+
+
+def _ticket_key(ticket: str) -> str:
+    return "ws-ticket:" + hashlib.sha256(ticket.encode()).hexdigest()  # the cache never holds it
+
+
+def issue_ticket(user: User, family: uuid.UUID) -> str:
+    """A ticket for one /ws/v1/events/ connection within TICKET_SECONDS, for clients that can
+    only put something in the URL: used once, short-lived, tied to this sign-in."""
+    ticket = secrets.token_urlsafe(32)
+    cache.set(_ticket_key(ticket), (user.pk, str(family)), TICKET_SECONDS)
+    return ticket
+
+
+def redeem_ticket(ticket: object) -> tuple[User, uuid.UUID]:
+    """The person and sign-in of a ticket, which is used up; any second use fails. The delete
+    decides, so of two sockets racing with one ticket exactly one gets in."""
+    unknown = TokenError("ticket_invalid", "This ticket is unknown, used or expired.")
+    if not isinstance(ticket, str) or not 20 <= len(ticket) <= 100:
+        raise unknown
+    key = _ticket_key(ticket)
+    found = cache.get(key)
+    if found is None or not cache.delete(key):
+        raise unknown
+    user_pk, family = found[0], uuid.UUID(found[1])
+    user = signed_in(user_pk, family)
+    if user is None:
+        raise TokenError("token_revoked", "This sign-in has ended: sign in again.")
+    return user, family

@@ -12,6 +12,7 @@ v1 = [
     path("auth/token/", views.TokenView.as_view(), name="token"),
     path("auth/token/refresh/", views.RefreshView.as_view(), name="token-refresh"),
     path("auth/token/revoke/", views.RevokeView.as_view(), name="token-revoke"),
+    path("auth/ticket/", views.TicketView.as_view(), name="ticket"),
     path("me/", views.MeView.as_view(), name="me"),
     path("teams/", views.TeamsView.as_view(), name="teams"),
     path("teams/<slug:slug>/members/", views.MembersView.as_view(), name="members"),

@@ -119,6 +119,24 @@ class RevokeView(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+class TicketView(APIView):
+    @extend_schema(
+        operation_id="socketTicket",
+        tags=["auth"],
+        summary="A one-time ticket for the live-events socket, for clients that cannot send "
+        "the auth frame",
+        description="Good for one connection within `expires_in` seconds: "
+        "`/ws/v1/events/?ticket=…`. Needs a Bearer token (the ticket belongs to its sign-in).",
+        request=None,
+        responses={201: s.Ticket, **_errors(400, 401, 429)},
+    )
+    def post(self, request: Request) -> Response:
+        if request.auth is None:
+            return problem(400, "invalid", "A ticket comes from a Bearer token's sign-in.")
+        ticket = tokens.issue_ticket(request.user, request.auth)
+        return Response({"ticket": ticket, "expires_in": tokens.TICKET_SECONDS}, status=201)
+
+
 # --- Me ----------------------------------------------------------------------------------------
 
 

@@ -42,8 +42,8 @@ def board(team, alice):
 
 
 @asynccontextmanager
-async def events_socket(headers=FOREIGN):
-    communicator = WebsocketCommunicator(application, "/ws/v1/events/", headers=headers)
+async def events_socket(headers=FOREIGN, path="/ws/v1/events/"):
+    communicator = WebsocketCommunicator(application, path, headers=headers)
     connected, _ = await communicator.connect()
     assert connected
     try:
@@ -422,3 +422,50 @@ async def test_a_batch_of_frames_reaches_an_api_subscriber_without_html(alice, b
         received = [await receive(socket), await receive(socket)]
         assert [frame["seq"] for frame in received] == [1, 2]
         assert all("html" not in frame and frame["room"] == "general" for frame in received)
+
+
+# --- One-time tickets --------------------------------------------------------------------------
+async def _ticket(bearer, user) -> str:
+    answer = await database_sync_to_async(lambda: bearer(user).post("/api/v1/auth/ticket/"))()
+    assert answer.status_code == 201, answer.content
+    assert answer.json()["expires_in"] == tokens.TICKET_SECONDS
+    return answer.json()["ticket"]
+
+
+async def test_a_ticket_signs_one_socket_in_once(bearer, bob, general):
+    ticket = await _ticket(bearer, bob)
+    path = f"/ws/v1/events/?ticket={ticket}"
+    async with events_socket(path=path) as socket:
+        assert await receive(socket) == {"type": "ready", "user": bob.pk}
+        await send(socket, action="subscribe", room=general.slug)
+        assert (await until(socket, "synced"))[-1]["room"] == general.slug
+    async with events_socket(path=path) as again:  # used: refused
+        assert (await receive(again))["code"] == "ticket_invalid"
+        assert await closed_with(again) == 4401
+    async with events_socket(path="/ws/v1/events/?ticket=made-up-made-up-made-up") as forged:
+        assert (await receive(forged))["code"] == "ticket_invalid"
+        assert await closed_with(forged) == 4401
+
+
+async def test_a_ticket_of_an_ended_sign_in_is_refused(bearer, bob):
+    pair = await database_sync_to_async(tokens.sign_in)(bob)
+    from rest_framework.test import APIClient
+
+    def ticket_then_sign_out() -> str:
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {pair.access}")
+        ticket = client.post("/api/v1/auth/ticket/").json()["ticket"]
+        tokens.sign_out(pair.refresh)
+        return ticket
+
+    ticket = await database_sync_to_async(ticket_then_sign_out)()
+    async with events_socket(path=f"/ws/v1/events/?ticket={ticket}") as socket:
+        assert (await receive(socket))["code"] == "token_revoked"
+        assert await closed_with(socket) == 4401
+
+
+def test_a_ticket_needs_a_bearer_sign_in(client, bob):
+    client.force_login(bob)
+    assert client.post("/api/v1/auth/ticket/").status_code in (400, 403)
+    client.logout()
+    assert client.post("/api/v1/auth/ticket/").status_code == 401
