@@ -11,7 +11,7 @@ from django.db import IntegrityError, transaction
 from django.utils.text import slugify
 
 from accounts import policies
-from accounts.models import Invite, Membership, Role, Team, Track, User
+from accounts.models import EmailNotifications, Invite, Membership, Role, Team, Track, User
 from nexus_live import events
 from nexus_live.text import one_line
 
@@ -36,19 +36,33 @@ def sync_site() -> Site:
     return site
 
 
-def update_profile(*, user: User, display_name: str, track: str) -> User:
+def update_profile(
+    *, user: User, display_name: str, track: str, email_notifications: str = ""
+) -> User:
+    """Save the profile; an empty `email_notifications` keeps the person's choice."""
     display_name = one_line(display_name, "A display name")
     if len(display_name) > NAME_MAX:
         raise ValidationError(f"Display name is at most {NAME_MAX} characters.")
     if track not in Track.values:
         raise ValidationError("Choose a track: backend, frontend or mentor.")
+    email_notifications = email_notifications or user.email_notifications
+    if email_notifications not in EmailNotifications.values:
+        raise ValidationError("Choose when to be emailed: right away, daily or never.")
     with transaction.atomic():
         track_changed = user.track != track
         user.display_name = display_name
         user.track = track
-        user.save(update_fields=["display_name", "track"])
+        user.email_notifications = email_notifications
+        user.save(update_fields=["display_name", "track", "email_notifications"])
         if track_changed:  # mentors moderate
             _access_changed(user)
+    return user
+
+
+def unsubscribe(*, user: User) -> User:
+    """No more notification emails (a one-click unsubscribe: the token was checked)."""
+    user.email_notifications = EmailNotifications.NEVER
+    user.save(update_fields=["email_notifications"])
     return user
 
 

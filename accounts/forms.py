@@ -4,12 +4,17 @@ from django import forms
 from django.db.models import QuerySet
 
 from accounts.actions import DESCRIPTION_MAX, NAME_MAX
-from accounts.models import Role, Team, Track
+from accounts.models import EmailNotifications, Role, Team, Track
 
 
 class ProfileForm(forms.Form):
     display_name = forms.CharField(label="Display name", max_length=NAME_MAX, required=False)
     track = forms.ChoiceField(label="Track", choices=Track.choices)
+    email_notifications = forms.ChoiceField(
+        label="Email me about mentions and replies",
+        choices=EmailNotifications.choices,
+        required=False,  # left out: unchanged
+    )
 
 
 class TeamForm(forms.Form):

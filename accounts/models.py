@@ -17,6 +17,14 @@ class Track(models.TextChoices):
     MENTOR = "mentor", "Mentor"
 
 
+class EmailNotifications(models.TextChoices):
+    """When a person hears by email of mentions and replies they have not read."""
+
+    AWAY = "away", "Right away when I'm away"
+    DIGEST = "digest", "In a daily digest"
+    NEVER = "never", "Never"
+
+
 class Role(models.TextChoices):
     OWNER = "owner", "Owner"
     MEMBER = "member", "Member"
@@ -52,6 +60,12 @@ class User(AbstractUser):
     display_name = models.CharField(max_length=80, blank=True)
     avatar_url = models.URLField(max_length=500, blank=True)
     track = models.CharField(max_length=16, choices=Track.choices, default=Track.BACKEND)
+    email_notifications = models.CharField(
+        "email me",
+        max_length=8,
+        choices=EmailNotifications.choices,
+        default=EmailNotifications.AWAY,
+    )
 
     objects = EmailUserManager()
 

@@ -21,4 +21,5 @@ urlpatterns = [
     ),
     path("teams/<slug:slug>/leave/", views.team_leave, name="leave"),
     path("invites/<str:token>/", views.invite, name="invite"),
+    path("unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
 ]

@@ -6,9 +6,11 @@ from django.core.exceptions import ValidationError
 from django.db.models import Case, IntegerField, Value, When
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_POST
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import actions, policies
+from accounts import unsubscribe as unsubscribing
 from accounts.forms import InviteForm, ProfileForm, RoleForm, TeamForm
 from accounts.models import Invite, Role, Team, User
 
@@ -62,7 +64,13 @@ def profile(request: HttpRequest) -> HttpResponse:
                 messages.success(request, "Profile saved.")
                 return redirect("accounts:profile")
     else:
-        form = ProfileForm(initial={"display_name": user.display_name, "track": user.track})
+        form = ProfileForm(
+            initial={
+                "display_name": user.display_name,
+                "track": user.track,
+                "email_notifications": user.email_notifications,
+            }
+        )
     status = 400 if form.errors else 200
     return render(request, "accounts/profile.html", {"form": form}, status=status)
 
@@ -180,3 +188,18 @@ def team_leave(request: HttpRequest, slug: str) -> HttpResponse:
         return redirect(team)
     messages.success(request, f"You left {team.name}.")
     return redirect("accounts:teams")
+
+
+@csrf_exempt  # the token is the authentication: mail clients POST without a session or form
+@require_http_methods(["GET", "POST"])
+def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
+    """RFC 8058: a POST (the mail client's one click, or the page's button) stops notification
+    emails; a GET only asks, since link scanners follow every link in a mail."""
+    person = unsubscribing.person_for(token)
+    if person is None:
+        reason = "This unsubscribe link is not valid: it may have been cut or changed."
+        return render(request, "400.html", {"reason": reason}, status=400)
+    done = request.method == "POST"
+    if done:
+        actions.unsubscribe(user=person)
+    return render(request, "accounts/unsubscribe.html", {"person": person, "done": done})

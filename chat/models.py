@@ -5,6 +5,7 @@ from django.db import models
 from django.db.models import F, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.functional import cached_property
 
 from accounts.models import User
@@ -180,3 +181,43 @@ class Mention(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} in {self.message}"
+
+
+class Notification(models.Model):
+    """Something for one person — a mention, or a reply in a thread they started or replied
+    in — recorded in the transaction of the message: the outbox the notification emails are
+    sent from (chat/notifications.py). `status` leaves PENDING once: emailed, or skipped (read
+    meanwhile, out of reach, or the person wants no email)."""
+
+    class Reason(models.TextChoices):
+        MENTION = "mention", "mentioned you"
+        REPLY = "reply", "replied in a thread you are in"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        EMAILED = "emailed", "Emailed"
+        SKIPPED = "skipped", "Skipped"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="notifications")
+    reason = models.CharField(max_length=8, choices=Reason.choices)
+    created_at = models.DateTimeField(default=timezone.now)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING)
+    emailed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["created_at"],
+                condition=models.Q(status="pending"),
+                name="notification_pending",
+            )
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "message"], name="one_notification_each")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.reason} {self.message}"

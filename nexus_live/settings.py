@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -227,7 +228,16 @@ CELERY_SWEEP_SECONDS = env.float("CELERY_SWEEP_SECONDS", default=30.0)
 CELERY_BEAT_SCHEDULE = {
     "webhooks-sweep": {"task": "webhooks.tasks.sweep", "schedule": CELERY_SWEEP_SECONDS},
     "webhooks-prune": {"task": "webhooks.tasks.prune", "schedule": 3600.0},
+    "notifications-away": {"task": "chat.tasks.email_away", "schedule": 60.0},
+    "notifications-digest": {
+        "task": "chat.tasks.email_digests",
+        "schedule": crontab(hour=env.int("NOTIFY_DIGEST_HOUR", default=7), minute=0),
+    },
 }
+# Notification emails (chat/notifications.py): a mention or a reply still unread this many
+# seconds after it came is emailed to those who want it right away (one email for all their
+# unread ones); the daily digest leaves at NOTIFY_DIGEST_HOUR:00 UTC.
+NOTIFY_EMAIL_DELAY_SECONDS = env.int("NOTIFY_EMAIL_DELAY_SECONDS", default=300)
 
 # Requests to addresses people give (webhooks): http(s) only, and never to loopback, private,
 # link-local or metadata addresses, checked on the address connected to (nexus_live/outbound.py).

@@ -14,7 +14,7 @@ from django.utils import timezone
 from accounts import policies
 from accounts.models import User
 from chat import events as room_events
-from chat.models import Mention, Message, MessageEdit, Room
+from chat.models import Mention, Message, MessageEdit, Notification, Room
 from chat.queries import mentioned_people
 from nexus_live import events, metrics, ratelimit
 from nexus_live.markdown import render_markdown
@@ -150,6 +150,7 @@ def post_message(
             if not alone:
                 _notify_mentions(message, body)
             if parent is not None:
+                _notify_thread(message, parent)
                 _change(parent, lambda root: setattr(root, "reply_count", root.reply_count + 1))
     except IntegrityError:
         # A retry: this client id is taken (by an earlier try, or a race with another
@@ -357,10 +358,28 @@ def _notify_mentions(message: Message, body: str) -> None:
         if p.pk != message.author_id and p.pk not in already
     ]
     Mention.objects.bulk_create([Mention(message=message, user=person) for person in people])
+    _record_notifications(message, [person.pk for person in people], Notification.Reason.MENTION)
     for person in people:
         unseen = Mention.objects.filter(user=person, seen_at__isnull=True).count()
         text = room_events.mention_frame(unseen, message)
         events.publish_on_commit(room_events.user_group(person), events.forward(text))
+
+
+def _notify_thread(reply: Message, parent: Message) -> None:
+    """Everyone who started the thread or replied in it, but the reply's author, is told of
+    it (by email when they stay away; someone it also mentions was told already)."""
+    repliers = Message.objects.filter(parent=parent).values_list("author_id", flat=True)
+    people = ({parent.author_id} | set(repliers)) - {reply.author_id}
+    _record_notifications(reply, sorted(people), Notification.Reason.REPLY)
+
+
+def _record_notifications(message: Message, user_ids: list[int], reason: str) -> None:
+    """The outbox rows the notification emails are sent from, in the message's transaction;
+    one per person and message, whatever told them first."""
+    Notification.objects.bulk_create(
+        [Notification(message=message, user_id=pk, reason=reason) for pk in user_ids],
+        ignore_conflicts=True,
+    )
 
 
 def _change(message: Message, apply: Callable[[Message], None]) -> Message:
