@@ -9,7 +9,7 @@ PY := .venv/bin/python
 export UV_CACHE_DIR ?= $(HOME)/.cache/nexus-live-uv
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: install assets run test lint pytest bench screenshots cluster cluster-stop faults soak worker
+.PHONY: install assets run test lint pytest bench bench-api screenshots cluster cluster-stop faults soak worker
 
 # Debian and Ubuntu ship python3 without what `venv` needs; say so rather than leave half a venv.
 $(UV):
@@ -89,6 +89,15 @@ bench: install
 	ulimit -n 20000 2>/dev/null || ulimit -n $$(ulimit -Hn); $(PY) -m bench $(BENCH_ARGS)
 	$(PY) -m bench.boards
 	$(PY) -m bench.flood
+
+# The public API under load (bench/api.py): 50 REST clients reading pages and posting, 200
+# JSON live-event subscribers, a page deep in a room of 100,000 messages against its first page,
+# queries per page size; with 1 and 2 daphne processes on the PostgreSQL and Redis that are up
+# (database nexus_bench_api dropped and re-created, Redis db 13 flushed). Its own target, not in
+# `make bench`'s list (about 5 minutes). Writes its block of docs/benchmarks.md.
+# BENCH_API_ARGS="--quick" for shorter phases.
+bench-api: install
+	ulimit -n 20000 2>/dev/null || ulimit -n $$(ulimit -Hn); $(PY) -m bench.api $(BENCH_API_ARGS)
 
 # The production topology without Docker: N daphne processes behind HAProxy (Debian's package)
 # on http://127.0.0.1:8300/, on the PostgreSQL and Redis that are up (database nexus_cluster,
