@@ -142,14 +142,17 @@ def read_frame(room_pk: int, seq: int) -> str:
 
 def mention_frame(count: int, message: Message | None = None) -> str:
     data: dict[str, object] = {"count": count}
-    if message is not None:
-        data.update(
-            message=message.pk,
-            room=message.room.name,
-            author=message.author.name,
-            url=message.get_absolute_url(),
-        )
-    return frame("mention", count=count, data=data)
+    if message is None:
+        return frame("mention", count=count, data=data)
+    data.update(
+        message=message.pk,
+        room=message.room.name,
+        room_id=message.room_id,
+        seq=message.seq,
+        author=message.author.name,
+        url=message.get_absolute_url(),
+    )
+    return frame("mention", count=count, room=message.room_id, seq=message.seq, data=data)
 
 
 # --- Catch-up ----------------------------------------------------------------------------------

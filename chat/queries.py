@@ -96,7 +96,8 @@ def page_after(messages: QuerySet[Message], seq: int) -> list[Message]:
 def last_read_seq(room: Room, user: User) -> int:
     """How far the person has read (a room never opened: everything counts as read)."""
     visit = RoomVisit.objects.filter(room=room, user=user).values_list("last_read_seq", flat=True)
-    return visit.first() if visit.exists() else room.last_seq
+    read = visit.first()
+    return room.last_seq if read is None else read
 
 
 # --- Unread counts and mentions ----------------------------------------------------------------
@@ -106,16 +107,39 @@ def followed_rooms(user: User) -> list[Room]:
     return [room for room in rooms if policies.can_view_space(user, room)]
 
 
-def nav_state(user: User) -> dict[str, object]:
-    """{rooms: {room id: [last seq, read mark]} of the rooms the person follows and may see,
-    mentions: unseen @mentions in rooms they may see}: what the navigation's counts are
-    computed from, on the page and in app.js."""
+def followed(user: User) -> list[dict[str, object]]:
+    """The rooms a person follows (opened once) and may still see, by name, with where they
+    stand in each: `id`, `name`, `slug`, `is_private`, `last_seq`, `read` (their read mark)."""
     visible = Room.objects.visible_to(user).values("pk")
-    visits = RoomVisit.objects.filter(user=user, room__in=visible).values_list(
-        "room_id", "room__last_seq", "last_read_seq"
+    rows = RoomVisit.objects.filter(user=user, room__in=visible).order_by("room__name")
+    fields = ("id", "name", "slug", "is_private", "last_seq", "read")
+    values = rows.values_list(
+        "room_id", "room__name", "room__slug", "room__is_private", "room__last_seq", "last_read_seq"
     )
-    rooms = {str(room): [last_seq, read] for room, last_seq, read in visits}
-    return {"rooms": rooms, "mentions": unseen_mentions(user).count()}
+    return [dict(zip(fields, row, strict=True)) for row in values]
+
+
+MENTIONS_MAX = 1000  # unseen mentions counted per person: the badge stops at this
+
+
+def nav_state(user: User, rooms: list[dict[str, object]] | None = None) -> dict[str, object]:
+    """What the navigation's counts are computed from, on the page and in app.js:
+    rooms: {room id: [last seq, read mark]} of the rooms the person follows and may see;
+    mentions: unseen @mentions in rooms they may see (at most MENTIONS_MAX); mentioned:
+    {room id: [seq…]}, those of them in messages not read yet (a room's mention badge)."""
+    rooms = followed(user) if rooms is None else rooms
+    read_marks = {room["id"]: room["read"] for room in rooms}
+    unseen = unseen_mentions(user).order_by("-message__seq")[:MENTIONS_MAX]
+    rows = list(unseen.values_list("message__room_id", "message__seq"))
+    mentioned: dict[str, list[int]] = {}
+    for room, seq in rows:
+        if room in read_marks and seq > read_marks[room]:
+            mentioned.setdefault(str(room), []).append(seq)
+    return {
+        "rooms": {str(room["id"]): [room["last_seq"], room["read"]] for room in rooms},
+        "mentions": len(rows),
+        "mentioned": mentioned,
+    }
 
 
 def unseen_mentions(user: User) -> QuerySet[Mention]:

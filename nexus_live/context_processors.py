@@ -1,10 +1,11 @@
 """Template context every page needs: which sign-in providers are configured, the limits
-forms state."""
+forms state, and the sidebar (rooms with their counts, boards, teams)."""
 
 import functools
 
 from django.conf import settings
 from django.http import HttpRequest
+from django.urls import reverse
 
 
 def site(request: HttpRequest) -> dict[str, object]:
@@ -34,3 +35,46 @@ def all_limits() -> dict[str, int]:
 
 def limits(request: HttpRequest) -> dict[str, object]:
     return {"limits": all_limits()}
+
+
+SIDEBAR_BOARDS = 8  # boards listed per team; "All boards" has the rest
+
+
+def sidebar(request: HttpRequest) -> dict[str, object]:
+    """The left sidebar of every page: the rooms the person follows with unread counts and
+    mention badges, their teams with their boards, the current place marked."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    from accounts.models import Team
+    from chat import queries as chat
+
+    rooms = chat.followed(user)
+    state = chat.nav_state(user, rooms)
+    here = request.path
+    for room in rooms:
+        room["url"] = reverse("chat:room", args=[room["slug"]])
+        room["current"] = here.startswith(room["url"])
+        room["unread"] = max(0, room["last_seq"] - room["read"])
+        room["mentioned"] = len(state["mentioned"].get(str(room["id"]), ()))
+    # The person's teams and their boards, in one query (a team without boards: one row).
+    rows = (
+        Team.objects.filter(memberships__user=user)
+        .order_by("name", "boards__name")
+        .values_list("pk", "name", "slug", "boards__pk", "boards__name")
+    )
+    teams: dict[int, dict[str, object]] = {}
+    for team, name, slug, board, board_name in rows:
+        if team not in teams:
+            url = reverse("accounts:team", args=[slug])
+            teams[team] = {"name": name, "url": url, "current": here == url, "boards": []}
+        boards = teams[team]["boards"]
+        if board is not None and len(boards) < SIDEBAR_BOARDS:
+            url = reverse("boards:detail", args=[board])
+            boards.append({"name": board_name, "url": url, "current": here.startswith(url)})
+    return {
+        "nav_state": state,
+        "nav_unread": sum(room["unread"] for room in rooms if not room["current"]),
+        "nav_mentions": state["mentions"],
+        "sidebar": {"rooms": rooms, "teams": list(teams.values())},
+    }

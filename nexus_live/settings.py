@@ -86,7 +86,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "nexus_live.context_processors.site",
                 "nexus_live.context_processors.limits",
-                "chat.context_processors.nav_counts",
+                "nexus_live.context_processors.sidebar",
             ],
         },
     },

@@ -81,6 +81,7 @@ async def test_it_opens_with_the_counts_as_they_are_now(alice, bob, general, pri
             "type": "state",
             "rooms": {str(general.pk): [3, 0]},
             "mentions": 3,
+            "mentioned": {str(general.pk): [3, 2, 1]},  # all three unread: the room's badge
         }
 
 
@@ -91,6 +92,7 @@ async def test_a_mention_arrives_with_the_unseen_count(alice, bob, general):
         frame = json.loads(await socket.receive_from())
         assert frame["type"] == "mention" and frame["count"] == 1
         assert frame["data"]["author"] == "Alice" and frame["data"]["room"] == "general"
+        assert (frame["room"], frame["seq"]) == (general.pk, 1)  # which room's badge, and where
 
 
 async def test_frames_sent_to_it_get_an_error(bob):

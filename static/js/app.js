@@ -57,7 +57,8 @@ document.addEventListener("submit", (event) => {
 (() => {
   const stateTag = document.getElementById("nav-state");
   if (!stateTag) return;
-  const state = JSON.parse(stateTag.textContent);   // {rooms: {id: [lastSeq, lastRead]}, mentions}
+  // {rooms: {id: [lastSeq, lastRead]}, mentions, mentioned: {id: [seq of an unread mention…]}}
+  const state = JSON.parse(stateTag.textContent);
   const openRoom = document.getElementById("room")?.dataset.roomId;
 
   function setBadge(element, count) {
@@ -71,20 +72,27 @@ document.addEventListener("submit", (event) => {
     for (const [room, [lastSeq, lastRead]] of Object.entries(state.rooms)) {
       const unread = room === openRoom ? 0 : Math.max(0, lastSeq - lastRead);
       total += unread;
-      setBadge(document.querySelector(`[data-room-unread="${room}"]`), unread);
+      for (const badge of document.querySelectorAll(`[data-room-unread="${room}"]`)) setBadge(badge, unread);
+      const mentioned = (state.mentioned?.[room] || []).filter((seq) => seq > lastRead).length;
+      const mentions = document.querySelector(`[data-room-mentions="${room}"]`);
+      setBadge(mentions, room === openRoom ? 0 : mentioned);
+      if (mentions) mentions.querySelector(".count").textContent = `@${mentioned}`;
     }
     setBadge(document.getElementById("unread-total"), total);
+    for (const badge of document.querySelectorAll("[data-unread-mirror]")) setBadge(badge, total);
     setBadge(document.getElementById("mention-count"), state.mentions);
   }
 
   function handle(frame) {
     if (frame.type === "state") {   // on every (re)connect: the counts as they are now
-      Object.assign(state, { rooms: frame.rooms, mentions: frame.mentions });
+      Object.assign(state, { rooms: frame.rooms, mentions: frame.mentions, mentioned: frame.mentioned || {} });
       render();
       return;
     }
     if (frame.type === "mention") {
       state.mentions = frame.count;
+      if (frame.count === 0) state.mentioned = {};
+      else if (frame.room !== undefined) (state.mentioned[String(frame.room)] ||= []).push(frame.seq);
     } else if (frame.type === "activity" || frame.type === "read") {
       const entry = state.rooms[String(frame.room)] || (state.rooms[String(frame.room)] = [0, 0]);
       entry[0] = Math.max(entry[0], frame.seq);
@@ -110,3 +118,35 @@ document.addEventListener("click", (event) => {
     setTimeout(() => { button.textContent = "Copy"; }, 1500);
   });
 });
+
+// The sidebar: hidden and shown again on a wide screen (a cookie keeps the choice for the next
+// page, drawn by the server), a drawer over the page on a phone (Escape or a tap outside closes).
+(() => {
+  const sidebar = document.getElementById("sidebar");
+  if (!sidebar) return;
+  const open = document.getElementById("sidebar-open");
+  const close = document.getElementById("sidebar-close");
+  const backdrop = document.getElementById("sidebar-backdrop");
+  const phone = window.matchMedia("(max-width: 48rem)");
+  const body = document.body;
+
+  function setDrawer(opened) {
+    body.classList.toggle("drawer-open", opened);
+    open.setAttribute("aria-expanded", String(opened));
+    backdrop.hidden = !opened;
+    if (opened) sidebar.querySelector("a[aria-current], a")?.focus();
+    else open.focus();
+  }
+  function setCollapsed(collapsed) {
+    body.classList.toggle("sidebar-collapsed", collapsed);
+    document.cookie = `sidebar=${collapsed ? "collapsed" : "shown"}; path=/; max-age=31536000; samesite=lax`;
+    (collapsed ? open : close).focus();
+  }
+  open.addEventListener("click", () => (phone.matches ? setDrawer(true) : setCollapsed(false)));
+  close.addEventListener("click", () => (phone.matches ? setDrawer(false) : setCollapsed(true)));
+  backdrop.addEventListener("click", () => setDrawer(false));
+  document.addEventListener("keydown", (event) => {
+    if (event.key === "Escape" && body.classList.contains("drawer-open")) setDrawer(false);
+  });
+  phone.addEventListener("change", () => body.classList.contains("drawer-open") && setDrawer(false));
+})();

@@ -6,7 +6,7 @@
 (() => {
   const room = document.getElementById("room");
   if (!room) return;
-  const { fragment, LiveSocket, Contiguous, turnOff } = window.NexusLive;
+  const { fragment, LiveSocket, Contiguous, turnOff, decorate, mentionsOf } = window.NexusLive;
   const main = document.getElementById("messages");
   const panel = document.getElementById("thread-panel");
   const me = room.dataset.user;
@@ -19,6 +19,8 @@
   let readTimer = null;
   const pending = new Map();   // client_id -> {body, parent, element}
   const pendingKey = `nexus-pending-${room.dataset.roomId}`;
+  const mentions = mentionsOf([(room.dataset.meEmail || "").split("@")[0], room.dataset.meName]);
+  const layout = (list) => decorate(list, { mentions });
 
   const newClientId = () =>
     (crypto.randomUUID ? crypto.randomUUID() : `${Date.now()}${Math.random()}`).replace(/[^A-Za-z0-9]/g, "");
@@ -48,7 +50,10 @@
       const copy = element.cloneNode(true);
       if (existing.outerHTML !== copy.outerHTML) existing.replaceWith(copy);
     }
-    if (document.getElementById(element.id) || !insert) return element;
+    if (document.getElementById(element.id) || !insert) {
+      layout(listFor(element));
+      return element;
+    }
     const list = listFor(element);
     if (!list) return element;   // a reply to a thread that is not open here
     const oldest = list.querySelector(":scope > li.message[data-seq]");
@@ -59,12 +64,33 @@
     const before = [...list.querySelectorAll(":scope > li.message:not(.pending)")].find(
       (item) => Number(item.dataset.seq) > seq,
     );
+    const scroller = list.closest(".timeline, .thread-panel") || list;
+    const nearBottom = atBottom(scroller);
     list.insertBefore(element, before || list.querySelector(":scope > li.pending"));
-    const scroller = list.closest(".timeline, .thread-replies") || list;
-    const nearBottom = scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight < 150;
+    layout(list);
     if (nearBottom || element.dataset.author === me) element.scrollIntoView({ block: "nearest" });
+    else if (list === main) countNew(1);
     return element;
   }
+
+  // Messages that arrived while the reader was scrolled up: "N new messages", down to them.
+  const timelineBox = main.closest(".timeline");
+  const newPill = document.getElementById("new-pill");
+  let unseenBelow = 0;
+  const atBottom = (scroller) => scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight < 150;
+  function countNew(added) {
+    if (!newPill) return;
+    unseenBelow = added ? unseenBelow + added : 0;
+    newPill.hidden = unseenBelow === 0;
+    newPill.textContent = `${unseenBelow} new message${unseenBelow === 1 ? "" : "s"} ↓`;
+  }
+  newPill?.addEventListener("click", () => {
+    timelineBox.scrollTop = timelineBox.scrollHeight;
+    countNew(0);
+  });
+  timelineBox?.addEventListener("scroll", () => {
+    if (unseenBelow && atBottom(timelineBox)) countNew(0);
+  }, { passive: true });
 
   const live = new LiveSocket({
     path: `/ws/rooms/${room.dataset.slug}/`,
@@ -241,6 +267,17 @@
   let lastTyping = 0;
   room.addEventListener("keydown", (event) => {
     if (!event.target.matches("form.composer textarea")) return;
+    if (event.key === "ArrowUp" && !event.target.value && !event.shiftKey && !event.altKey) {
+      // ↑ in an empty composer edits my last message (of this list: the room's or the thread's)
+      const list = event.target.form.dataset.parent ? document.getElementById(`replies-${event.target.form.dataset.parent}`) : main;
+      const mine = [...(list?.querySelectorAll(":scope > li.message.mine:not(.deleted):not(.pending)") || [])].pop();
+      const button = mine?.querySelector("[data-edit]");
+      if (button) {
+        event.preventDefault();
+        startEdit(mine, Number(button.dataset.edit));
+      }
+      return;
+    }
     if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
       event.preventDefault();
       event.target.form.requestSubmit();
@@ -324,6 +361,13 @@
       startEdit(edit.closest("li.message"), Number(edit.dataset.edit));
       return;
     }
+    const people = document.getElementById("people");
+    if (event.target.closest(".people-toggle, .close-people") && people) {   // a sheet on a phone
+      const opened = people.classList.toggle("open");
+      room.querySelector(".people-toggle")?.setAttribute("aria-expanded", String(opened));
+      (opened ? people.querySelector(".close-people") : room.querySelector(".people-toggle"))?.focus();
+      return;
+    }
     if (event.target.closest("[data-close-thread]") && panel) {
       panel.hidden = true;
       panel.replaceChildren();
@@ -337,6 +381,7 @@
       const section = fragment(await response.text());
       section.querySelectorAll("li.message").forEach(markOwn);
       panel.replaceChildren(section);
+      for (const list of section.querySelectorAll("ol")) layout(list);
       panel.hidden = false;
       if (live.stopped) turnOff(panel, live.stoppedText);
       section.querySelector("textarea")?.focus();
@@ -365,10 +410,31 @@
     cancel.className = "button small";
     cancel.textContent = "Cancel";
     cancel.addEventListener("click", () => form.remove());
-    form.append(label, area, save, cancel);
+    const error = document.createElement("p");
+    error.className = "error edit-error";
+    error.setAttribute("role", "alert");
+    form.append(label, area, save, cancel, error);
+    area.addEventListener("keydown", (event) => {
+      if (event.key === "Escape") form.remove();
+      else if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+        event.preventDefault();
+        form.requestSubmit();
+      }
+    });
     form.addEventListener("submit", (event) => {
       event.preventDefault();
+      // Refused here, with the text kept: an empty message would be a delete, a long one cut.
+      const body = area.value.trim();
+      if (!body) {
+        error.textContent = "A message can't be empty. To remove it, use Delete.";
+        return;
+      }
+      if (body.length > maxLength(document.getElementById("message-body") || area)) {
+        error.textContent = `A message is at most ${number(maxLength(document.getElementById("message-body")))} characters: this one has ${number(body.length)}.`;
+        return;
+      }
       if (send({ action: "edit", id, body: area.value })) form.remove();
+      else error.textContent = "Not connected: your edit is kept here. Save again once the room is live.";
     });
     element.append(form);
     area.focus();
@@ -391,6 +457,7 @@
     const timeline = main.closest(".timeline");
     const fromBottom = timeline.scrollHeight - timeline.scrollTop;
     main.prepend(...items);
+    layout(main);
     timeline.scrollTop = timeline.scrollHeight - fromBottom;  // keep what the reader was looking at
     if (items.length && Number(items[0].dataset.seq) > 1) older.dataset.before = items[0].dataset.seq;
     else older.remove();
@@ -405,6 +472,7 @@
   }
 
   for (const item of document.querySelectorAll("li.message")) markOwn(item);
+  for (const list of room.querySelectorAll("ol.messages, ol.thread-replies")) layout(list);
   for (const [clientId, body, parent] of JSON.parse(sessionStorage.getItem(pendingKey) || "[]")) {
     const list = parent ? document.getElementById(`replies-${parent}`) : main;
     if (list) addPending(clientId, body, parent, list);   // sent again once the socket syncs
@@ -412,7 +480,16 @@
   sessionStorage.removeItem(pendingKey);
   const timeline = main.closest(".timeline");
   if (timeline) timeline.scrollTop = timeline.scrollHeight;
-  document.getElementById("new-line")?.scrollIntoView({ block: "center" });
+  const newLine = document.getElementById("new-line");
+  newLine?.scrollIntoView({ block: "center" });
+  // The first unread is above what is shown (a long unread stretch): one click takes you there.
+  const jump = document.getElementById("jump-unread");
+  if (newLine && jump && timelineBox) {
+    new IntersectionObserver(([entry]) => {
+      jump.hidden = entry.isIntersecting || entry.boundingClientRect.top > entry.rootBounds.top;
+    }, { root: timelineBox }).observe(newLine);
+    jump.addEventListener("click", () => newLine.scrollIntoView({ block: "center" }));
+  }
   if (window.location.hash) document.querySelector(window.location.hash)?.classList.add("highlighted");
   if (room.dataset.live === "true") {
     document.addEventListener("visibilitychange", scheduleRead);
