@@ -5,6 +5,7 @@ import re
 
 from django.contrib.auth import authenticate
 from django.core.exceptions import ValidationError
+from django.db.models import prefetch_related_objects
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
@@ -549,7 +550,8 @@ class CardSearchView(APIView):
         text = request.query_params.get("q", "")
         if not text.strip():
             return problem(400, "invalid", "Say what to search for: ?q=…")
-        found = board_queries.search_cards(request.user, text)
+        found = list(board_queries.search_cards(request.user, text))
+        prefetch_related_objects(found, "tags", "assignees")
         return Response([card_data(card) for card in found])
 
 

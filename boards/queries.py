@@ -147,7 +147,7 @@ def search_cards(user: User, text: str) -> QuerySet[Card] | list[Card]:
         return []
     visible: SpaceQuerySet = Board.objects.visible_to(user)
     found = Card.objects.filter(board__in=visible.values("pk"), archived_at__isnull=True)
-    found = found.select_related("board", "column").prefetch_related("tags", "assignees")
+    found = found.select_related("board", "column")
     if connection.vendor == "postgresql":
         query = SearchQuery(text, search_type="websearch", config=SEARCH_CONFIG)
         vector = SearchVector("title", weight="A", config=SEARCH_CONFIG) + SearchVector(
