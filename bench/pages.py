@@ -211,8 +211,8 @@ def _report(now: dict, before: dict | None, args: argparse.Namespace) -> str:
             "The sidebar costs three queries on every page (the followed rooms with read marks, "
             "unseen mentions by room, the teams with their boards) where the top bar's counts "
             "cost two; the board page makes up for it by reading the membership once per "
-            "request. Search ranks every match: a word in all 100,000 messages is ranked in full "
-            "(the GIN index finds them, `ts_rank` reads each).",
+            "request. Search finds every match through the GIN index and ranks the newest 2,000 "
+            "(ranking reads each message's text): the query word is in all 100,000 messages.",
         ]
     )
 

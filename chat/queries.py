@@ -5,7 +5,7 @@ import re
 
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 from django.db import connection
-from django.db.models import F, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 
 from accounts import policies
@@ -14,6 +14,7 @@ from chat.models import Mention, Message, Room, RoomVisit
 
 PAGE = 50  # messages per page of a timeline
 SEARCH_LIMIT = 50
+SEARCH_CANDIDATES = 2000  # the newest matches ranked; older ones wait for more precise words
 SEARCH_MAX_QUERY = 200  # characters of a search
 SEARCH_CONFIG = "english"  # the GIN index in migration 0004 uses the same expression
 
@@ -189,10 +190,18 @@ def search_messages(user: User, text: str) -> QuerySet[Message] | list[Message]:
     if connection.vendor == "postgresql":
         query = SearchQuery(text, search_type="websearch", config=SEARCH_CONFIG)
         vector = SearchVector("body", config=SEARCH_CONFIG)
-        return (
-            found.annotate(document=vector)
+        # The index finds every match; ranking reads each one's text. A common word matches
+        # most of a room: rank the newest SEARCH_CANDIDATES matches, not all of them.
+        newest = (
+            Message.objects.filter(room__in=rooms, deleted_at__isnull=True)
+            .annotate(document=vector)
             .filter(document=query)
-            .annotate(rank=SearchRank(F("document"), query))
+            .order_by("-pk")
+            .values("pk")[:SEARCH_CANDIDATES]
+        )
+        return (
+            found.filter(pk__in=newest)
+            .annotate(rank=SearchRank(vector, query))
             .order_by("-rank", "-created_at")[:SEARCH_LIMIT]
         )
     for word in text.split():

@@ -1,6 +1,7 @@
 """Search finds messages in the rooms a person can see, and only there."""
 
 import pytest
+from django.db import connection
 from django.urls import reverse
 
 from chat import actions
@@ -51,3 +52,13 @@ def test_an_empty_query_shows_just_the_form(client, alice, messages):
 
 def test_anonymous_is_sent_to_sign_in(client, db):
     assert client.get(reverse("search"), {"q": "x"}).status_code == 302
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="full-text ranking is PostgreSQL's")
+def test_a_common_word_ranks_only_its_newest_matches(client, alice, general, monkeypatch):
+    from chat import queries
+
+    monkeypatch.setattr(queries, "SEARCH_CANDIDATES", 2)
+    _oldest, *newer = [_post(general, alice, f"celery note {i}", f"n{i}") for i in range(3)]
+    found = list(queries.search_messages(alice, "celery"))
+    assert sorted(m.pk for m in found) == sorted(m.pk for m in newer)
