@@ -2,15 +2,15 @@
 100,000 messages, a board of 1,000 cards, the room list, home and search, for a person who
 follows 20 rooms (unread and mentioned) and is in 3 teams with boards.
 
-For each page: the most queries of 20 renders and the median server time (in process, Django's
-test client: no network), beside `/healthz` measured in the same run (the bare cost of a
-request). `--against COMMIT` measures the same pages, on the same data, in a checkout of that
-commit (a git worktree under var/bench, removed afterwards), so before and after come from one
-run on one machine.
+For each page: the most queries and the median server time (in process, Django's test client:
+no network) of 5 rounds of 20 renders, beside `/healthz` measured the same way (the bare cost of
+a request). `--against COMMIT` measures the same pages, on the same data, in a checkout of that
+commit (a git worktree under var/bench, removed afterwards) in a second process, the two taking
+turns round by round, so before and after see the same load on this shared machine.
 
 Bounded: fixed counts and a hard timeout. It owns the PostgreSQL databases nexus_bench_pages and
-nexus_bench_pages_ref (dropped and re-created) and Redis db 12 (flushed). Its figures replace
-the pages block of docs/benchmarks.md.
+nexus_bench_pages_ref (dropped and re-created) and Redis dbs 11 and 12 (flushed). Its figures
+replace the pages block of docs/benchmarks.md; each process's log is in var/bench/logs.
 """
 
 import argparse
@@ -26,7 +26,7 @@ from pathlib import Path
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 DATABASE_URL = "postgres://postgres@127.0.0.1:5432/nexus_bench_pages"
-REDIS_URL = "redis://127.0.0.1:6379/12"
+REDIS_URL, REDIS_URL_BEFORE = "redis://127.0.0.1:6379/12", "redis://127.0.0.1:6379/11"
 START, END = "<!-- pages:start -->", "<!-- pages:end -->"
 FOLLOWED_ROOMS, MENTIONS, TEAMS, BOARDS_PER_TEAM = 20, 30, 3, 4
 BATCH = 5000
@@ -107,8 +107,9 @@ def _measure(user_pk: int, pages: dict[str, str], repeats: int) -> dict:
     return figures
 
 
-def measure_here(tree: Path, messages: int, cards: int, repeats: int) -> dict:
-    """In a child process whose Django is the code of `tree`: migrate, seed, measure."""
+def serve_measurements(tree: Path, messages: int, cards: int, repeats: int) -> None:
+    """The child, whose Django is the code of `tree`: migrate, seed, say "ready", then measure
+    once per line the parent sends, answering each with one line of JSON."""
     sys.path.insert(0, str(tree))
     os.chdir(tree)
     import django
@@ -131,29 +132,72 @@ def measure_here(tree: Path, messages: int, cards: int, repeats: int) -> dict:
         "home": "/",
         "search": f"{search}?q=challenge",
     }
-    return _measure(seeded["user"], pages, repeats)
+    print("ready", flush=True)
+    for _ in sys.stdin:
+        print(json.dumps(_measure(seeded["user"], pages, repeats)), flush=True)
 
 
-def _run_tree(tree: Path, database_url: str, args: argparse.Namespace) -> dict:
-    from bench.servers import base_env, flush_redis, recreate_database
+class Tree:
+    """A child process measuring the pages of one checkout, on a database of its own."""
 
-    recreate_database(database_url)
-    flush_redis(REDIS_URL)
-    env = base_env(
-        database_url=database_url, redis_url=REDIS_URL,
-        secret_key=secrets.token_urlsafe(40), layer_env={},
-    )  # fmt: skip
-    env["STATIC_ROOT"] = str(tree / "var" / "bench" / "pages-static")  # each tree its own
-    command = [sys.executable, str(Path(__file__).resolve()), "--measure", str(tree),
-               "--messages", str(args.messages), "--cards", str(args.cards),
-               "--repeats", str(args.repeats)]  # fmt: skip
-    done = subprocess.run(  # noqa: S603 (our own interpreter and this file)
-        command, env=env, cwd=tree, capture_output=True, text=True, timeout=args.timeout,
-        check=False,
-    )  # fmt: skip
-    if done.returncode != 0:
-        raise SystemExit(f"bench.pages: measuring {tree} failed:\n{done.stderr[-4000:]}")
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    def __init__(self, tree: Path, database_url: str, redis_url: str, args) -> None:
+        from bench.servers import base_env, flush_redis, recreate_database
+
+        recreate_database(database_url)
+        flush_redis(redis_url)
+        env = base_env(
+            database_url=database_url, redis_url=redis_url,
+            secret_key=secrets.token_urlsafe(40), layer_env={},
+        )  # fmt: skip
+        env["STATIC_ROOT"] = str(tree / "var" / "bench" / "pages-static")  # each tree its own
+        env["LOG_LEVEL"] = "WARNING"
+        logs = PROJECT_DIR / "var" / "bench" / "logs"
+        logs.mkdir(parents=True, exist_ok=True)
+        self.log = logs / f"pages-{tree.name}.log"
+        command = [sys.executable, str(Path(__file__).resolve()), "--measure", str(tree),
+                   "--messages", str(args.messages), "--cards", str(args.cards),
+                   "--repeats", str(args.repeats)]  # fmt: skip
+        self.tree = tree
+        self.process = subprocess.Popen(  # noqa: S603 (our own interpreter and this file)
+            command, env=env, cwd=tree, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+            stderr=self.log.open("w"), text=True,
+        )  # fmt: skip
+
+    def _line(self) -> str:
+        line = self.process.stdout.readline()
+        if not line:
+            self.process.wait(timeout=10)
+            error = self.log.read_text()[-4000:]
+            raise SystemExit(f"bench.pages: measuring {self.tree} failed:\n{error}")
+        return line.strip()
+
+    def ready(self) -> None:
+        while self._line() != "ready":
+            pass
+
+    def measure(self) -> dict:
+        self.process.stdin.write("go\n")
+        self.process.stdin.flush()
+        return json.loads(self._line())
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.stdin.close()
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+
+
+def _combine(rounds: list[dict]) -> dict:
+    """Most queries of any round; the median of the rounds' medians."""
+    return {
+        page: {
+            "queries": max(r[page]["queries"] for r in rounds),
+            "median_ms": statistics.median(r[page]["median_ms"] for r in rounds),
+        }
+        for page in rounds[0]
+    }
 
 
 def _git(*args: str, check: bool = True) -> None:
@@ -198,11 +242,12 @@ def _report(now: dict, before: dict | None, args: argparse.Namespace) -> str:
             "## Pages with the app shell (issue 9)",
             "",
             f"Run {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} by `python -m bench.pages"
-            f"{against}`: in process, {args.repeats} renders a page (most queries, median server"
-            f" time), one person following {FOLLOWED_ROOMS} rooms (unread, {MENTIONS} unseen"
-            f" mentions) in {TEAMS} teams with {TEAMS * BOARDS_PER_TEAM} boards. Before: the same"
+            f"{against}`: in process, {args.rounds} rounds of {args.repeats} renders a page (most"
+            f" queries, median server time), one person following {FOLLOWED_ROOMS} rooms"
+            f" (unread, {MENTIONS} unseen mentions) in {TEAMS} teams with"
+            f" {TEAMS * BOARDS_PER_TEAM} boards. Before: the same"
             f" data and requests at commit `{args.against}` (the last commit without the shell),"
-            " in the same run."
+            " in a second process taking turns with the first, round by round."
             if args.against
             else "",
             "",
@@ -212,7 +257,8 @@ def _report(now: dict, before: dict | None, args: argparse.Namespace) -> str:
             "unseen mentions by room, the teams with their boards) where the top bar's counts "
             "cost two; the board page makes up for it by reading the membership once per "
             "request. Search finds every match through the GIN index and ranks the newest 2,000 "
-            "(ranking reads each message's text): the query word is in all 100,000 messages.",
+            f"(ranking reads each message's text): the query word is in all {args.messages:,}"
+            " messages.",
         ]
     )
 
@@ -221,27 +267,39 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.pages", description=__doc__)
     parser.add_argument("--messages", type=int, default=100_000)
     parser.add_argument("--cards", type=int, default=1000)
-    parser.add_argument("--repeats", type=int, default=20)
+    parser.add_argument("--repeats", type=int, default=20, help="renders of a page a round")
+    parser.add_argument("--rounds", type=int, default=5, help="rounds, before and now in turn")
     parser.add_argument("--against", help="a commit to measure the same pages at, for before")
     parser.add_argument("--output", default=str(PROJECT_DIR / "docs" / "benchmarks.md"))
     parser.add_argument("--timeout", type=int, default=900, help="hard limit, seconds")
     parser.add_argument("--measure", help=argparse.SUPPRESS)  # the child: a tree to measure
     args = parser.parse_args(argv)
     if args.measure:
-        print(json.dumps(measure_here(Path(args.measure), args.messages, args.cards, args.repeats)))
+        serve_measurements(Path(args.measure), args.messages, args.cards, args.repeats)
         return 0
     signal.signal(signal.SIGALRM, lambda *_: sys.exit("bench.pages: hard timeout"))
     signal.alarm(args.timeout)
-    before = None
+    trees = {"now": Tree(PROJECT_DIR, DATABASE_URL, REDIS_URL, args)}
     if args.against:
-        tree = PROJECT_DIR / "var" / "bench" / f"ref-{args.against}"
-        _git("worktree", "remove", "--force", str(tree), check=False)
-        _git("worktree", "add", "--detach", str(tree), args.against)
-        try:
-            before = _run_tree(tree, DATABASE_URL + "_ref", args)
-        finally:
-            _git("worktree", "remove", "--force", str(tree), check=False)
-    now = _run_tree(PROJECT_DIR, DATABASE_URL, args)
+        old = PROJECT_DIR / "var" / "bench" / f"ref-{args.against}"
+        _git("worktree", "remove", "--force", str(old), check=False)
+        _git("worktree", "add", "--detach", str(old), args.against)
+        trees["before"] = Tree(old, DATABASE_URL + "_ref", REDIS_URL_BEFORE, args)
+    rounds: dict[str, list[dict]] = {name: [] for name in trees}
+    try:
+        for tree in trees.values():
+            tree.ready()
+        # Taking turns, so that both see the same weather on this shared machine.
+        for _ in range(args.rounds):
+            for name, tree in trees.items():
+                rounds[name].append(tree.measure())
+    finally:
+        for tree in trees.values():
+            tree.stop()
+        if args.against:
+            _git("worktree", "remove", "--force", str(trees["before"].tree), check=False)
+    now = _combine(rounds["now"])
+    before = _combine(rounds["before"]) if args.against else None
     text = _report(now, before, args)
     print(text)
     _write(Path(args.output), text)
