@@ -10,6 +10,7 @@ from django.template.loader import get_template, render_to_string
 
 from accounts.models import User
 from chat.models import Message, Room
+from chat.queries import pinned_messages
 from nexus_live.context_processors import all_limits
 from nexus_live.events import frame
 
@@ -124,6 +125,42 @@ def room_frame(room: Room) -> str:
     """The room's header (topic, archived), after an owner changed it."""
     html = render_to_string("chat/room.html#header", {"room": room, "limits": all_limits()})
     return frame("room", id=room.pk, html=html, data=room_data(room))
+
+
+def pins_data(room: Room, pinned: list[Message]) -> dict:
+    return {
+        "room": room.pk,
+        "pinned": [
+            {
+                "id": message.pk,
+                "seq": message.seq,
+                "author": {"id": message.author_id, "name": message.author.name},
+                "body": message.body,
+                "url": message.get_absolute_url(),
+                "pinned_at": message.pinned_at.isoformat(),
+            }
+            for message in pinned
+        ],
+    }
+
+
+def render_pins(room: Room, pinned: list[Message], event: int) -> str:
+    """The pinned list as of room event `event` (the page drops an older list that is late)."""
+    context = {"room": room, "pinned": pinned, "event": event}
+    return render_to_string("chat/pins.html#pins", context)
+
+
+def pins_frame(room: Room, event: int) -> str:
+    """The room's pinned list after a pin, an unpin or a pinned message's deletion (the room
+    event of that change), rendered once for every socket."""
+    pinned = pinned_messages(room)
+    return frame(
+        "pins",
+        event=event,
+        room=room.pk,
+        html=render_pins(room, pinned, event),
+        data=pins_data(room, pinned),
+    )
 
 
 def typing_frame(room: Room, user: User) -> str:
