@@ -68,6 +68,7 @@ def message_data(message: Message) -> dict:
         "deleted": deleted,
         "resolved": message.resolved_at is not None,
         "reply_count": message.reply_count,
+        "pinned": message.pinned_at is not None,
         "reactions": [
             {
                 "emoji": reaction["emoji"],
