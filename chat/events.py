@@ -174,7 +174,11 @@ def activity_frame(room_pk: int, seq: int) -> str:
     return frame("activity", room=room_pk, seq=seq, data={"room": room_pk, "seq": seq})
 
 
-def read_frame(room_pk: int, seq: int) -> str:
+def read_frame(room_pk: int, seq: int, *, direct: bool = False) -> str:
+    """`direct`: a direct conversation just opened (the navigation counts it apart)."""
+    if direct:
+        data = {"room": room_pk, "seq": seq, "direct": True}
+        return frame("read", room=room_pk, seq=seq, direct=True, data=data)
     return frame("read", room=room_pk, seq=seq, data={"room": room_pk, "seq": seq})
 
 

@@ -131,7 +131,8 @@ def nav_state(user: User, rooms: list[dict[str, object]] | None = None) -> dict[
     """What the navigation's counts are computed from, on the page and in app.js:
     rooms: {room id: [last seq, read mark]} of the rooms the person follows and may see;
     mentions: unseen @mentions in rooms they may see (at most MENTIONS_MAX); mentioned:
-    {room id: [seq…]}, those of them in messages not read yet (a room's mention badge)."""
+    {room id: [seq…]}, those of them in messages not read yet (a room's mention badge);
+    direct: [room id…], which of the rooms are direct conversations (counted apart)."""
     rooms = followed(user) if rooms is None else rooms
     read_marks = {room["id"]: room["read"] for room in rooms}
     unseen = unseen_mentions(user).order_by("-message__seq")[:MENTIONS_MAX]
@@ -144,6 +145,7 @@ def nav_state(user: User, rooms: list[dict[str, object]] | None = None) -> dict[
         "rooms": {str(room["id"]): [room["last_seq"], room["read"]] for room in rooms},
         "mentions": len(rows),
         "mentioned": mentioned,
+        "direct": [room["id"] for room in rooms if room.get("kind") == "direct"],
     }
 
 

@@ -75,7 +75,12 @@ def sidebar(request: HttpRequest) -> dict[str, object]:
             boards.append({"name": board_name, "url": url, "current": here.startswith(url)})
     return {
         "nav_state": state,
-        "nav_unread": sum(room["unread"] for room in rooms if not room["current"]),
+        "nav_unread": sum(
+            room["unread"] for room in rooms if not room["current"] and room["kind"] != "direct"
+        ),
+        "nav_direct_unread": sum(
+            room["unread"] for room in rooms if not room["current"] and room["kind"] == "direct"
+        ),
         "nav_mentions": state["mentions"],
         # Direct conversations are counted in the unread total but listed apart (their
         # title depends on who looks: chat.queries.direct_conversations).

@@ -54,7 +54,7 @@ def open_direct(user: User, others: Iterable[User]) -> Room:
                 [RoomVisit(room=room, user=p, last_read_seq=0) for p in people]
             )
             for person in people:  # their open tabs follow its unread count from now on
-                text = room_events.read_frame(room.pk, 0)
+                text = room_events.read_frame(room.pk, 0, direct=True)
                 event = events.forward(text, room=room.pk, new=True)
                 events.publish_on_commit(room_events.user_group(person), event)
     except IntegrityError:  # opened by someone else meanwhile
