@@ -9,6 +9,7 @@ from django.db import IntegrityError, transaction
 from accounts import policies
 from accounts.models import User
 from chat import events as room_events
+from chat.actions.messages import check_rate
 from chat.models import Room, RoomMember, RoomVisit
 from nexus_live import events
 
@@ -39,6 +40,7 @@ def open_direct(user: User, others: Iterable[User]) -> Room:
     existing = Room.objects.filter(member_key=key).first()
     if existing is not None:
         return existing
+    check_rate(user, "direct")  # a new conversation notifies its people: not a flood of them
     try:
         with transaction.atomic():
             room = Room.objects.create(

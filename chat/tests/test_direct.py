@@ -282,3 +282,15 @@ def test_a_member_finds_it_in_search(client, dm, alice, bob):
     client.force_login(bob)
     html = client.get(reverse("chat:search") + "?q=zebra").content.decode()
     assert "zebra" in html and dm.get_absolute_url() in html
+
+
+def test_opening_new_conversations_is_rate_limited(alice, settings):
+    from nexus_live.ratelimit import RateLimited
+
+    settings.CHAT_RATE_BURST, settings.CHAT_RATE_INTERVAL = 2, 60
+    people = [make_person(f"r{i}@example.com", f"R{i}") for i in range(3)]
+    first = actions.open_direct(alice, [people[0]])
+    actions.open_direct(alice, [people[1]])
+    with pytest.raises(RateLimited):
+        actions.open_direct(alice, [people[2]])
+    assert actions.open_direct(alice, [people[0]]) == first  # an existing one is no new one
