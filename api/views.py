@@ -18,7 +18,7 @@ from rest_framework.views import APIView
 
 from accounts import actions as account_actions
 from accounts import policies
-from accounts.models import Invite, Team
+from accounts.models import Invite, Team, User
 from api import answers, tokens
 from api import serializers as s
 from api.problems import CONTENT_TYPE, problem
@@ -29,7 +29,7 @@ from boards.export import board_as_data
 from boards.models import Card, Column
 from chat import actions as chat_actions
 from chat import queries as chat_queries
-from chat.events import message_data
+from chat.events import message_data, pins_data
 from chat.models import Message
 from nexus_live.text import as_int
 
@@ -250,11 +250,11 @@ class RoomsView(APIView):
     @extend_schema(
         operation_id="listRooms",
         tags=["rooms"],
-        summary="Rooms I can see, with my unread counts",
+        summary="Rooms I can see, with my unread counts (direct messages: /dms/)",
         responses={200: s.Room(many=True), **READ_ERRORS},
     )
     def get(self, request: Request) -> Response:
-        rooms = chat_queries.visible_rooms(request.user).order_by("name")
+        rooms = chat_queries.visible_rooms(request.user).rooms().order_by("name")
         return Response([answers.room_answer(room) for room in rooms])
 
     @extend_schema(
@@ -477,6 +477,77 @@ class ResolveView(APIView):
     )
     def delete(self, request: Request, slug: str, message_id: int) -> Response:
         return self.post(request, slug, message_id, resolved=False)
+
+
+class PinsView(APIView):
+    @extend_schema(
+        operation_id="listPins",
+        tags=["messages"],
+        summary="A room's pinned messages, latest pinned first",
+        responses={200: s.Pins, **READ_ERRORS},
+    )
+    def get(self, request: Request, slug: str) -> Response:
+        room = chat_queries.room_for(request.user, slug)
+        return Response(pins_data(room, chat_queries.pinned_messages(room)))
+
+
+class PinnedView(APIView):
+    @extend_schema(
+        operation_id="pinMessage",
+        tags=["messages"],
+        summary="Pin a message to its room (owners and mentors; in a DM, any member)",
+        request=None,
+        responses={200: s.Message, **WRITE_ERRORS},
+    )
+    def post(self, request: Request, slug: str, message_id: int, pinned: bool = True) -> Response:
+        message = _message_for(request.user, slug, message_id)
+        chat_actions.pin_message(message=message, user=request.user, pinned=pinned)
+        return Response(message_data(_message_for(request.user, slug, message_id)))
+
+    @extend_schema(
+        operation_id="unpinMessage",
+        tags=["messages"],
+        summary="Unpin a message",
+        responses={200: s.Message, **WRITE_ERRORS},
+    )
+    def delete(self, request: Request, slug: str, message_id: int) -> Response:
+        return self.post(request, slug, message_id, pinned=False)
+
+
+# --- Direct messages ---------------------------------------------------------------------------
+class DirectsView(APIView):
+    @extend_schema(
+        operation_id="listDirectConversations",
+        tags=["direct messages"],
+        summary="My direct conversations, latest activity first",
+        description="A direct conversation is a room of its members only: its messages, "
+        "reactions, reads and pins are the room endpoints' under its `slug`.",
+        responses={200: s.DirectConversation(many=True), **READ_ERRORS},
+    )
+    def get(self, request: Request) -> Response:
+        conversations = chat_queries.direct_conversations(request.user)
+        return Response([answers.direct_answer(dm) for dm in conversations])
+
+    @extend_schema(
+        operation_id="openDirectConversation",
+        tags=["direct messages"],
+        summary="Open a direct conversation with 1-7 people (the same people: the same one)",
+        request=s.NewDirect,
+        responses={200: s.DirectConversation, **WRITE_ERRORS},
+    )
+    def post(self, request: Request) -> Response:
+        given = s.NewDirect(data=request.data)
+        given.is_valid(raise_exception=True)
+        ids = set(given.validated_data["people"]) - {request.user.pk}
+        people = list(User.objects.filter(pk__in=ids, is_active=True))
+        if len(people) != len(ids):
+            missing = sorted(ids - {person.pk for person in people})
+            return problem(400, "invalid", f"No such person: {', '.join(map(str, missing))}.")
+        room = chat_actions.open_direct(request.user, people)
+        found = next(
+            dm for dm in chat_queries.direct_conversations(request.user) if dm["id"] == room.pk
+        )
+        return Response(answers.direct_answer(found))
 
 
 class ReadView(APIView):

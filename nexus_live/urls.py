@@ -16,6 +16,7 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("teams/<slug:slug>/webhooks/", include("webhooks.urls")),
     path("rooms/", include("chat.urls")),
+    path("dm/", include("chat.direct_urls")),
     path("boards/", include("boards.urls")),
     path("api/", include("api.urls")),
     path("graphql/", graphql_view, name="graphql"),

@@ -188,7 +188,9 @@
       default:
         break;
     }
+    room.dispatchEvent(new CustomEvent("nexus:frame", { detail: frame }));   // pins.js and others listen
   }
+  room.addEventListener("nexus:send", (event) => send(event.detail));   // their frames go out here
 
   const typists = new Map();   // user id -> {name, timer}
   function renderTyping() {
