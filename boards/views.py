@@ -55,6 +55,11 @@ def boards(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def detail(request: HttpRequest, board_id: int) -> HttpResponse:
+    with policies.roles_remembered(request.user):  # view, edit, manage: one role query
+        return _detail(request, board_id)
+
+
+def _detail(request: HttpRequest, board_id: int) -> HttpResponse:
     board = _get_board_for_user(request, board_id)
     event = board.last_event  # read before the cards: a change after it is sent again on connect
     filters = {name: request.GET.get(name, "").strip() for name in queries.FILTERS}
