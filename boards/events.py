@@ -60,7 +60,8 @@ def changed_card_frame(card_id: int, *, by: User, columns: set[int] | None = Non
 def board_frame(board: Board, event: int) -> str:
     """The board's columns, whole: sent when columns change (open editors live outside them)."""
     context = board_context(board)
-    html = render_to_string("boards/board.html#columns", context)
+    # For every viewer at once: with the owners' controls, which other pages drop (board.js).
+    html = render_to_string("boards/board.html#columns", {**context, "can_manage": True})
     columns = [
         {"id": column.pk, "name": column.name, "cards": [card.pk for card in column.card_list]}
         for column in context["columns"]

@@ -4,6 +4,8 @@ Every card carries a `version`; every write to a board takes the board's next ev
 viewer that reconnects asks for what changed after the last event it saw.
 """
 
+import difflib
+
 from django.conf import settings
 from django.db import models
 from django.db.models.functions import Lower
@@ -34,6 +36,11 @@ class Column(models.Model):
 
     class Meta:
         ordering = ["position", "pk"]
+        constraints = [
+            # One "Solved" per board, whatever the case: filters, "move cards to" and exports
+            # name columns, so two of one name would be ambiguous.
+            models.UniqueConstraint(Lower("name"), "board", name="column_name_unique_per_board")
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -156,3 +163,50 @@ class Activity(models.Model):
 
     def __str__(self) -> str:
         return f"{self.actor} {self.verb} on {self.board}"
+
+    SHORT = 120  # longer texts, or texts of several lines, are summed up, not shown twice
+    LABELS = {"due": "Due date", "labels": "Labels"}
+
+    @property
+    def sentence(self) -> str:
+        """The verb as a person reads it: "archived the card", not "Archived False → True"."""
+        return {"archived a card": "archived the card", "restored a card": "restored the card"}.get(
+            self.verb, self.verb
+        )
+
+    def readable_changes(self) -> list[dict[str, str]]:
+        """Each change as a label and a short text: `before → after` for short values, a
+        count of lines for long texts, what was added and removed for sets."""
+        lines = []
+        for name, values in self.changes.items():
+            if name == "archived" or not isinstance(values, list) or len(values) != 2:
+                continue  # the sentence says it
+            before, after = values
+            label = self.LABELS.get(name, name.replace("_", " ").capitalize())
+            lines.append({"label": label, **_describe(name, before, after, self.SHORT)})
+        return lines
+
+
+def _describe(name: str, before: object, after: object, short: int) -> dict[str, str]:
+    if isinstance(before, list) or isinstance(after, list):
+        old, new = set(before or []), set(after or [])
+        if name == "assignees":  # ids: counted, not named (naming would cost a query each)
+            parts = [f"+{len(new - old)} assigned"] * bool(new - old)
+            parts += [f"−{len(old - new)} unassigned"] * bool(old - new)
+        else:
+            parts = [f"+{item}" for item in sorted(new - old, key=str)]
+            parts += [f"−{item}" for item in sorted(old - new, key=str)]
+        return {"summary": ", ".join(parts) or "reordered"}
+    before_text = "" if before is None else str(before)
+    after_text = "" if after is None else str(after)
+    if "\n" in before_text.strip() or "\n" in after_text.strip() or max(
+        len(before_text), len(after_text)
+    ) > short:
+        added = removed = 0
+        for line in difflib.ndiff(before_text.splitlines(), after_text.splitlines()):
+            added += line.startswith("+ ")
+            removed += line.startswith("- ")
+        parts = [f"+{added} line{'s' * (added != 1)}"] * bool(added)
+        parts += [f"−{removed} line{'s' * (removed != 1)}"] * bool(removed)
+        return {"summary": ", ".join(parts) or "reformatted"}
+    return {"before": before_text or "—", "after": after_text or "—"}

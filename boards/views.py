@@ -182,10 +182,12 @@ def column(request: HttpRequest, board_id: int, column_id: int) -> HttpResponse:
             actions.remove_column(column=target, user=request.user, move_to=move_to)
         else:
             raise ValidationError("Choose rename, left, right or remove.")
-    except ValidationError as exc:
-        flash.error(request, exc.messages[0])
-    except PermissionDenied as exc:  # said on the board, not on a bare 403 page
-        flash.error(request, str(exc))
+    except (ValidationError, PermissionDenied) as exc:
+        message = exc.messages[0] if isinstance(exc, ValidationError) else str(exc)
+        if request.htmx:  # the page shows it inline, in place of nothing
+            status = 400 if isinstance(exc, ValidationError) else 403
+            return HttpResponse(message, status=status, content_type="text/plain; charset=utf-8")
+        flash.error(request, message)  # said on the board, not on a bare 403 page
     return redirect(board)
 
 

@@ -40,9 +40,29 @@
         const tile = document.getElementById(`card-${id}`);
         if (tile) list.append(tile);
       }
-      const count = document.querySelector(`#column-${columnId} .count`);
-      if (count) count.textContent = String(list.children.length);
     }
+    recount();
+  }
+
+  // Every column's count, after the tiles are where they go: a move takes a tile out of one
+  // column and into another, so counting each column as it is reordered would be stale.
+  function recount() {
+    for (const list of document.querySelectorAll(".column-cards")) {
+      const count = document.querySelector(`#column-${list.dataset.column} .count`);
+      if (count) count.textContent = String(list.querySelectorAll(":scope > .card").length);
+    }
+  }
+
+  // Owners' controls come in every columns frame (one fragment for everyone): not here.
+  function dropManagerOnly(root) {
+    if (page.dataset.canManage === "true") return;
+    for (const element of root.querySelectorAll(".manager-only")) element.remove();
+  }
+
+  // An editor nobody typed in shows the card as it is now: no draft to keep.
+  function untouched(editor) {
+    const form = editor.querySelector("form.card-form");
+    return !form || form.initial === JSON.stringify(fieldValues(form));
   }
 
   function applyCard(frame) {
@@ -58,9 +78,20 @@
       else if (list && page.dataset.live === "true") list.append(tile);
     }
     reorder(frame.order);
+    if (frame.archived) recount();
     const editor = openEditor(frame.id);
     if (editor && Number(frame.version) > Number(editor.dataset.version) && frame.by) {
-      notice(frame.id, `${frame.by} changed this card (now version ${frame.version}). Your draft is kept; saving merges with their change.`);
+      if (untouched(editor)) {
+        const url = editor.querySelector("a[href*='/cards/']")?.getAttribute("href");
+        const focused = document.activeElement?.id;
+        loadEditor(frame.id, url, { focus: false }).then((fresh) => {
+          if (!fresh) return;
+          if (focused) document.getElementById(focused)?.focus();
+          notice(frame.id, `${frame.by} changed this card: this is version ${frame.version}.`);
+        });
+      } else {
+        notice(frame.id, `${frame.by} changed this card (now version ${frame.version}). Your draft is kept; saving merges with their change.`);
+      }
     }
   }
 
@@ -77,7 +108,10 @@
           live.sync(frame.event - 1);
         } else {
           const board = fragment(frame.html);
-          if (board) document.getElementById("board")?.replaceWith(board);
+          if (board) {
+            dropManagerOnly(board);
+            document.getElementById("board")?.replaceWith(board);
+          }
           boardEvent = frame.event;
           cardEvent.clear();
         }
@@ -136,11 +170,28 @@
     return values;
   }
 
-  function prepareEditor(editor) {
+  function prepareEditor(editor, { focus = true } = {}) {
     const form = editor.querySelector("form.card-form");
     if (form) form.initial = JSON.stringify(fieldValues(form));
-    editor.querySelector("input, textarea")?.focus();
+    if (focus) editor.querySelector("input, textarea")?.focus();
   }
+
+  // A refusal (403, 404, 400) said where the person looks, never a blank page swapped in.
+  function refused(text) {
+    const flash = document.getElementById("flash");
+    if (!flash) return;
+    const line = document.createElement("p");
+    line.className = "flash-error";
+    line.setAttribute("role", "alert");
+    line.textContent = text;
+    flash.replaceChildren(line);
+  }
+  document.body.addEventListener("htmx:responseError", (event) => {
+    const xhr = event.detail.xhr;
+    const text = (xhr.getResponseHeader("Content-Type") || "").startsWith("text/plain") && xhr.responseText
+      ? xhr.responseText : `That was refused (${xhr.status}).`;
+    refused(text);
+  });
 
   // On a phone the editor sits below every column: bring it to the reader (on a desktop it is
   // already beside the board, and nothing moves).
@@ -149,16 +200,39 @@
     if (top < 0 || top > window.innerHeight - 80) editor.scrollIntoView({ block: "start" });
   }
 
-  async function loadEditor(cardId, url) {
-    const response = await fetch(url, { headers: { "HX-Request": "true" }, credentials: "same-origin" });
-    if (!response.ok) return;
+  async function loadEditor(cardId, url, { focus = true } = {}) {
+    let response;
+    try {
+      response = await fetch(url, { headers: { "HX-Request": "true" }, credentials: "same-origin" });
+    } catch {
+      refused("The card could not be loaded: check the connection and try again.");
+      return;
+    }
+    if (!response.ok) {
+      refused(response.status === 404 ? "That card is gone, or no longer yours to see." : `The card could not be loaded (${response.status}).`);
+      return;
+    }
     const editor = fragment(await response.text());
     editorPanel.replaceChildren(editor);
     editorPanel.hidden = false;
+    page.classList.add("editor-open");
     if (live.stopped) turnOff(editor, live.stoppedText);
-    prepareEditor(editor);
+    prepareEditor(editor, { focus });
     return editor;
   }
+
+  function closeEditor() {
+    if (document.querySelector(".card-page")) {   // the standalone card page: back to its board
+      window.location.assign(page.dataset.boardUrl);
+      return;
+    }
+    const open = editorPanel.querySelector(".editor")?.dataset.card;
+    editorPanel.hidden = true;
+    editorPanel.replaceChildren();
+    page.classList.remove("editor-open");
+    if (open) document.querySelector(`#card-${open} .card-title`)?.focus();
+  }
+  window.NexusLive.board = { closeEditor, isEditorOpen: () => !editorPanel.hidden && !!editorPanel.querySelector(".editor") };
 
   function savedCard(frame) {
     const editor = openEditor(frame.card);
@@ -217,9 +291,7 @@
       return;
     }
     if (event.target.closest("[data-close-editor]") && editorPanel && page.dataset.board) {
-      if (document.querySelector(".card-page")) return;
-      editorPanel.hidden = true;
-      editorPanel.replaceChildren();
+      closeEditor();
       return;
     }
     const button = event.target.closest("[data-move]");
