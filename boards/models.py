@@ -187,26 +187,31 @@ class Activity(models.Model):
         return lines
 
 
+MINUS = "\u2212"
+
+
 def _describe(name: str, before: object, after: object, short: int) -> dict[str, str]:
     if isinstance(before, list) or isinstance(after, list):
         old, new = set(before or []), set(after or [])
         if name == "assignees":  # ids: counted, not named (naming would cost a query each)
             parts = [f"+{len(new - old)} assigned"] * bool(new - old)
-            parts += [f"−{len(old - new)} unassigned"] * bool(old - new)
+            parts += [f"{MINUS}{len(old - new)} unassigned"] * bool(old - new)
         else:
             parts = [f"+{item}" for item in sorted(new - old, key=str)]
-            parts += [f"−{item}" for item in sorted(old - new, key=str)]
+            parts += [f"{MINUS}{item}" for item in sorted(old - new, key=str)]
         return {"summary": ", ".join(parts) or "reordered"}
     before_text = "" if before is None else str(before)
     after_text = "" if after is None else str(after)
-    if "\n" in before_text.strip() or "\n" in after_text.strip() or max(
-        len(before_text), len(after_text)
-    ) > short:
+    if (
+        "\n" in before_text.strip()
+        or "\n" in after_text.strip()
+        or max(len(before_text), len(after_text)) > short
+    ):
         added = removed = 0
         for line in difflib.ndiff(before_text.splitlines(), after_text.splitlines()):
             added += line.startswith("+ ")
             removed += line.startswith("- ")
         parts = [f"+{added} line{'s' * (added != 1)}"] * bool(added)
-        parts += [f"−{removed} line{'s' * (removed != 1)}"] * bool(removed)
+        parts += [f"{MINUS}{removed} line{'s' * (removed != 1)}"] * bool(removed)
         return {"summary": ", ".join(parts) or "reformatted"}
     return {"before": before_text or "—", "after": after_text or "—"}

@@ -28,15 +28,18 @@ def rename_duplicates(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('boards', '0002_one_event_counter'),
+        ("boards", "0002_one_event_counter"),
     ]
 
     operations = [
         migrations.RunPython(rename_duplicates, migrations.RunPython.noop),
         migrations.AddConstraint(
-            model_name='column',
-            constraint=models.UniqueConstraint(django.db.models.functions.text.Lower('name'), models.F('board'), name='column_name_unique_per_board'),
+            model_name="column",
+            constraint=models.UniqueConstraint(
+                django.db.models.functions.text.Lower("name"),
+                models.F("board"),
+                name="column_name_unique_per_board",
+            ),
         ),
     ]

@@ -54,10 +54,8 @@ def test_an_unknown_export_format_is_404(client, board, bob, fmt):
 
 def test_the_markdown_export_escapes_raw_html_and_says_problem(client, board, card, bob):
     card = Card.objects.select_related("board").get(pk=card.pk)
-    actions.update_card(
-        card=card, user=bob, base_version=1,
-        changes={"title": "<img src=x onerror=alert(1)>", "problem": "A <script>x</script> & `<b>`"},
-    )  # fmt: skip
+    changes = {"title": "<img src=x onerror=alert(1)>", "problem": "A <script>x</script> & `<b>`"}
+    actions.update_card(card=card, user=bob, base_version=1, changes=changes)
     actions.add_column(board=board, user=bob, name="<i>Later</i>")
     client.force_login(bob)
     markdown = client.get(reverse("boards:export", args=[board.pk, "md"])).content.decode()
