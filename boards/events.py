@@ -4,13 +4,14 @@ socket) and the catch-up of a board socket that was away: state, not history."""
 from django.template.loader import render_to_string
 
 from accounts.models import User
-from boards.models import Activity, Board, Card
+from boards.models import Activity, Board, Card, Label
 from boards.queries import board_context, card_for_render, column_order, render_card
 from nexus_live.events import frame
 
 FIELD_LABELS = {
     "title": "Title", "problem": "Problem", "solution": "Solution", "tags": "Tags",
     "assignees": "Assignees", "links": "Links", "checklist": "Checklist",
+    "labels": "Labels", "due": "Due date",
 }  # fmt: skip
 
 
@@ -20,6 +21,7 @@ def board_group(board: Board | int) -> str:
 
 def card_data(card: Card) -> dict:
     """A card as JSON, for API clients: what the tile and the editor show, as data."""
+    done, total = card.checklist_progress()
     return {
         "id": card.pk,
         "board": card.board_id,
@@ -28,10 +30,19 @@ def card_data(card: Card) -> dict:
         "version": card.version,
         "position": card.position,
         **card.snapshot(),
+        "due": card.due.isoformat() if card.due else None,
+        "overdue": card.due_state() == "overdue",
+        "labels": [label_data(label) for label in card.labels.all()],
+        "checklist_done": done,
+        "checklist_total": total,
         "has_conflict": card.has_conflict,
         "archived": card.archived_at is not None,
         "updated_at": card.updated_at.isoformat() if card.updated_at else None,
     }
+
+
+def label_data(label: Label) -> dict:
+    return {"id": label.pk, "name": label.name, "colour": label.colour}
 
 
 def card_frame(card: Card, *, by: User | None = None, order: dict | None = None) -> str:
@@ -66,7 +77,10 @@ def board_frame(board: Board, event: int) -> str:
         {"id": column.pk, "name": column.name, "cards": [card.pk for card in column.card_list]}
         for column in context["columns"]
     ]
-    return frame("board", event=event, id=board.pk, html=html, data={"columns": columns})
+    labels = [label_data(label) for label in context["labels"]]
+    return frame(
+        "board", event=event, id=board.pk, html=html, data={"columns": columns, "labels": labels}
+    )
 
 
 def editing_frame(card_pk: int, user: User, field: str) -> str:
@@ -89,7 +103,9 @@ def events_since(board: Board, since: int) -> list[str]:
             changed = Card.objects.filter(board=board, event__gt=since)
             columns = set(changed.values_list("column_id", flat=True))
             order = column_order(columns) if columns else None
-            for card in changed.select_related("column").prefetch_related("tags", "assignees"):
+            for card in changed.select_related("column").prefetch_related(
+                "tags", "assignees", "labels"
+            ):
                 card.board = board
                 frames.append(card_frame(card, order=order))
     frames.append(frame("synced", event=last_event))

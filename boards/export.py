@@ -49,7 +49,7 @@ def _cards(board: Board):
     return (
         board.cards.filter(archived_at__isnull=True)
         .select_related("column")
-        .prefetch_related("tags", "assignees")
+        .prefetch_related("tags", "assignees", "labels")
         .order_by("column__position", "position", "pk")
     )
 

@@ -4,12 +4,15 @@ Every card carries a `version`; every write to a board takes the board's next ev
 viewer that reconnects asks for what changed after the last event it saw.
 """
 
+import datetime
 import difflib
+import re
 
 from django.conf import settings
 from django.db import models
 from django.db.models.functions import Lower
 from django.urls import reverse
+from django.utils import timezone
 
 from nexus_live.models import Space
 
@@ -59,6 +62,43 @@ class Tag(models.Model):
         return self.name
 
 
+class LabelColour(models.TextChoices):
+    """A fixed palette: every colour named (a label is never told by its colour alone) and
+    readable with dark text in both themes."""
+
+    GREEN = "green", "Green"
+    YELLOW = "yellow", "Yellow"
+    ORANGE = "orange", "Orange"
+    RED = "red", "Red"
+    PURPLE = "purple", "Purple"
+    BLUE = "blue", "Blue"
+    SKY = "sky", "Sky"
+    PINK = "pink", "Pink"
+    GREY = "grey", "Grey"
+
+
+class Label(models.Model):
+    """A board's own coloured label ("Blocked", "Needs review"), put on its cards."""
+
+    board = models.ForeignKey(Board, on_delete=models.CASCADE, related_name="labels")
+    name = models.CharField(max_length=30)
+    colour = models.CharField(max_length=10, choices=LabelColour.choices)
+
+    class Meta:
+        ordering = ["name", "pk"]
+        constraints = [
+            models.UniqueConstraint(Lower("name"), "board", name="label_name_unique_per_board")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+DUE_SOON_DAYS = 2  # due today, tomorrow or the day after: "due soon"
+_CHECK_ITEM = re.compile(r"^\s*(?:[-*+]\s+)?\[( |x|X)\]\s*(.*)$")
+_TASK_ITEM = re.compile(r"^\s*[-*+]\s+\[( |x|X)\]\s")  # Markdown task lists, in the texts
+
+
 class Card(models.Model):
     board = models.ForeignKey(Board, on_delete=models.CASCADE, related_name="cards")
     column = models.ForeignKey(Column, on_delete=models.CASCADE, related_name="cards")
@@ -68,6 +108,8 @@ class Card(models.Model):
     links = models.TextField(blank=True, help_text="One address per line.")
     checklist = models.TextField(blank=True, help_text="One item per line: [ ] to do, [x] done.")
     tags = models.ManyToManyField(Tag, blank=True, related_name="cards")
+    labels = models.ManyToManyField(Label, blank=True, related_name="cards")
+    due = models.DateField(null=True, blank=True)
     assignees = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="+")
     position = models.FloatField()
     version = models.PositiveIntegerField(default=1)
@@ -93,21 +135,38 @@ class Card(models.Model):
         return reverse("boards:card", args=[self.board_id, self.pk])
 
     def checklist_items(self) -> list[tuple[bool, str]]:
+        """The checklist's items: a line per item, `[x]` done, `[ ]` (or nothing) to do; the
+        Markdown task form `- [ ] item` reads the same."""
         items = []
         for line in self.checklist.splitlines():
-            stripped = line.strip()
-            if not stripped:
+            if not line.strip():
                 continue
-            done = stripped.lower().startswith("[x]")
-            text = (
-                stripped[3:].strip() if stripped[:1] == "[" and stripped[2:3] == "]" else stripped
-            )
-            items.append((done, text))
+            if match := _CHECK_ITEM.match(line):
+                items.append((match[1] != " ", match[2].strip()))
+            else:
+                items.append((False, line.strip()))
         return items
+
+    def checklist_progress(self) -> tuple[int, int]:
+        """(done, total) of the checklist, with the Markdown task items (`- [x] …`) of the
+        problem and the solution."""
+        items = [done for done, _ in self.checklist_items()]
+        for text in (self.problem, self.solution):
+            items += [m[1] != " " for m in map(_TASK_ITEM.match, text.splitlines()) if m]
+        return sum(items), len(items)
+
+    def due_state(self, today: datetime.date | None = None) -> str:
+        """ "overdue", "soon", "later" or "" (no due date). Archived cards are never overdue."""
+        if self.due is None:
+            return ""
+        today = today or timezone.localdate()
+        if self.due < today:
+            return "overdue"
+        return "soon" if (self.due - today).days <= DUE_SOON_DAYS else "later"
 
     def snapshot(self) -> dict:
         """The editable fields as plain data: what revisions store, merges compare and frames
-        carry (tags and assignees prefetched, or two queries)."""
+        carry (tags, assignees and labels prefetched, or three queries)."""
         return {
             "title": self.title,
             "problem": self.problem,
@@ -116,6 +175,8 @@ class Card(models.Model):
             "checklist": self.checklist,
             "tags": sorted(tag.name for tag in self.tags.all()),
             "assignees": sorted(person.pk for person in self.assignees.all()),
+            "labels": sorted(label.pk for label in self.labels.all()),
+            "due": self.due.isoformat() if self.due else "",
         }
 
     def link_list(self) -> list[str]:

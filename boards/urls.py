@@ -14,4 +14,6 @@ urlpatterns = [
     path("<int:board_id>/cards/<int:card_id>/archive", views.archive, name="archive"),
     path("<int:board_id>/columns/", views.add_column, name="add_column"),
     path("<int:board_id>/columns/<int:column_id>/", views.column, name="column"),
+    path("<int:board_id>/labels/", views.add_label, name="add_label"),
+    path("<int:board_id>/labels/<int:label_id>/", views.label, name="label"),
 ]

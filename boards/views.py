@@ -12,7 +12,7 @@ from accounts.models import Team
 from boards import actions, queries
 from boards.export import board_as_data, board_as_markdown
 from boards.forms import BoardForm
-from boards.models import Board, Card, Column
+from boards.models import Board, Card, Column, Label
 from nexus_live.markdown import render_markdown
 from nexus_live.text import as_int
 
@@ -86,6 +86,7 @@ def _card_context(request: HttpRequest, board: Board, card: Card) -> dict[str, o
         "people": policies.assignable_people(board),
         "all_tags": queries.tags_visible_to(request.user),
         "activity": card.activity.select_related("actor")[:50],
+        "labels": board.labels.all(),
         "problem_html": render_markdown(card.problem),
         "solution_html": render_markdown(card.solution),
         "nav": "boards",
@@ -97,14 +98,16 @@ def card(request: HttpRequest, board_id: int, card_id: int) -> HttpResponse:
     """The card's permalink; htmx asks for just its editor. POST saves (without JavaScript)."""
     board = _get_board_for_user(request, board_id)
     card = get_object_or_404(
-        Card.objects.select_related("column").prefetch_related("tags", "assignees"),
+        Card.objects.select_related("column").prefetch_related("tags", "assignees", "labels"),
         pk=card_id, board=board,
     )  # fmt: skip
     if request.method == "POST":
         fields = {name: request.POST.get(name, "") for name in actions.TEXT_FIELDS | {"title"}}
         fields["tags"] = request.POST.get("tags", "")
+        fields["due"] = request.POST.get("due", "")
         try:
             fields["assignees"] = [int(pk) for pk in request.POST.getlist("assignees")]
+            fields["labels"] = [int(pk) for pk in request.POST.getlist("labels")]
             version = int(request.POST.get("version", ""))
             edit = actions.update_card(
                 card=card, user=request.user, base_version=version, changes=fields
@@ -188,6 +191,31 @@ def column(request: HttpRequest, board_id: int, column_id: int) -> HttpResponse:
             status = 400 if isinstance(exc, ValidationError) else 403
             return HttpResponse(message, status=status, content_type="text/plain; charset=utf-8")
         flash.error(request, message)  # said on the board, not on a bare 403 page
+    return redirect(board)
+
+
+@login_required
+@require_POST
+def add_label(request: HttpRequest, board_id: int) -> HttpResponse:
+    board = _get_board_for_user(request, board_id)
+    try:
+        actions.create_label(
+            board=board, user=request.user,
+            name=request.POST.get("name", ""), colour=request.POST.get("colour", ""),
+        )  # fmt: skip
+    except ValidationError as exc:
+        flash.error(request, exc.messages[0])
+    return redirect(board)
+
+
+@login_required
+@require_POST
+def label(request: HttpRequest, board_id: int, label_id: int) -> HttpResponse:
+    """Remove a label (from the board and every card that had it)."""
+    board = _get_board_for_user(request, board_id)
+    target = get_object_or_404(Label.objects.select_related("board"), pk=label_id, board=board)
+    actions.remove_label(label=target, user=request.user)
+    flash.success(request, f"Label “{target.name}” removed.")
     return redirect(board)
 
 

@@ -26,12 +26,14 @@ from boards.actions.cards import (
     update_card,
 )
 from boards.actions.editing import send_editing
+from boards.actions.labels import LABEL_NAME_MAX, create_label, remove_label
 
 __all__ = [
     "BOARD_NAME_MAX",
     "COLUMN_NAME_MAX",
     "CONFLICT_MARK",
     "EDITABLE",
+    "LABEL_NAME_MAX",
     "TAGS_MAX",
     "TAG_MAX",
     "TEXT_FIELDS",
@@ -43,9 +45,11 @@ __all__ = [
     "archive_card",
     "create_board",
     "create_card",
+    "create_label",
     "move_card",
     "move_column",
     "remove_column",
+    "remove_label",
     "rename_column",
     "send_editing",
     "update_card",

@@ -159,8 +159,8 @@
     const values = {};
     for (const element of form.querySelectorAll("[data-field]")) {
       const name = element.dataset.field;
-      if (name === "assignees") {
-        values.assignees = [...element.querySelectorAll("input:checked")].map((box) => Number(box.value)).sort((a, b) => a - b);
+      if (name === "assignees" || name === "labels") {
+        values[name] = [...element.querySelectorAll("input:checked")].map((box) => Number(box.value)).sort((a, b) => a - b);
       } else if (name === "tags") {
         values.tags = element.value.split(",").map((tag) => tag.trim()).filter(Boolean);
       } else {
