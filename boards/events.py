@@ -4,7 +4,7 @@ socket) and the catch-up of a board socket that was away: state, not history."""
 from django.template.loader import render_to_string
 
 from accounts.models import User
-from boards.models import Activity, Board, Card, Label
+from boards.models import Activity, Board, Card, Comment, Label
 from boards.queries import board_context, card_for_render, column_order, render_card
 from nexus_live.events import frame
 
@@ -13,6 +13,9 @@ FIELD_LABELS = {
     "assignees": "Assignees", "links": "Links", "checklist": "Checklist",
     "labels": "Labels", "due": "Due date",
 }  # fmt: skip
+
+
+CATCH_UP_MAX = 200  # comments sent on a reconnect; further behind: reload over HTTP
 
 
 def board_group(board: Board | int) -> str:
@@ -83,6 +86,29 @@ def board_frame(board: Board, event: int) -> str:
     )
 
 
+def comment_data(comment: Comment) -> dict:
+    author = comment.author
+    return {
+        "id": comment.pk,
+        "card": comment.card_id,
+        "board": comment.board_id,
+        "event": comment.event,
+        "author": {"id": author.pk, "name": author.name} if author else None,
+        "body": comment.body,
+        "body_html": comment.body_html,
+        "created_at": comment.created_at.isoformat(),
+    }
+
+
+def comment_frame(comment: Comment) -> str:
+    """A new comment, for everyone on the board: pages add it under the card's open editor."""
+    html = render_to_string("boards/card.html#comment", {"comment": comment})
+    return frame(
+        "comment", event=comment.event, id=comment.pk, card=comment.card_id,
+        html=html, data=comment_data(comment),
+    )  # fmt: skip
+
+
 def editing_frame(card_pk: int, user: User, field: str) -> str:
     data = {"card": card_pk, "user": user.pk, "name": user.name, "field": field}
     return frame(
@@ -92,7 +118,7 @@ def editing_frame(card_pk: int, user: User, field: str) -> str:
 
 def events_since(board: Board, since: int) -> list[str]:
     """State, not history: the current form of whatever changed after event `since` (the
-    columns whole if a column changed), then `synced`."""
+    columns whole if a column changed), the comments posted since, then `synced`."""
     last_event = Board.objects.values_list("last_event", flat=True).get(pk=board.pk)
     frames: list[str] = []
     if since < last_event:
@@ -108,5 +134,10 @@ def events_since(board: Board, since: int) -> list[str]:
             ):
                 card.board = board
                 frames.append(card_frame(card, order=order))
+        comments = Comment.objects.filter(board=board, event__gt=since, event__lte=last_event)
+        comments = list(comments.select_related("author").order_by("event")[: CATCH_UP_MAX + 1])
+        if len(comments) > CATCH_UP_MAX:
+            return [frame("reset", event=last_event, reason="too far behind: reload the page")]
+        frames += [comment_frame(comment) for comment in comments]
     frames.append(frame("synced", event=last_event))
     return frames

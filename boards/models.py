@@ -276,3 +276,44 @@ def _describe(name: str, before: object, after: object, short: int) -> dict[str,
         parts += [f"{MINUS}{removed} line{'s' * (removed != 1)}"] * bool(removed)
         return {"summary": ", ".join(parts) or "reformatted"}
     return {"before": before_text or "—", "after": after_text or "—"}
+
+
+class Comment(models.Model):
+    """A remark on a card, Markdown rendered once when written (like a message); it takes the
+    board's next event, so a socket that was away catches up on it."""
+
+    card = models.ForeignKey(Card, on_delete=models.CASCADE, related_name="comments")
+    board = models.ForeignKey(Board, on_delete=models.CASCADE, related_name="comments")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    body = models.TextField()
+    body_html = models.TextField()
+    event = models.BigIntegerField(db_index=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.author} on {self.card}"
+
+
+class CommentMention(models.Model):
+    """Someone was @mentioned in a card comment: what their notifications read (chat's
+    Notification outbox belongs to messages; see docs/decisions/015)."""
+
+    comment = models.ForeignKey(Comment, on_delete=models.CASCADE, related_name="mentions")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="card_mentions"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    seen_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["comment", "user"], name="one_mention_per_comment")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} in {self.comment}"

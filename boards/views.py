@@ -87,6 +87,7 @@ def _card_context(request: HttpRequest, board: Board, card: Card) -> dict[str, o
         "all_tags": queries.tags_visible_to(request.user),
         "activity": card.activity.select_related("actor")[:50],
         "labels": board.labels.all(),
+        "comments": card.comments.select_related("author")[:500],
         "problem_html": render_markdown(card.problem),
         "solution_html": render_markdown(card.solution),
         "nav": "boards",
@@ -192,6 +193,19 @@ def column(request: HttpRequest, board_id: int, column_id: int) -> HttpResponse:
             return HttpResponse(message, status=status, content_type="text/plain; charset=utf-8")
         flash.error(request, message)  # said on the board, not on a bare 403 page
     return redirect(board)
+
+
+@login_required
+@require_POST
+def comment(request: HttpRequest, board_id: int, card_id: int) -> HttpResponse:
+    """A comment without JavaScript (the page sends it over its socket)."""
+    board = _get_board_for_user(request, board_id)
+    card = get_object_or_404(Card.objects.select_related("board"), pk=card_id, board=board)
+    try:
+        actions.add_comment(card=card, user=request.user, body=request.POST.get("body", ""))
+    except ValidationError as exc:
+        flash.error(request, exc.messages[0])
+    return redirect(card)
 
 
 @login_required

@@ -30,6 +30,7 @@ def all_limits() -> dict[str, int]:
         "column_name": boards.COLUMN_NAME_MAX,
         "card_title": boards.TITLE_MAX,
         "label_name": boards.LABEL_NAME_MAX,
+        "card_comment": boards.COMMENT_MAX,
         **{f"card_{name}": limit for name, limit in boards.TEXT_MAX.items()},
     }
 

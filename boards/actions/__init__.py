@@ -25,12 +25,14 @@ from boards.actions.cards import (
     move_card,
     update_card,
 )
+from boards.actions.comments import COMMENT_MAX, add_comment
 from boards.actions.editing import send_editing
 from boards.actions.labels import LABEL_NAME_MAX, create_label, remove_label
 
 __all__ = [
     "BOARD_NAME_MAX",
     "COLUMN_NAME_MAX",
+    "COMMENT_MAX",
     "CONFLICT_MARK",
     "EDITABLE",
     "LABEL_NAME_MAX",
@@ -42,6 +44,7 @@ __all__ = [
     "CardEdit",
     "EditConflict",
     "add_column",
+    "add_comment",
     "archive_card",
     "create_board",
     "create_card",

@@ -121,6 +121,10 @@
       case "saved":
         savedCard(frame);
         break;
+      case "comment":
+        addComment(frame);
+        live.saw(frame.event);
+        break;
       case "editing":
         if (String(frame.user) !== me) showEditing(frame);
         break;
@@ -129,12 +133,29 @@
         break;
       case "error": {
         const editor = frame.card ? openEditor(frame.card) : null;
-        const target = editor?.querySelector(".editor-error") || document.getElementById("flash");
+        const slot = frame.action === "comment" ? ".comment-error" : ".editor-error";
+        const target = editor?.querySelector(slot) || document.getElementById("flash");
         if (target) target.textContent = frame.message;
         break;
       }
       default:
         break;
+    }
+  }
+
+  // A comment, live for everyone watching: under the card's editor when it is open (the
+  // sender's own text leaves the box only once it is stored).
+  function addComment(frame) {
+    const list = document.getElementById(`comments-${frame.card}`);
+    if (!list || document.getElementById(`comment-${frame.id}`)) return;
+    list.append(fragment(frame.html));
+    list.parentElement.querySelector(".no-comments")?.setAttribute("hidden", "");
+    if (String(frame.data?.author?.id) === me) {
+      const form = list.parentElement.querySelector("form.comment-form");
+      const box = form?.querySelector("textarea");
+      if (box && box.value.trim() === frame.data.body) box.value = "";
+      const error = form?.querySelector(".comment-error");
+      if (error) error.textContent = "";
     }
   }
 
@@ -245,6 +266,19 @@
       notice(frame.card, text);
     });
   }
+
+  page.addEventListener("submit", (event) => {
+    const form = event.target.closest("form.comment-form");
+    if (!form) return;
+    const body = form.querySelector("textarea").value.trim();
+    if (!body) {
+      event.preventDefault();
+      form.querySelector(".comment-error").textContent = "Write something first.";
+      return;
+    }
+    if (send({ action: "comment", card: Number(form.dataset.card), body })) event.preventDefault();
+    // Without a socket the form posts over HTTP: the same action.
+  });
 
   page.addEventListener("submit", (event) => {
     const form = event.target.closest("form.card-form");
