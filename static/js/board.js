@@ -381,6 +381,54 @@
     move(cardId, Number(list.dataset.column), before ? Number(before.dataset.card) : null);
   });
 
+  // --- Keyboard shortcuts (static/js/shortcuts.js lists them under "?") ---------------------
+
+  const tiles = () => [...document.querySelectorAll("#board .card")];
+  const focusedTile = () => document.activeElement?.closest?.(".card");
+  function focusTile(step) {
+    const all = tiles();
+    if (!all.length) return;
+    const index = all.indexOf(focusedTile());
+    const next = all[index < 0 ? 0 : Math.min(all.length - 1, Math.max(0, index + step))];
+    next.querySelector(".card-title")?.focus();
+  }
+  const keys = window.NexusShortcuts;
+  if (keys && !document.querySelector(".card-page")) {
+    keys.register("n", "New card (in the focused card's column, else the first)", () => {
+      if (page.dataset.canEdit !== "true") return false;
+      const column = focusedTile()?.closest(".column") || document.querySelector("#board .column");
+      const input = column?.querySelector(".add-card input[name=title]");
+      if (!input) return false;
+      input.focus();
+      input.scrollIntoView({ block: "nearest" });
+    });
+    keys.register("/", "Filter cards", () => {
+      const box = document.getElementById("f-text");
+      if (!box) return false;
+      box.focus();
+      box.select();
+    });
+    keys.register("j", "Next card", () => focusTile(1));
+    keys.register("k", "Previous card", () => focusTile(-1));
+    keys.register("e", "Open the focused card's editor", () => {
+      const link = focusedTile()?.querySelector("[data-open-card]");
+      if (!link) return false;
+      loadEditor(Number(link.dataset.openCard), link.href).then((editor) => editor && showEditor(editor));
+    });
+    keys.register("Escape", "Close the card editor (from a field too, when nothing was typed)", () => {
+      if (editorPanel.hidden) return false;
+      closeEditor();
+    }, "Esc");
+    // In a field of an editor that holds no draft, Esc closes it too: nothing can be lost.
+    editorPanel?.addEventListener("keydown", (event) => {
+      const editor = editorPanel.querySelector(".editor");
+      if (event.key !== "Escape" || !editor || !event.target.closest("input, textarea, select")) return;
+      if (!untouched(editor) || editor.querySelector(".comment-form textarea")?.value) return;
+      event.preventDefault();
+      closeEditor();
+    });
+  }
+
   const standing = editorPanel?.querySelector(".editor");
   if (standing) prepareEditor(standing);
   if (page.dataset.live === "true") live.start();
