@@ -135,7 +135,8 @@ def events_since(board: Board, since: int) -> list[str]:
                 card.board = board
                 frames.append(card_frame(card, order=order))
         comments = Comment.objects.filter(board=board, event__gt=since, event__lte=last_event)
-        comments = list(comments.select_related("author").order_by("event")[: CATCH_UP_MAX + 1])
+        comments = comments.select_related("author").prefetch_related("mentions")
+        comments = list(comments.order_by("event")[: CATCH_UP_MAX + 1])
         if len(comments) > CATCH_UP_MAX:
             return [frame("reset", event=last_event, reason="too far behind: reload the page")]
         frames += [comment_frame(comment) for comment in comments]

@@ -87,7 +87,7 @@ def _card_context(request: HttpRequest, board: Board, card: Card) -> dict[str, o
         "all_tags": queries.tags_visible_to(request.user),
         "activity": card.activity.select_related("actor")[:50],
         "labels": board.labels.all(),
-        "comments": card.comments.select_related("author")[:500],
+        "comments": card.comments.select_related("author").prefetch_related("mentions")[:500],
         "problem_html": render_markdown(card.problem),
         "solution_html": render_markdown(card.solution),
         "nav": "boards",

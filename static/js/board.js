@@ -148,7 +148,9 @@
   function addComment(frame) {
     const list = document.getElementById(`comments-${frame.card}`);
     if (!list || document.getElementById(`comment-${frame.id}`)) return;
-    list.append(fragment(frame.html));
+    const comment = fragment(frame.html);
+    markMentions(comment);
+    list.append(comment);
     list.parentElement.querySelector(".no-comments")?.setAttribute("hidden", "");
     if (String(frame.data?.author?.id) === me) {
       const form = list.parentElement.querySelector("form.comment-form");
@@ -156,6 +158,14 @@
       if (box && box.value.trim() === frame.data.body) box.value = "";
       const error = form?.querySelector(".comment-error");
       if (error) error.textContent = "";
+    }
+  }
+
+  // One fragment for everyone: the comments that mention this person are marked here.
+  function markMentions(root) {
+    const comments = root.matches?.(".comment") ? [root] : root.querySelectorAll(".comment");
+    for (const comment of comments) {
+      if ((comment.dataset.mentions || "").split(" ").includes(me)) comment.classList.add("mentions-me");
     }
   }
 
@@ -195,6 +205,7 @@
     const form = editor.querySelector("form.card-form");
     if (form) form.initial = JSON.stringify(fieldValues(form));
     if (focus) editor.querySelector("input, textarea")?.focus();
+    markMentions(editor);
   }
 
   // A refusal (403, 404, 400) said where the person looks, never a blank page swapped in.

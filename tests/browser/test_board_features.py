@@ -92,6 +92,8 @@ def test_a_comment_by_one_appears_live_for_the_other(
     expect(comment).to_contain_text("<b>only</b>")  # raw HTML shown as text, not markup
     expect(ana.get_by_label("Add a comment")).to_have_value("")
     expect(ana.locator(f"#comments-{card.pk} .comment")).to_have_count(1)
+    expect(comment).to_have_class("comment mentions-me")  # Bob was mentioned, Alice was not
+    expect(ana.locator(f"#comments-{card.pk} .comment")).to_have_class("comment")
     ben.screenshot(path=SCREENSHOTS_DIR / "card-comments.png")
     assert console_errors(ana) == [] and console_errors(ben) == []
 
