@@ -283,10 +283,13 @@ def update_card(
         metrics.written("card_edited")
         if has_conflict:
             metrics.written("card_conflict_kept")
-        log(
-            board, user, "edited a card", event, card=current,
-            **{k: [theirs[k], merged[k]] for k in sorted(changed)},
-        )  # fmt: skip
+        logged = {k: [theirs[k], merged[k]] for k in sorted(changed)}
+        if "labels" in logged:  # the activity names them: ids would mean nothing to a reader
+            names = dict(board.labels.values_list("pk", "name"))
+            logged["labels"] = [
+                [names[pk] for pk in ids if pk in names] for ids in logged["labels"]
+            ]
+        log(board, user, "edited a card", event, card=current, **logged)
         if changed & SET_FIELDS:
             _card_changed(board, current.pk, user)  # tags or assignees: read them back
         else:

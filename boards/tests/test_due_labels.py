@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from boards import actions
 from boards import events as board_events
-from boards.models import Card, Label
+from boards.models import Activity, Card, Label
 from boards.queries import card_for_render, render_card
 
 TODAY = timezone.localdate()
@@ -63,6 +63,8 @@ def test_labels_are_created_assigned_shown_and_removed(board, card, alice, bob):
     assert 'class="label label-red"' in tile and "Blocked" in tile
     frame = json.loads(board_events.changed_card_frame(card.pk, by=bob))
     assert frame["data"]["labels"] == [{"id": blocked.pk, "name": "Blocked", "colour": "red"}]
+    entry = Activity.objects.filter(card=card).first()
+    assert entry.readable_changes() == [{"label": "Labels", "summary": "+Blocked"}]
     actions.remove_label(label=blocked, user=alice)
     card.refresh_from_db()
     assert list(card.labels.all()) == [] and "Blocked" not in _tile(card)
