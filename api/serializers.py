@@ -245,6 +245,7 @@ class Card(serializers.Serializer):
     checklist_total = serializers.IntegerField(
         help_text="Checklist items, with the `- [ ]` task items of problem and solution."
     )
+    comment_count = serializers.IntegerField()
     has_conflict = serializers.BooleanField()
     archived = serializers.BooleanField()
     updated_at = serializers.DateTimeField(allow_null=True)

@@ -38,6 +38,7 @@ def card_data(card: Card) -> dict:
         "labels": [label_data(label) for label in card.labels.all()],
         "checklist_done": done,
         "checklist_total": total,
+        "comment_count": card.comment_count,
         "has_conflict": card.has_conflict,
         "archived": card.archived_at is not None,
         "updated_at": card.updated_at.isoformat() if card.updated_at else None,

@@ -110,6 +110,7 @@ class Card(models.Model):
     tags = models.ManyToManyField(Tag, blank=True, related_name="cards")
     labels = models.ManyToManyField(Label, blank=True, related_name="cards")
     due = models.DateField(null=True, blank=True)
+    comment_count = models.PositiveIntegerField(default=0)  # kept by add_comment, for the tile
     assignees = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="+")
     position = models.FloatField()
     version = models.PositiveIntegerField(default=1)
@@ -159,6 +160,8 @@ class Card(models.Model):
         """ "overdue", "soon", "later" or "" (no due date). Archived cards are never overdue."""
         if self.due is None:
             return ""
+        if self.archived_at is not None:
+            return "later"
         today = today or timezone.localdate()
         if self.due < today:
             return "overdue"

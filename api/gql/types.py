@@ -196,6 +196,7 @@ class Card:
     overdue: bool
     checklist_done: int
     checklist_total: int
+    comment_count: int
     has_conflict: bool
     archived: bool
     updated_at: str | None

@@ -4,6 +4,7 @@ the board)."""
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import F
 
 from accounts.models import User
 from boards import events as board_events
@@ -32,6 +33,8 @@ def add_comment(*, card: Card, user: User, body: object) -> Comment:
         event = next_event(board)
         if Card.objects.filter(pk=card.pk, archived_at__isnull=False).exists():
             raise ValidationError("This card is archived: restore it first.")
+        # The tile counts comments: the card takes the event, so its cached tile is renewed.
+        Card.objects.filter(pk=card.pk).update(comment_count=F("comment_count") + 1, event=event)
         comment = Comment.objects.create(
             card=card, board=board, author=user, body=body, body_html=html, event=event
         )
@@ -42,4 +45,5 @@ def add_comment(*, card: Card, user: User, body: object) -> Comment:
         log(board, user, "commented on a card", event, card=card)
         metrics.written("card_commented")
         publish(board, board_events.comment_frame(comment))
+        publish(board, board_events.changed_card_frame(card.pk, by=user))
     return comment

@@ -11,6 +11,7 @@ from django.urls import reverse
 from boards import actions
 from boards import events as board_events
 from boards.models import Activity, Card, Comment, CommentMention
+from boards.queries import card_for_render, render_card
 from boards.tests.test_consumer import next_of, on_board
 
 
@@ -22,6 +23,8 @@ def test_a_comment_is_markdown_with_raw_html_escaped(card, bob):
     comment = actions.add_comment(card=_card(card), user=bob, body="**Fixed** <script>x</script>")
     assert "<strong>Fixed</strong>" in comment.body_html and "<script>" not in comment.body_html
     assert Activity.objects.filter(card=card, verb="commented on a card").exists()
+    tile = render_card(card_for_render(card.pk))
+    assert '1<span class="visually-hidden"> comment</span>' in tile
 
 
 @pytest.mark.parametrize(("body", "message"), [("   ", "needs some text"), ("x" * 4001, "at most")])
@@ -66,7 +69,9 @@ async def test_a_comment_reaches_every_viewer_and_is_caught_up(alice, bob, card)
         synced = await next_of(b, "synced")
         await a.send_to(text_data=json.dumps({"action": "comment", "card": card.pk, "body": "hi"}))
         seen = await next_of(b, "comment")
+        tile = await next_of(b, "card")  # the tile counts it
         mine = await next_of(a, "comment")
+    assert tile["id"] == card.pk and tile["data"]["comment_count"] == 1
     assert seen == mine and seen["card"] == card.pk and seen["event"] == synced["event"] + 1
     assert seen["data"]["body"] == "hi" and seen["data"]["author"]["name"] == alice.name
     assert f'id="comment-{seen["id"]}"' in seen["html"]
