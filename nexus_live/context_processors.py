@@ -29,6 +29,8 @@ def all_limits() -> dict[str, int]:
         "board_name": boards.BOARD_NAME_MAX,
         "column_name": boards.COLUMN_NAME_MAX,
         "card_title": boards.TITLE_MAX,
+        "label_name": boards.LABEL_NAME_MAX,
+        "card_comment": boards.COMMENT_MAX,
         **{f"card_{name}": limit for name, limit in boards.TEXT_MAX.items()},
     }
 

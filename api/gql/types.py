@@ -171,6 +171,13 @@ class Room:
 
 
 @strawberry.type
+class Label:
+    id: int
+    name: str
+    colour: str
+
+
+@strawberry.type
 class Card:
     id: int
     board: int
@@ -185,13 +192,19 @@ class Card:
     checklist: str
     tags: list[str]
     assignees: list[int]
+    labels: list["Label"]
+    due: str | None = strawberry.field(description="YYYY-MM-DD, or null.")
+    overdue: bool
+    checklist_done: int
+    checklist_total: int
+    comment_count: int
     has_conflict: bool
     archived: bool
     updated_at: str | None
 
     @classmethod
     def of(cls, data: dict) -> "Card":
-        return _build(cls, data)
+        return _build(cls, data, labels=[_build(Label, label) for label in data["labels"]])
 
     @classmethod
     def from_model(cls, card: CardModel) -> "Card":
