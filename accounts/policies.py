@@ -107,11 +107,12 @@ def assignable_people(board: Space):
 def can_manage_space(user: User, space: Space) -> bool:
     """Edit a room's topic, archive it, remove a board's columns: team owners or the creator.
     A direct conversation has no topic and is archived by nobody."""
-    if _is_direct(space) or not can_view_space(user, space):
+    if _is_direct(space):
         return False
     if space.team is not None and can_manage_team(user, space.team):
-        return True
-    return space.created_by_id is not None and space.created_by_id == user.pk
+        return True  # a team's owners see all its spaces: no second look at the membership
+    is_creator = space.created_by_id is not None and space.created_by_id == user.pk
+    return is_creator and can_view_space(user, space)
 
 
 def can_post(user: User, room: RoomLike) -> bool:

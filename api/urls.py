@@ -20,6 +20,7 @@ v1 = [
     path("invites/<str:token>/accept/", views.AcceptInviteView.as_view(), name="accept-invite"),
     path("mentions/", views.MentionsView.as_view(), name="mentions"),
     path("search/", views.SearchView.as_view(), name="search"),
+    path("search/cards/", views.CardSearchView.as_view(), name="search-cards"),
     path("dms/", views.DirectsView.as_view(), name="dms"),
     path("rooms/", views.RoomsView.as_view(), name="rooms"),
     path("rooms/<slug:slug>/", views.RoomView.as_view(), name="room"),

@@ -5,6 +5,7 @@ import re
 
 from django.contrib.auth import authenticate
 from django.core.exceptions import ValidationError
+from django.db.models import prefetch_related_objects
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
@@ -598,6 +599,31 @@ class SearchView(APIView):
             return problem(400, "invalid", "Say what to search for: ?q=…")
         found = chat_queries.search_messages(request.user, text)
         return Response([message_data(message) for message in found])
+
+
+class CardSearchView(APIView):
+    @extend_schema(
+        operation_id="searchCards",
+        tags=["cards"],
+        summary="Search the live cards of every board I can see (best first, at most 50)",
+        parameters=[
+            OpenApiParameter(
+                "q",
+                OpenApiTypes.STR,
+                required=True,
+                description="Words to find in titles, problems and solutions (at most 200 "
+                "characters); a title match ranks first.",
+            )
+        ],
+        responses={200: s.Card(many=True), **_errors(400, 401, 429)},
+    )
+    def get(self, request: Request) -> Response:
+        text = request.query_params.get("q", "")
+        if not text.strip():
+            return problem(400, "invalid", "Say what to search for: ?q=…")
+        found = list(board_queries.search_cards(request.user, text))
+        prefetch_related_objects(found, "tags", "assignees")
+        return Response([card_data(card) for card in found])
 
 
 # --- Boards and cards --------------------------------------------------------------------------

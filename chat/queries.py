@@ -16,6 +16,7 @@ from chat.models import Mention, Message, Room, RoomMember, RoomVisit
 
 PAGE = 50  # messages per page of a timeline
 SEARCH_LIMIT = 50
+SEARCH_CANDIDATES = 2000  # the newest matches ranked; older ones wait for more precise words
 SEARCH_MAX_QUERY = 200  # characters of a search
 SEARCH_CONFIG = "english"  # the GIN index in migration 0004 uses the same expression
 
@@ -217,6 +218,18 @@ def direct_conversations(user: User) -> list[dict[str, object]]:
     return conversations
 
 
+def direct_titles(user: User, room_ids: list[int]) -> dict[int, str]:
+    """{room id: the other people's names} of these direct conversations, in one query (the
+    sidebar's list: the rooms themselves come from `followed`)."""
+    if not room_ids:
+        return {}
+    members = RoomMember.objects.filter(room_id__in=room_ids).exclude(user=user)
+    names: dict[int, list[str]] = {room_id: [] for room_id in room_ids}
+    for member in members.select_related("user").order_by("user__display_name", "user_id"):
+        names[member.room_id].append(member.user.name)
+    return {room_id: ", ".join(people) or user.name for room_id, people in names.items()}
+
+
 def direct_people(room: Room, user: User) -> list[User]:
     """Who else is in a direct conversation, by name (its page's header)."""
     members = room.members.exclude(user=user).select_related("user")
@@ -285,10 +298,18 @@ def search_messages(user: User, text: str) -> QuerySet[Message] | list[Message]:
     if connection.vendor == "postgresql":
         query = SearchQuery(text, search_type="websearch", config=SEARCH_CONFIG)
         vector = SearchVector("body", config=SEARCH_CONFIG)
-        return (
-            found.annotate(document=vector)
+        # The index finds every match; ranking reads each one's text. A common word matches
+        # most of a room: rank the newest SEARCH_CANDIDATES matches, not all of them.
+        newest = (
+            Message.objects.filter(room__in=rooms, deleted_at__isnull=True)
+            .annotate(document=vector)
             .filter(document=query)
-            .annotate(rank=SearchRank(F("document"), query))
+            .order_by("-pk")
+            .values("pk")[:SEARCH_CANDIDATES]
+        )
+        return (
+            found.filter(pk__in=newest)
+            .annotate(rank=SearchRank(vector, query))
             .order_by("-rank", "-created_at")[:SEARCH_LIMIT]
         )
     for word in text.split():

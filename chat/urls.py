@@ -1,4 +1,5 @@
 from django.urls import path
+from django.views.generic import RedirectView
 
 from chat import views
 
@@ -7,7 +8,8 @@ urlpatterns = [
     path("", views.rooms, name="rooms"),
     path("mentions/", views.mentions, name="mentions"),
     path("mentions/seen", views.mentions_seen, name="mentions_seen"),
-    path("search/", views.search, name="search"),
+    # Search covers cards too now (/search/); old links and bookmarks still land there.
+    path("search/", RedirectView.as_view(pattern_name="search", query_string=True, permanent=True)),
     path("<slug:slug>/", views.room, name="room"),
     path("<slug:slug>/messages", views.messages, name="messages"),
     path("<slug:slug>/post", views.post, name="post"),

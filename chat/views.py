@@ -255,17 +255,6 @@ def mentions(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def search(request: HttpRequest) -> HttpResponse:
-    text = request.GET.get("q", "").strip()[: queries.SEARCH_MAX_QUERY]
-    results = queries.search_messages(request.user, text)
-    context = {
-        "q": text, "results": results, "limit": queries.SEARCH_LIMIT,
-        "max_query": queries.SEARCH_MAX_QUERY, "nav": "rooms", **MESSAGE_CONTEXT,
-    }  # fmt: skip
-    return render(request, "chat/search.html", context)
-
-
-@login_required
 @require_POST
 def mentions_seen(request: HttpRequest) -> HttpResponse:
     actions.mark_mentions_seen(user=request.user)

@@ -38,6 +38,7 @@ def limits(request: HttpRequest) -> dict[str, object]:
 
 
 SIDEBAR_BOARDS = 8  # boards listed per team; "All boards" has the rest
+SIDEBAR_DIRECTS = 10  # direct conversations listed, unread first; "Direct messages" has all
 
 
 def sidebar(request: HttpRequest) -> dict[str, object]:
@@ -73,6 +74,11 @@ def sidebar(request: HttpRequest) -> dict[str, object]:
         if board is not None and len(boards) < SIDEBAR_BOARDS:
             url = reverse("boards:detail", args=[board])
             boards.append({"name": board_name, "url": url, "current": here.startswith(url)})
+    directs = [room for room in rooms if room["kind"] == "direct"]
+    titles = chat.direct_titles(user, [room["id"] for room in directs])
+    for room in directs:
+        room["title"] = titles[room["id"]]
+    directs.sort(key=lambda room: (not room["unread"], room["title"].casefold()))
     return {
         "nav_state": state,
         "nav_unread": sum(
@@ -86,6 +92,7 @@ def sidebar(request: HttpRequest) -> dict[str, object]:
         # title depends on who looks: chat.queries.direct_conversations).
         "sidebar": {
             "rooms": [room for room in rooms if room["kind"] != "direct"],
+            "directs": directs[:SIDEBAR_DIRECTS],
             "teams": list(teams.values()),
         },
     }

@@ -269,7 +269,7 @@ def test_an_outsider_finds_nothing_of_a_dm(as_person, team, dm, alice, who):
     client = as_person(who)
     user = User.objects.get(email=f"{who}@example.com")
     assert list(queries.search_messages(user, "zebra")) == []
-    assert "Nothing found" in client.get(reverse("chat:search") + "?q=zebra").content.decode()
+    assert "No message found" in client.get(reverse("search") + "?q=zebra").content.decode()
     assert list(queries.mentions_of(user)) == []
     assert queries.direct_conversations(user) == []
     assert str(dm.pk) not in queries.nav_state(user)["rooms"]
@@ -280,7 +280,7 @@ def test_an_outsider_finds_nothing_of_a_dm(as_person, team, dm, alice, who):
 def test_a_member_finds_it_in_search(client, dm, alice, bob):
     _post(dm, alice, "zebra crossing")
     client.force_login(bob)
-    html = client.get(reverse("chat:search") + "?q=zebra").content.decode()
+    html = client.get(reverse("search") + "?q=zebra").content.decode()
     assert "zebra" in html and dm.get_absolute_url() in html
 
 
