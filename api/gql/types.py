@@ -121,6 +121,23 @@ class MessagePage:
     next_before: int | None = strawberry.field(description="`before` of the page before.")
 
 
+@strawberry.type(description="One of my direct conversations (its messages: `room(slug)`).")
+class DirectConversation:
+    id: int
+    slug: str
+    title: str = strawberry.field(description="The other people's names.")
+    others: list[Person]
+    unread: int
+    last_seq: int
+    last_read_seq: int
+    last_activity: str = strawberry.field(description="ISO 8601: the newest message's time.")
+
+    @classmethod
+    def of(cls, data: dict) -> "DirectConversation":
+        """From `api.answers.direct_answer` (what REST answers)."""
+        return _build(cls, data, others=[_build(Person, p) for p in data["others"]])
+
+
 @strawberry.type
 class Room:
     id: int
