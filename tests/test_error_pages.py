@@ -129,3 +129,11 @@ def test_a_crash_is_the_styled_500(client):
     response = client.get("/boom/", headers=HTMX)
     assert response["X-Inline-Error"] == "true"
     assert "<html" not in response.content.decode()
+
+
+def test_too_many_reset_requests_is_the_styled_429(client, alice):
+    url = reverse("account_reset_password")
+    statuses = [client.post(url, {"email": alice.email}).status_code for _ in range(6)]
+    assert statuses[-1] == 429, statuses
+    response = client.post(url, {"email": alice.email})
+    assert "Too many attempts" in _styled(response)
