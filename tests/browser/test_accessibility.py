@@ -9,7 +9,7 @@ from playwright.sync_api import Page, expect
 from boards import actions as boards
 from chat import actions as chat
 from chat.models import Room
-from tests.browser.conftest import DESKTOP, PAGE_TIMEOUT_MS
+from tests.browser.conftest import DESKTOP, PAGE_TIMEOUT_MS, PHONE
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -26,6 +26,8 @@ SIGNED_IN = [
     "teams",
     "team",
     "profile",
+    "emails",
+    "password",
     "404",
 ]
 ANONYMOUS = {"sign-in": "/accounts/login/", "sign-up": "/accounts/signup/"}
@@ -53,6 +55,8 @@ def places(alice, bob, team) -> dict[str, str]:
         "teams": "/teams/",
         "team": team.get_absolute_url(),
         "profile": "/profile/",
+        "emails": "/accounts/email/",
+        "password": "/accounts/password/change/",
         "404": "/rooms/no-such-room/",
     }
 
@@ -109,6 +113,23 @@ def test_signed_in_pages_have_no_serious_violation(new_person_page, alice, place
     assert not failures, "\n\n".join(failures)
 
 
+def test_the_phone_layout_in_dark_has_no_serious_violation(new_person_page, alice, places):
+    page = new_person_page(
+        alice, viewport=PHONE, is_mobile=True, has_touch=True, color_scheme="dark"
+    )
+    failures = []
+    for name in ("home", "room", "board", "card", "team", "404"):
+        page.goto(places[name])
+        _settle(page, name)
+        if found := _blocking(page):
+            failures.append(f"{name} (phone, dark):\n{found}")
+    page.locator("#sidebar-open").tap()  # the drawer, open
+    expect(page.locator("#sidebar")).to_be_visible()
+    if found := _blocking(page):
+        failures.append(f"the open drawer (phone, dark):\n{found}")
+    assert not failures, "\n\n".join(failures)
+
+
 @pytest.mark.parametrize("scheme", SCHEMES)
 def test_sign_in_and_sign_up_have_no_serious_violation(browser, live_server_url, db, scheme):
     context = browser.new_context(
@@ -147,3 +168,17 @@ def test_sign_in_works_from_the_keyboard(browser, live_server_url, alice):
     page.keyboard.press("Enter")
     expect(page.get_by_role("heading", level=1)).to_have_text("Welcome, Alice")
     context.close()
+
+
+def test_the_check_catches_what_it_is_for(browser):
+    """The gate is real: low contrast, an unlabelled field and a broken list are caught."""
+    page = browser.new_page()
+    page.set_content(
+        """<!doctype html><html lang="en"><title>t</title><main>
+        <p style="color:#999;background:#aaa">Faint</p><input type="text">
+        <ul><div>not an item</div></ul></main></html>"""
+    )
+    found = _blocking(page)
+    page.close()
+    for rule in ("color-contrast", "label", "list"):
+        assert f" {rule}:" in found, found
