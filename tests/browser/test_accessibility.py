@@ -182,3 +182,23 @@ def test_the_check_catches_what_it_is_for(browser):
     page.close()
     for rule in ("color-contrast", "label", "list"):
         assert f" {rule}:" in found, found
+
+
+def test_a_messages_actions_are_reachable_by_keyboard(new_person_page, alice, places):
+    """The hover toolbar shows on focus: Tab from the message's time reaches every action."""
+    page = new_person_page(alice)
+    page.goto(places["room"])
+    expect(page.locator("#connection")).to_have_text("Live")
+    message = page.locator(".message", has_text="Hello").last
+    message.locator(".time").focus()
+    names = []
+    for _ in range(8):
+        page.keyboard.press("Tab")
+        focused = page.locator(":focus")
+        if not message.locator(".message-actions :focus").count():
+            continue
+        expect(focused).to_be_visible()
+        names.append(focused.get_attribute("aria-label"))
+        if names[-1] == "Delete":
+            break
+    assert names == ["Add a reaction", "Reply in thread", "Mark resolved", "Edit", "Delete"]

@@ -78,3 +78,31 @@ def test_a_refused_remove_says_why_and_keeps_the_page(new_person_page, alice, bo
     expect(row.get_by_role("alert")).to_have_text("Only owners can remove members.")
     expect(page.locator("table.members tbody tr")).to_have_count(3)
     page.screenshot(path=SCREENSHOTS_DIR / "inline-error.png", full_page=True)
+
+
+def test_a_request_that_never_arrives_says_so_beside_the_control(new_person_page, alice, team):
+    page = new_person_page(alice)
+    page.goto(f"/teams/{team.slug}/")
+    page.route("**/members/*/role/", lambda route: route.abort())
+    row = page.locator("tr", has_text="Bob")
+    row.get_by_label("Role of Bob").select_option("viewer")
+    row.get_by_role("button", name="Change").click()
+    expect(row.get_by_role("alert")).to_have_text(
+        "Could not reach the server. Check your connection and try again."
+    )
+    expect(page.locator("table.members tbody tr")).to_have_count(3)
+
+
+def test_an_unmarked_failure_gets_a_plain_sentence(new_person_page, alice, team):
+    page = new_person_page(alice)
+    page.goto(f"/teams/{team.slug}/")
+    page.route(
+        "**/members/*/role/",
+        lambda route: route.fulfill(status=502, body="<html><body>Bad gateway</body></html>"),
+    )
+    row = page.locator("tr", has_text="Bob")
+    row.get_by_role("button", name="Change").click()
+    expect(row.get_by_role("alert")).to_have_text(
+        "Something went wrong on our side; it is logged. Try again in a moment."
+    )
+    expect(page.get_by_role("heading", name="Project Nexus", level=1)).to_be_visible()
