@@ -81,13 +81,22 @@ class User(AbstractUser):
 
     @property
     def initials(self) -> str:
-        parts = self.name.split()
-        return "".join(p[0] for p in parts[:2]).upper() or "?"
+        """The first letter or digit of the first two words that have one ("!!!" or "🙂"
+        has none: then the email's first letter), "?" when nothing has one."""
+        letters = [c for c in map(_first_letter, self.name.split()) if c][:2]
+        if not letters and (first := _first_letter(self.email)):
+            letters = [first]
+        # One character each ("ß".upper() is "SS").
+        return "".join(c.upper() if len(c.upper()) == 1 else c for c in letters) or "?"
 
     def role_in(self, team: "Team") -> str | None:
         return (
             Membership.objects.filter(team=team, user=self).values_list("role", flat=True).first()
         )
+
+
+def _first_letter(word: str) -> str:
+    return next((c for c in word if c.isalnum()), "")
 
 
 class TeamQuerySet(models.QuerySet):

@@ -8,11 +8,13 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
+from django_htmx.http import HttpResponseClientRedirect
 
 from accounts import actions, policies
 from accounts import unsubscribe as unsubscribing
 from accounts.forms import InviteForm, ProfileForm, RoleForm, TeamForm
 from accounts.models import Invite, Role, Team, User
+from nexus_live.errors import inline_error
 
 
 def _get_team_for_user(request: HttpRequest, slug: str) -> Team:
@@ -43,6 +45,14 @@ def _team_context(request: HttpRequest, team: Team, **extra: object) -> dict[str
     }
     context.update(extra)
     return context
+
+
+def _refuse(request: HttpRequest, team: Team, message: str) -> HttpResponse:
+    """Over htmx, the reason beside the control (the table stays as it is); else the page."""
+    if request.htmx:
+        return inline_error(request, message, 400)
+    messages.error(request, message)
+    return _render_members(request, team, status=400)
 
 
 def _render_members(request: HttpRequest, team: Team, status: int = 200) -> HttpResponse:
@@ -150,16 +160,17 @@ def member_role(request: HttpRequest, slug: str, user_id: int) -> HttpResponse:
     member = get_object_or_404(User, pk=user_id, memberships__team=team)
     form = RoleForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Choose a role: owner, member or viewer.")
-        return _render_members(request, team, status=400)
+        return _refuse(request, team, "Choose a role: owner, member or viewer.")
     try:
         actions.change_role(team=team, user=request.user, member=member, **form.cleaned_data)
     except ValidationError as exc:
-        messages.error(request, exc.messages[0])
-        return _render_members(request, team, status=400)
+        return _refuse(request, team, exc.messages[0])
     messages.success(request, f"{member.name} is now {form.cleaned_data['role']}.")
     if request.user == member and not policies.can_manage_team(request.user, team):
-        return redirect(team)  # they gave up ownership: the page changes shape
+        # They gave up ownership: the whole page changes shape (over htmx, the browser loads it).
+        if request.htmx:
+            return HttpResponseClientRedirect(team.get_absolute_url())
+        return redirect(team)
     return _render_members(request, team)
 
 
@@ -171,8 +182,7 @@ def member_remove(request: HttpRequest, slug: str, user_id: int) -> HttpResponse
     try:
         actions.remove_member(team=team, user=request.user, member=member)
     except ValidationError as exc:
-        messages.error(request, exc.messages[0])
-        return _render_members(request, team, status=400)
+        return _refuse(request, team, exc.messages[0])
     messages.success(request, f"{member.name} was removed from the team.")
     return _render_members(request, team)
 

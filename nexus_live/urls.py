@@ -22,3 +22,9 @@ urlpatterns = [
     path("graphql/", graphql_view, name="graphql"),
     path("admin/", admin.site.urls),
 ]
+
+# Error pages in the app's look; htmx requests get a short fragment instead (nexus_live/errors.py).
+handler400 = "nexus_live.errors.bad_request"
+handler403 = "nexus_live.errors.permission_denied"
+handler404 = "nexus_live.errors.page_not_found"
+handler500 = "nexus_live.errors.server_error"

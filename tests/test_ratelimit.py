@@ -36,3 +36,20 @@ def test_limits_are_per_name(store):
     assert ratelimit.wait_for("t:a", burst=1, interval=60) == 0
     assert ratelimit.wait_for("t:a", burst=1, interval=60) > 0
     assert ratelimit.wait_for("t:b", burst=1, interval=60) == 0
+
+
+@pytest.mark.parametrize(
+    ("wait", "said"), [(0.001, "1 s"), (0.4, "1 s"), (1.0, "1 s"), (1.01, "2 s"), (59.2, "60 s")]
+)
+def test_the_refusal_says_the_real_wait_never_zero(wait, said):
+    assert ratelimit.RateLimited(wait).messages == [
+        f"You are sending too fast. Try again in {said}."
+    ]
+
+
+def test_a_refused_check_says_at_least_a_second(store):
+    ratelimit.check("t:said", burst=1, interval=0.3)
+    with pytest.raises(ratelimit.RateLimited) as refused:
+        ratelimit.check("t:said", burst=1, interval=0.3)
+    assert 0 < refused.value.retry_after <= 0.3
+    assert "Try again in 1 s." in refused.value.messages[0]

@@ -27,3 +27,13 @@ def test_it_takes_the_name_and_domain_from_settings(db):
     actions.sync_site()
     site = Site.objects.get_current()
     assert (site.name, site.domain) == ("Nexus Campus", "nexus.school.test")
+
+
+@override_settings(SITE_NAME="Nexus Campus", SITE_DOMAIN="nexus.school.test")
+def test_the_password_reset_mail_speaks_for_the_site_of_the_settings(client, alice):
+    actions.sync_site()
+    client.post(reverse("account_reset_password"), {"email": alice.email})
+    (message,) = mail.outbox
+    assert message.subject.startswith("[Nexus Campus] ")
+    assert "Nexus Campus" in message.body
+    assert "example.com" not in message.subject + message.body.replace(alice.email, "")

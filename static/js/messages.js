@@ -79,8 +79,7 @@
       if (date && dayKey(date) !== previousDay) {
         const separator = document.createElement("li");
         separator.className = "day-separator";
-        separator.setAttribute("role", "separator");
-        separator.setAttribute("aria-label", dayLabel(date));
+        // A list item that says the day (role=separator would leave the list invalid: axe)
         const label = document.createElement("span");
         label.textContent = dayLabel(date);
         separator.append(label);
