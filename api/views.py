@@ -385,6 +385,7 @@ class MessagesView(APIView):
             body=given.validated_data["body"],
             client_id=client_id,
             parent=parent,
+            attachments=given.validated_data["attachments"],
         )
         message = chat_queries.messages_of(room).get(pk=posted.message.pk)
         response = Response(message_data(message), status=201)

@@ -1,6 +1,12 @@
 """Every write to rooms and messages, one module per domain, each check → write → notify after
 commit (as Zulip's zerver/actions/). Callers import from here."""
 
+from chat.actions.attachments import (
+    MAX_PER_MESSAGE,
+    prune_unposted,
+    remove_attachment,
+    upload_attachment,
+)
 from chat.actions.messages import (
     MAX_BODY,
     NewPost,
@@ -24,6 +30,7 @@ from chat.actions.typing import send_typing
 
 __all__ = [
     "MAX_BODY",
+    "MAX_PER_MESSAGE",
     "ROOM_NAME_MAX",
     "TOPIC_MAX",
     "NewPost",
@@ -36,8 +43,11 @@ __all__ = [
     "mark_read",
     "post_message",
     "post_messages",
+    "prune_unposted",
+    "remove_attachment",
     "resolve_thread",
     "send_typing",
     "toggle_reaction",
     "update_topic",
+    "upload_attachment",
 ]
