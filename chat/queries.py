@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404
 
 from accounts import policies
 from accounts.models import User
-from chat.models import Mention, Message, Room, RoomVisit
+from chat.models import Attachment, Mention, Message, Room, RoomVisit
 
 PAGE = 50  # messages per page of a timeline
 SEARCH_LIMIT = 50
@@ -171,6 +171,17 @@ def mentioned_people(room: Room, body: str) -> list[User]:
         match |= Q(email__istartswith=f"{handle}@") | Q(display_name__iexact=handle)
     candidates = User.objects.filter(match, is_active=True)
     return [person for person in candidates if policies.can_view_space(person, room)]
+
+
+def attachment_for(user: User, room: Room, pk: int) -> Attachment | None:
+    """A file of `room` (which the caller made sure `user` may see) that `user` may fetch: one
+    posted in a message that was not deleted, or their own upload not sent yet."""
+    attachment = Attachment.objects.select_related("message").filter(pk=pk, room=room).first()
+    if attachment is None:
+        return None
+    if attachment.message is None:
+        return attachment if attachment.uploader_id == user.pk else None
+    return None if attachment.message.is_deleted else attachment
 
 
 PEOPLE_LIMIT = 8  # suggestions for one @mention

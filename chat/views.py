@@ -6,9 +6,7 @@ from django.conf import settings
 from django.contrib import messages as flash
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.files.storage import default_storage
 from django.http import (
-    FileResponse,
     Http404,
     HttpRequest,
     HttpResponse,
@@ -279,46 +277,18 @@ def remove_upload(request: HttpRequest, slug: str, attachment_id: int) -> HttpRe
 
 
 def _get_attachment_for_user(request: HttpRequest, slug: str, attachment_id: int) -> Attachment:
-    """A file of a room the person may see (the room page's policy), posted in a message that
-    was not deleted; an upload not yet posted, only to its uploader. Anything else is a 404."""
     room = _get_room_for_user(request, slug)
-    attachment = (
-        Attachment.objects.select_related("message").filter(pk=attachment_id, room=room).first()
-    )
+    attachment = queries.attachment_for(request.user, room, attachment_id)
     if attachment is None:
         raise Http404("No such file")
-    if attachment.message is None:
-        if attachment.uploader_id != request.user.pk:
-            raise Http404("No such file")
-    elif attachment.message.is_deleted:
-        raise Http404("No such file")
     return attachment
-
-
-def _serve(name: str, *, content_type: str, filename: str, inline: bool) -> FileResponse:
-    try:
-        handle = default_storage.open(name, "rb")
-    except (FileNotFoundError, OSError):
-        raise Http404("No such file") from None
-    response = FileResponse(
-        handle, content_type=content_type, as_attachment=not inline, filename=filename
-    )
-    # Whatever the bytes are, a browser takes them for the type said here, and a file opened
-    # on its own runs nothing (no script, no form, no plugin).
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; sandbox"
-    response["Cache-Control"] = "private, max-age=86400"
-    response["Vary"] = "Cookie"
-    return response
 
 
 @login_required
 @require_GET
 def attachment(request: HttpRequest, slug: str, attachment_id: int) -> HttpResponse:
     """The file as uploaded: an image inline, anything else as a download."""
-    found = _get_attachment_for_user(request, slug, attachment_id)
-    return _serve(found.file.name, content_type=found.content_type, filename=found.name,
-                  inline=found.is_image)  # fmt: skip
+    return files.response_for(_get_attachment_for_user(request, slug, attachment_id))
 
 
 @login_required
@@ -327,8 +297,7 @@ def attachment_thumbnail(request: HttpRequest, slug: str, attachment_id: int) ->
     found = _get_attachment_for_user(request, slug, attachment_id)
     if not found.is_image:
         raise Http404("This file has no thumbnail")
-    return _serve(found.thumbnail.name, content_type="image/webp",
-                  filename=f"{found.name}.webp", inline=True)  # fmt: skip
+    return files.response_for(found, thumbnail=True)
 
 
 # --- People, for @mention suggestions ------------------------------------------------------------
