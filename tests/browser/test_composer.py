@@ -179,3 +179,25 @@ def test_a_reaction_from_the_emoji_picker(new_person_page, console_errors, alice
     expect(seen).to_have_text("🐅 1")
     assert Reaction.objects.get().emoji == "🐅"
     assert console_errors(ana) == [] and console_errors(ben) == []
+
+
+def test_a_file_dropped_on_the_composer_is_attached(new_person_page, alice, bob, nexus):
+    ben = _open(new_person_page, bob, nexus)
+    ana = _open(new_person_page, alice, nexus)
+    dropped = ben.evaluate_handle(
+        """() => {
+            const data = new DataTransfer();
+            const file = new File(["retry(countdown=5)\\n"], "trace.log", { type: "text/plain" });
+            data.items.add(file);
+            return data;
+        }"""
+    )
+    composer = ben.locator("#composer")
+    composer.dispatch_event("dragover", {"dataTransfer": dropped})
+    expect(composer).to_have_class("composer drop-target")
+    ben.get_by_label("Message", exact=True).dispatch_event("drop", {"dataTransfer": dropped})
+    expect(composer).not_to_have_class("composer drop-target")
+    expect(composer.locator(".attach-chip")).to_have_attribute("data-state", "ready")
+    ben.get_by_label("Message", exact=True).press("Enter")  # a file alone: no text needed
+    expect(ana.locator("#messages .attachment-file")).to_contain_text("trace.log")
+    assert Message.objects.get().body == ""
