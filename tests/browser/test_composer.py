@@ -10,7 +10,7 @@ from PIL import Image
 from playwright.sync_api import expect
 
 from chat.models import Attachment, Mention, Message, Reaction, Room
-from tests.browser.conftest import SCREENSHOTS_DIR
+from tests.browser.conftest import PHONE, SCREENSHOTS_DIR
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -85,6 +85,12 @@ def test_a_pasted_image_reaches_the_room_as_a_thumbnail_and_no_outsider(
     ana.screenshot(path=SCREENSHOTS_DIR / "room-image.png")
     ana.keyboard.press("Escape")
     expect(viewer).to_be_hidden()
+    phone = _open(new_person_page, alice, nexus, viewport=PHONE)  # fits, composer on screen
+    expect(phone.locator(".attachment-image img")).to_be_visible()
+    expect(phone.get_by_label("Message", exact=True)).to_be_in_viewport()
+    width = phone.evaluate("() => document.querySelector('.attachment-image img').clientWidth")
+    assert 0 < width <= PHONE["width"] - 60
+    phone.screenshot(path=SCREENSHOTS_DIR / "room-image-phone.png")
 
     outsider = new_person_page(charlie)
     url = f"/rooms/nexus/files/{attachment.pk}"
@@ -133,6 +139,7 @@ def test_an_autocompleted_mention(new_person_page, console_errors, alice, bob, n
     menu = page.locator(".mention-menu")
     expect(menu).to_be_visible()
     expect(menu.locator("li")).to_have_text(["Bob @Bob"])
+    page.screenshot(path=SCREENSHOTS_DIR / "room-mention.png")
     box.press("Enter")  # picks the suggestion; does not send
     expect(box).to_have_value("Thanks @Bob ")
     expect(page.locator("#messages li.message")).to_have_count(0)
@@ -141,7 +148,6 @@ def test_an_autocompleted_mention(new_person_page, console_errors, alice, bob, n
     expect(page.locator("#messages li.message:not(.pending)")).to_have_count(1)
     assert Message.objects.get().body == "Thanks @Bob for the fix"
     assert Mention.objects.get().user == bob
-    page.screenshot(path=SCREENSHOTS_DIR / "room-mention.png")
     assert console_errors(page) == []
 
 
