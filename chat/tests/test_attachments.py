@@ -376,3 +376,12 @@ def test_json_of_upload_is_what_the_message_data_says(as_person, general):
     assert json.dumps(sorted(data)) == json.dumps(
         ["content_type", "height", "id", "image", "name", "size", "thumbnail_url", "url", "width"]
     )
+
+
+def test_the_thread_composer_takes_files_too(as_person, bob, general):
+    root = actions.post_message(room=general, author=bob, body="q?", client_id="r").message
+    url = reverse("chat:thread", args=[general.slug, root.pk])
+    for page in (as_person("bob").get(url), as_person("bob").get(url, headers={"HX-Request": "1"})):
+        html = page.content.decode()
+        assert f'data-upload-url="{reverse("chat:upload", args=[general.slug])}"' in html
+        assert f'id="reply-{root.pk}-file"' in html
