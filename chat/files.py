@@ -89,6 +89,7 @@ class Checked:
     width: int | None = None
     height: int | None = None
     thumbnail: ContentFile | None = None
+    cleaned: ContentFile | None = None  # stored instead of the upload (metadata removed)
 
 
 def check_upload(upload: UploadedFile) -> Checked:
@@ -121,7 +122,30 @@ def check_upload(upload: UploadedFile) -> Checked:
         )
     if image is None:
         return Checked(name, kind, size)
-    return Checked(name, kind, size, *image.size, thumbnail=_thumbnail(image))
+    cleaned = _without_metadata(image)
+    size = cleaned.size if cleaned is not None else size
+    return Checked(name, kind, size, *image.size, thumbnail=_thumbnail(image), cleaned=cleaned)
+
+
+_ORIENTATION = 0x0112
+
+
+def _without_metadata(image: Image.Image) -> ContentFile | None:
+    """A JPEG without its EXIF and XMP (where a phone writes where the photo was taken, its
+    serial number…), the orientation kept, the pixels untouched (quality "keep": the same
+    quantisation, no visible loss). None: nothing to remove (the upload is stored as it is)."""
+    if image.format != "JPEG" or not (image.info.get("exif") or image.info.get("xmp")):
+        return None
+    keep = Image.Exif()
+    if orientation := image.getexif().get(_ORIENTATION):
+        keep[_ORIENTATION] = orientation
+    out = io.BytesIO()
+    extra = {"icc_profile": image.info["icc_profile"]} if image.info.get("icc_profile") else {}
+    try:
+        image.save(out, "JPEG", quality="keep", exif=keep.tobytes(), xmp=b"", **extra)
+    except (OSError, ValueError):
+        image.save(out, "JPEG", quality=95, exif=keep.tobytes(), xmp=b"", **extra)
+    return ContentFile(out.getvalue())
 
 
 def _kind_for_extension(extension: str) -> Kind | None:

@@ -37,7 +37,7 @@ def upload_attachment(*, room: Room, user: User, upload: UploadedFile) -> Attach
     # The files are written before the row: a row never points at nothing. Should the row
     # fail, the files go again.
     upload.seek(0)
-    attachment.file.save(checked.name, upload, save=False)
+    attachment.file.save(checked.name, checked.cleaned or upload, save=False)
     try:
         if checked.thumbnail is not None:
             attachment.thumbnail.save("thumbnail.webp", checked.thumbnail, save=False)

@@ -385,3 +385,22 @@ def test_the_thread_composer_takes_files_too(as_person, bob, general):
         html = page.content.decode()
         assert f'data-upload-url="{reverse("chat:upload", args=[general.slug])}"' in html
         assert f'id="reply-{root.pk}-file"' in html
+
+
+def test_a_photo_loses_its_location_but_keeps_its_orientation(bob, general):
+    exif = Image.Exif()
+    exif[0x0112] = 6  # rotated
+    exif[0x8825] = {1: "N", 2: (48.0, 51.0, 24.0)}  # where it was taken
+    out = io.BytesIO()
+    Image.new("RGB", (40, 20), (1, 2, 3)).save(out, "JPEG", exif=exif.tobytes())
+    attachment = actions.upload_attachment(
+        room=general, user=bob, upload=SimpleUploadedFile("photo.jpg", out.getvalue())
+    )
+    with default_storage.open(attachment.file.name) as stored:
+        photo = Image.open(stored)
+        assert photo.format == "JPEG"
+        assert dict(photo.getexif()) == {0x0112: 6}
+        assert photo.getexif().get_ifd(0x8825) == {}
+        assert attachment.size == stored.size
+    with default_storage.open(attachment.thumbnail.name) as thumbnail:
+        assert Image.open(thumbnail).size == (20, 40)  # turned upright
