@@ -46,5 +46,37 @@
     if (!textarea.matches?.("form.composer textarea") || textarea.dataset.tribute) return;
     tribute.attach(textarea);
     textarea.setAttribute("aria-autocomplete", "list");
+    textarea.setAttribute("aria-controls", "mention-options");
   });
+
+  // What a screen reader needs (tributejs sets none of it): a listbox of options, the one
+  // chosen named by the textarea's aria-activedescendant while the menu is open.
+  let shownFor = null;
+  function describe() {
+    const menu = tribute.menu;
+    const list = menu?.querySelector("ul");
+    if (!list) return;
+    list.id = "mention-options";
+    list.setAttribute("role", "listbox");
+    list.setAttribute("aria-label", "People to mention");
+    const open = tribute.isActive && menu.style.display !== "none";
+    let chosen = null;
+    list.querySelectorAll("li").forEach((item, index) => {
+      item.id = `mention-option-${index}`;
+      item.setAttribute("role", "option");
+      const selected = item.classList.contains("highlight");
+      item.setAttribute("aria-selected", String(selected));
+      if (selected) chosen = item.id;
+    });
+    if (tribute.current.element) shownFor = tribute.current.element;   // hiding forgets it
+    if (open && chosen) shownFor?.setAttribute("aria-activedescendant", chosen);
+    else shownFor?.removeAttribute("aria-activedescendant");
+  }
+  const watch = new MutationObserver(describe);
+  new MutationObserver(() => {
+    if (!tribute.menu || tribute.menu.dataset.watched) return;
+    tribute.menu.dataset.watched = "true";
+    watch.observe(tribute.menu, { subtree: true, childList: true, attributes: true, attributeFilter: ["class", "style"] });
+    describe();
+  }).observe(document.body, { childList: true });
 })();

@@ -139,9 +139,13 @@ def test_an_autocompleted_mention(new_person_page, console_errors, alice, bob, n
     menu = page.locator(".mention-menu")
     expect(menu).to_be_visible()
     expect(menu.locator("li")).to_have_text(["Bob @Bob"])
+    option = page.get_by_role("listbox", name="People to mention").get_by_role("option")
+    expect(option).to_have_attribute("aria-selected", "true")
+    expect(box).to_have_attribute("aria-activedescendant", "mention-option-0")
     page.screenshot(path=SCREENSHOTS_DIR / "room-mention.png")
     box.press("Enter")  # picks the suggestion; does not send
     expect(box).to_have_value("Thanks @Bob ")
+    expect(box).not_to_have_attribute("aria-activedescendant", "mention-option-0")
     expect(page.locator("#messages li.message")).to_have_count(0)
     box.press_sequentially("for the fix")
     box.press("Enter")
