@@ -53,7 +53,8 @@ def sidebar(request: HttpRequest) -> dict[str, object]:
     state = chat.nav_state(user, rooms)
     here = request.path
     for room in rooms:
-        room["url"] = reverse("chat:room", args=[room["slug"]])
+        name = "direct:room" if room["kind"] == "direct" else "chat:room"
+        room["url"] = reverse(name, args=[room["slug"]])
         room["current"] = here.startswith(room["url"])
         room["unread"] = max(0, room["last_seq"] - room["read"])
         room["mentioned"] = len(state["mentioned"].get(str(room["id"]), ()))
@@ -74,7 +75,17 @@ def sidebar(request: HttpRequest) -> dict[str, object]:
             boards.append({"name": board_name, "url": url, "current": here.startswith(url)})
     return {
         "nav_state": state,
-        "nav_unread": sum(room["unread"] for room in rooms if not room["current"]),
+        "nav_unread": sum(
+            room["unread"] for room in rooms if not room["current"] and room["kind"] != "direct"
+        ),
+        "nav_direct_unread": sum(
+            room["unread"] for room in rooms if not room["current"] and room["kind"] == "direct"
+        ),
         "nav_mentions": state["mentions"],
-        "sidebar": {"rooms": rooms, "teams": list(teams.values())},
+        # Direct conversations are counted in the unread total but listed apart (their
+        # title depends on who looks: chat.queries.direct_conversations).
+        "sidebar": {
+            "rooms": [room for room in rooms if room["kind"] != "direct"],
+            "teams": list(teams.values()),
+        },
     }

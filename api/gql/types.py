@@ -98,6 +98,7 @@ class Message:
     reply_count: int
     reactions: list[Reaction]
     attachments: list[Attachment]
+    pinned: bool = strawberry.field(description="Pinned to its room's header.")
 
     @classmethod
     def of(cls, data: dict) -> "Message":

@@ -7,6 +7,7 @@ from chat.actions.attachments import (
     remove_attachment,
     upload_attachment,
 )
+from chat.actions.direct import DIRECT_MAX, open_direct
 from chat.actions.messages import (
     MAX_BODY,
     NewPost,
@@ -17,6 +18,7 @@ from chat.actions.messages import (
     post_messages,
     resolve_thread,
 )
+from chat.actions.pins import PINS_MAX, pin_message
 from chat.actions.reactions import toggle_reaction
 from chat.actions.reads import mark_mentions_seen, mark_read
 from chat.actions.rooms import (
@@ -29,8 +31,10 @@ from chat.actions.rooms import (
 from chat.actions.typing import send_typing
 
 __all__ = [
+    "DIRECT_MAX",
     "MAX_BODY",
     "MAX_PER_MESSAGE",
+    "PINS_MAX",
     "ROOM_NAME_MAX",
     "TOPIC_MAX",
     "NewPost",
@@ -41,6 +45,8 @@ __all__ = [
     "edit_message",
     "mark_mentions_seen",
     "mark_read",
+    "open_direct",
+    "pin_message",
     "post_message",
     "post_messages",
     "prune_unposted",

@@ -9,7 +9,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("chat", "0007_notifications"),
+        ("chat", "0009_pins"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

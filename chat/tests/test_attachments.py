@@ -404,3 +404,14 @@ def test_a_photo_loses_its_location_but_keeps_its_orientation(bob, general):
         assert attachment.size == stored.size
     with default_storage.open(attachment.thumbnail.name) as thumbnail:
         assert Image.open(thumbnail).size == (20, 40)  # turned upright
+
+
+def test_a_direct_conversations_files_are_its_members_only(as_person, alice, bob, charlie):
+    direct = actions.open_direct(alice, [bob])
+    _, attachment = posted_with_file(direct, alice)
+    url = reverse("chat:attachment", args=[direct.slug, attachment.pk])
+    assert as_person("bob").get(url).status_code == 200
+    assert as_person("charlie").get(url).status_code == 404
+    people = as_person("alice").get(reverse("chat:people", args=[direct.slug])).json()
+    assert [person["name"] for person in people["results"]] == ["Bob"]
+    assert upload(as_person("charlie"), direct, "a.txt", b"hi").status_code == 404
