@@ -34,14 +34,19 @@ $(DEV_SECRET):
 # Browser files the app serves itself (GraphiQL, in development), from the npm packages pinned
 # in package-lock.json, copied into static/vendor/ (ignored by git); their source maps too, as
 # collectstatic's manifest follows their references.
+# The composer's too: tributejs (@mention suggestions) and the emoji list of
+# emoji-picker-element-data (the reaction picker, static/js/emoji.js), served from here.
 VENDOR := static/vendor/graphiql
 assets: package-lock.json
 	npm ci --no-audit --no-fund --ignore-scripts
-	mkdir -p $(VENDOR)
+	mkdir -p $(VENDOR) static/vendor/tributejs static/vendor/emoji
 	cp node_modules/react/umd/react.production.min.js \
 	   node_modules/react-dom/umd/react-dom.production.min.js \
 	   node_modules/graphiql/graphiql.min.js node_modules/graphiql/graphiql.min.css \
 	   node_modules/graphiql/graphiql.min.js.map node_modules/graphiql/graphiql.min.css.map $(VENDOR)/
+	cp node_modules/tributejs/dist/tribute.min.js node_modules/tributejs/dist/tribute.min.js.map \
+	   static/vendor/tributejs/
+	cp node_modules/emoji-picker-element-data/en/emojibase/data.json static/vendor/emoji/data.json
 
 run: install $(DEV_SECRET)
 	@$(MAKE) --no-print-directory assets || echo "make: no npm here: GraphiQL's files are missing (the rest works)"
@@ -66,7 +71,8 @@ lint: install
 
 # Browser tests run in their own pytest process: Playwright's sync API leaves an event loop
 # running that would break the asyncio tests after it.
-pytest: install
+# The browser tests use the composer's npm files (static/vendor): `assets` first.
+pytest: install assets
 	.venv/bin/pytest -m "not browser"
 	.venv/bin/pytest -m browser
 

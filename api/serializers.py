@@ -125,6 +125,18 @@ class Reaction(serializers.Serializer):
     users = serializers.ListField(child=serializers.IntegerField())
 
 
+class Attachment(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    size = serializers.IntegerField(help_text="Bytes.")
+    content_type = serializers.CharField(help_text="Read from the content, not the name.")
+    image = serializers.BooleanField(help_text="An image: it has a thumbnail.")
+    width = serializers.IntegerField(allow_null=True)
+    height = serializers.IntegerField(allow_null=True)
+    url = serializers.CharField(help_text="The file (signed-in session; see docs/api.md).")
+    thumbnail_url = serializers.CharField(allow_null=True, help_text="A WebP of at most 480 x 360.")
+
+
 class Message(serializers.Serializer):
     id = serializers.IntegerField()
     room = serializers.IntegerField()
@@ -141,6 +153,7 @@ class Message(serializers.Serializer):
     resolved = serializers.BooleanField()
     reply_count = serializers.IntegerField()
     reactions = Reaction(many=True)
+    attachments = Attachment(many=True)
     pinned = serializers.BooleanField(help_text="Pinned to its room's header.")
 
 
@@ -154,8 +167,16 @@ class MessagePage(serializers.Serializer):
 
 
 class NewMessage(serializers.Serializer):
-    body = Text(trim_whitespace=False)
+    body = Text(trim_whitespace=False, required=False, allow_blank=True, default="")
     parent = serializers.IntegerField(required=False, allow_null=True, default=None)
+    attachments = serializers.ListField(
+        child=serializers.IntegerField(),
+        required=False,
+        default=list,
+        max_length=10,
+        help_text="Ids of your own uploads to this room, not yet sent (a message with files "
+        "may have an empty body).",
+    )
     client_id = serializers.CharField(
         required=False,
         help_text="1-64 letters, digits, - or _; or send an `Idempotency-Key` header. A retry "

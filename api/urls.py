@@ -36,6 +36,12 @@ v1 = [
         views.ReactionsView.as_view(),
         name="reactions",
     ),
+    path("rooms/<slug:slug>/attachments/", views.AttachmentsView.as_view(), name="attachments"),
+    path(
+        "rooms/<slug:slug>/attachments/<int:attachment_id>/",
+        views.AttachmentView.as_view(),
+        name="attachment",
+    ),
     path(
         "rooms/<slug:slug>/messages/<int:message_id>/resolved/",
         views.ResolveView.as_view(),

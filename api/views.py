@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
+from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -28,8 +29,9 @@ from boards.events import card_data
 from boards.export import board_as_data
 from boards.models import Card, Column
 from chat import actions as chat_actions
+from chat import files as chat_files
 from chat import queries as chat_queries
-from chat.events import message_data, pins_data
+from chat.events import attachment_data, message_data, pins_data
 from chat.models import Message
 from nexus_live.text import as_int
 
@@ -386,6 +388,7 @@ class MessagesView(APIView):
             body=given.validated_data["body"],
             client_id=client_id,
             parent=parent,
+            attachments=given.validated_data["attachments"],
         )
         message = chat_queries.messages_of(room).get(pk=posted.message.pk)
         response = Response(message_data(message), status=201)
@@ -454,6 +457,55 @@ class ReactionsView(APIView):
         )
         fresh = _message_for(request.user, slug, message_id)
         return Response({"reacted": reacted, "message": message_data(fresh)})
+
+
+class AttachmentsView(APIView):
+    parser_classes = [MultiPartParser]
+
+    @extend_schema(
+        operation_id="uploadAttachment",
+        tags=["messages"],
+        summary="Upload a file to a room; post it with a message (`attachments: [id]`)",
+        request={
+            "multipart/form-data": {
+                "type": "object",
+                "properties": {"file": {"type": "string", "format": "binary"}},
+                "required": ["file"],
+            }
+        },
+        responses={201: s.Attachment, **_errors(400, 401, 403, 404, 413, 429)},
+    )
+    def post(self, request: Request, slug: str) -> Response:
+        room = chat_queries.room_for(request.user, slug)
+        upload = request.FILES.get("file")
+        if upload is None:
+            return problem(400, "invalid", "Send the file as multipart/form-data, field `file`.")
+        try:
+            attachment = chat_actions.upload_attachment(room=room, user=request.user, upload=upload)
+        except chat_files.TooLarge as exc:
+            return problem(413, "too_large", exc.messages[0])
+        return Response(attachment_data(attachment, room.slug), status=201)
+
+
+class AttachmentView(APIView):
+    @extend_schema(
+        operation_id="getAttachment",
+        tags=["messages"],
+        summary="A file of a room (an image inline, anything else as a download)",
+        parameters=[
+            OpenApiParameter(
+                "thumbnail", OpenApiTypes.BOOL, description="An image's WebP thumbnail."
+            )
+        ],
+        responses={(200, "*/*"): OpenApiTypes.BINARY, **READ_ERRORS},
+    )
+    def get(self, request: Request, slug: str, attachment_id: int):
+        room = chat_queries.room_for(request.user, slug)
+        attachment = chat_queries.attachment_for(request.user, room, attachment_id)
+        thumbnail = request.query_params.get("thumbnail") in ("1", "true")
+        if attachment is None or (thumbnail and not attachment.is_image):
+            raise Http404("No such file")
+        return chat_files.response_for(attachment, thumbnail=thumbnail)
 
 
 class ResolveView(APIView):

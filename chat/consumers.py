@@ -51,7 +51,8 @@ class RoomConsumer(SpaceConsumer):
         )
 
     async def do_post(self, frame: dict) -> None:
-        if frame.get("parent") is None:  # a plain post: written with the process's others
+        if frame.get("parent") is None and not frame.get("attachments"):
+            # a plain post: written with the process's others
             post = actions.NewPost(self.room, self.user, frame.get("body"), frame.get("client_id"))
             posted = await post_together(post)
         else:
@@ -71,6 +72,7 @@ class RoomConsumer(SpaceConsumer):
         return actions.post_message(
             room=self.room, author=self.user, body=frame.get("body"),
             client_id=frame.get("client_id"), parent=parent,
+            attachments=frame.get("attachments"),
         )  # fmt: skip
 
     async def do_edit(self, frame: dict) -> None:

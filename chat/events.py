@@ -7,9 +7,10 @@ from collections import OrderedDict
 
 from django.conf import settings
 from django.template.loader import get_template, render_to_string
+from django.urls import reverse
 
 from accounts.models import User
-from chat.models import Message, Room
+from chat.models import Attachment, Message, Room
 from chat.queries import pinned_messages
 from nexus_live.context_processors import all_limits
 from nexus_live.events import frame
@@ -50,6 +51,23 @@ def _message_template_once():
     return get_template("chat/room.html#message")
 
 
+def attachment_data(attachment: Attachment, room_slug: str) -> dict:
+    """A file as JSON: what the message shows of it, and where to fetch it (with the same
+    session or token: never a public URL)."""
+    url = reverse("chat:attachment", args=[room_slug, attachment.pk])
+    return {
+        "id": attachment.pk,
+        "name": attachment.name,
+        "size": attachment.size,
+        "content_type": attachment.content_type,
+        "image": attachment.is_image,
+        "width": attachment.width,
+        "height": attachment.height,
+        "url": url,
+        "thumbnail_url": f"{url}/thumbnail" if attachment.is_image else None,
+    }
+
+
 def message_data(message: Message) -> dict:
     """A message as JSON, for API clients: what the partial shows, as data."""
     deleted = message.is_deleted
@@ -77,6 +95,9 @@ def message_data(message: Message) -> dict:
             }
             for reaction in message.reaction_summary
         ],
+        "attachments": []
+        if deleted
+        else [attachment_data(file, message.room.slug) for file in message.attachment_list],
     }
 
 
@@ -205,6 +226,8 @@ def events_since(room: Room, since: int) -> list[str]:
     changed = Message.objects.filter(room=room, event__gt=since, event__lte=last_event)
     if changed.count() > CATCH_UP_MAX:
         return [frame("reset", event=last_event, reason="too far behind: reload the page")]
-    messages = changed.select_related("author", "room").prefetch_related("reactions__user")
+    messages = changed.select_related("author", "room").prefetch_related(
+        "reactions__user", "attachments"
+    )
     frames = [message_frame("message", message) for message in messages.order_by("event")]
     return [*frames, frame("synced", event=last_event, seq=last_seq)]

@@ -1,5 +1,7 @@
 """Rooms: where learners talk, public to every signed-in person or private to one team."""
 
+import uuid
+
 from django.conf import settings
 from django.db import models
 from django.db.models import F, OuterRef, Q, Subquery, Value
@@ -184,11 +186,20 @@ class Message(models.Model):
         return self.deleted_at is not None
 
     @cached_property
+    def attachment_list(self) -> list["Attachment"]:
+        """The message's files in the order they were attached; uses prefetched attachments
+        (a new message is given its own: no query)."""
+        return list(self.attachments.all())
+
+    @cached_property
     def reaction_summary(self) -> list[dict]:
-        """[{emoji, count, names, user_ids}] in palette order; uses prefetched reactions."""
+        """[{emoji, count, names, user_ids}]: the palette's emoji in palette order, then any
+        other in the order it was first given; uses prefetched reactions."""
         by_emoji: dict[str, list] = {}
         for reaction in self.reactions.all():
             by_emoji.setdefault(reaction.emoji, []).append(reaction.user)
+        order = [emoji for emoji in REACTIONS if emoji in by_emoji]
+        order += [emoji for emoji in by_emoji if emoji not in REACTIONS]
         return [
             {
                 "emoji": emoji,
@@ -196,8 +207,8 @@ class Message(models.Model):
                 "names": ", ".join(person.name for person in people),
                 "user_ids": ",".join(str(person.pk) for person in people),
             }
-            for emoji in REACTIONS
-            if (people := by_emoji.get(emoji))
+            for emoji in order
+            if (people := by_emoji[emoji])
         ]
 
 
@@ -234,7 +245,7 @@ REACTIONS = ["👍", "❤️", "😄", "🎉", "🤔", "👀", "🚀", "✅"]
 class Reaction(models.Model):
     message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="reactions")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    emoji = models.CharField(max_length=8)
+    emoji = models.CharField(max_length=32)  # one emoji: a ZWJ sequence is up to ~10 code points
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -305,3 +316,59 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} {self.reason} {self.message}"
+
+
+def _attachment_path(attachment: "Attachment", filename: str) -> str:
+    """Where a file is stored: a random key, never the name given (nor guessable from it)."""
+    return f"attachments/{attachment.room_id}/{uuid.uuid4().hex}"
+
+
+class Attachment(models.Model):
+    """A file uploaded to a room: unattached (`message` null) until its uploader posts it in a
+    message. Served only by chat.views.attachment, to people who may see the room."""
+
+    room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="attachments")
+    message = models.ForeignKey(
+        Message, on_delete=models.CASCADE, null=True, blank=True, related_name="attachments"
+    )
+    uploader = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="attachments"
+    )
+    file = models.FileField(upload_to=_attachment_path, max_length=200)
+    thumbnail = models.FileField(upload_to=_attachment_path, max_length=200, blank=True)
+    name = models.CharField(max_length=200)
+    size = models.PositiveBigIntegerField()
+    content_type = models.CharField(max_length=100)
+    width = models.PositiveIntegerField(null=True, blank=True)
+    height = models.PositiveIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["pk"]
+        indexes = [
+            models.Index(
+                fields=["created_at"], condition=models.Q(message=None), name="attachment_unposted"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_image(self) -> bool:
+        return bool(self.thumbnail)
+
+    def _thumbnail_scale(self) -> float:
+        from chat.files import THUMBNAIL_BOX
+
+        if not (self.width and self.height):
+            return 1.0
+        return min(1.0, THUMBNAIL_BOX[0] / self.width, THUMBNAIL_BOX[1] / self.height)
+
+    @property
+    def thumbnail_width(self) -> int | None:
+        return max(1, round(self.width * self._thumbnail_scale())) if self.width else None
+
+    @property
+    def thumbnail_height(self) -> int | None:
+        return max(1, round(self.height * self._thumbnail_scale())) if self.height else None

@@ -12,7 +12,7 @@ from django.shortcuts import get_object_or_404
 
 from accounts import policies
 from accounts.models import User
-from chat.models import Mention, Message, Room, RoomMember, RoomVisit
+from chat.models import Attachment, Mention, Message, Room, RoomMember, RoomVisit
 
 PAGE = 50  # messages per page of a timeline
 SEARCH_LIMIT = 50
@@ -26,7 +26,7 @@ def messages_of(room: Room) -> QuerySet[Message]:
     return (
         Message.objects.filter(room=room)
         .select_related("author", "room")
-        .prefetch_related("reactions__user")
+        .prefetch_related("reactions__user", "attachments")
     )
 
 
@@ -160,7 +160,7 @@ def mentions_of(user: User, limit: int = 100) -> QuerySet[Mention]:
     return (
         Mention.objects.filter(user=user, message__room__in=Room.objects.visible_to(user))
         .select_related("message__author", "message__room")
-        .prefetch_related("message__reactions__user")
+        .prefetch_related("message__reactions__user", "message__attachments")
         .order_by("-created_at")[:limit]
     )
 
@@ -179,6 +179,48 @@ def mentioned_people(room: Room, body: str) -> list[User]:
         match |= Q(email__istartswith=f"{handle}@") | Q(display_name__iexact=handle)
     candidates = User.objects.filter(match, is_active=True)
     return [person for person in candidates if policies.can_view_space(person, room)]
+
+
+def attachment_for(user: User, room: Room, pk: int) -> Attachment | None:
+    """A file of `room` (which the caller made sure `user` may see) that `user` may fetch: one
+    posted in a message that was not deleted, or their own upload not sent yet."""
+    attachment = Attachment.objects.select_related("message").filter(pk=pk, room=room).first()
+    if attachment is None:
+        return None
+    if attachment.message is None:
+        return attachment if attachment.uploader_id == user.pk else None
+    return None if attachment.message.is_deleted else attachment
+
+
+PEOPLE_LIMIT = 8  # suggestions for one @mention
+
+
+def people_for_mention(room: Room, text: object, *, exclude: User) -> list[dict[str, object]]:
+    """Up to PEOPLE_LIMIT people who can see `room` whose name or handle starts with `text`
+    (a direct conversation: its members; a private room: its team; a public one: everyone
+    signed up), by name. `handle` is what
+    to type after @ (mentioned_people reads it back): their display name if it is one word a
+    mention can hold, else their email's local part."""
+    text = str(text or "").strip().lstrip("@")[:64]
+    people = User.objects.filter(is_active=True).exclude(pk=exclude.pk)
+    if room.is_direct:
+        people = people.filter(direct_memberships__room=room)
+    elif room.is_private:
+        if room.team_id is None:
+            return []
+        people = people.filter(memberships__team_id=room.team_id)
+    if text:
+        people = people.filter(Q(display_name__istartswith=text) | Q(email__istartswith=text))
+    found = []
+    for person in people.order_by("display_name", "email")[:PEOPLE_LIMIT]:
+        local = person.email.split("@")[0]
+        name_fits = MENTION.fullmatch(f"@{person.display_name}") is not None
+        found.append({
+            "id": person.pk,
+            "name": person.name,
+            "handle": person.display_name if name_fits else local,
+        })  # fmt: skip
+    return found
 
 
 # --- Direct conversations and pins --------------------------------------------------------------
@@ -293,7 +335,7 @@ def search_messages(user: User, text: str) -> QuerySet[Message] | list[Message]:
     found = (
         Message.objects.filter(room__in=rooms, deleted_at__isnull=True)
         .select_related("author", "room")
-        .prefetch_related("reactions__user")
+        .prefetch_related("reactions__user", "attachments")
     )
     if connection.vendor == "postgresql":
         query = SearchQuery(text, search_type="websearch", config=SEARCH_CONFIG)

@@ -5,7 +5,7 @@ import logging
 
 from celery import shared_task
 
-from chat import notifications
+from chat import actions, notifications
 
 log = logging.getLogger(__name__)
 
@@ -20,3 +20,10 @@ def email_away() -> None:
 def email_digests() -> None:
     if sent := notifications.email_digests():
         log.info("notification digests: %d sent", sent)
+
+
+@shared_task(acks_late=True)
+def prune_uploads() -> None:
+    """Files uploaded to a room but never sent, after a day (beat, hourly)."""
+    if removed := actions.prune_unposted():
+        log.info("unsent uploads: %d removed", removed)

@@ -19,4 +19,17 @@ urlpatterns = [
     path("<slug:slug>/threads/<int:message_id>/", views.thread, name="thread"),
     path("<slug:slug>/messages/<int:message_id>/history", views.history, name="history"),
     path("<slug:slug>/archive", views.archive, name="archive"),
+    path("<slug:slug>/attachments", views.upload, name="upload"),
+    path(
+        "<slug:slug>/attachments/<int:attachment_id>/remove",
+        views.remove_upload,
+        name="remove_upload",
+    ),
+    path("<slug:slug>/files/<int:attachment_id>", views.attachment, name="attachment"),
+    path(
+        "<slug:slug>/files/<int:attachment_id>/thumbnail",
+        views.attachment_thumbnail,
+        name="attachment_thumbnail",
+    ),
+    path("<slug:slug>/people", views.people, name="people"),
 ]

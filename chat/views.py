@@ -2,20 +2,28 @@
 
 import uuid
 
+from django.conf import settings
 from django.contrib import messages as flash
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBadRequest,
+    JsonResponse,
+)
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from accounts import policies
 from accounts.models import Team
-from chat import actions, queries
-from chat.events import render_pins
+from chat import actions, files, queries
+from chat.events import attachment_data, render_pins
 from chat.forms import DirectForm, RoomForm
-from chat.models import REACTIONS, Room
+from chat.models import REACTIONS, Attachment, Room
+from nexus_live import ratelimit
 from nexus_live.text import as_int
 
 MESSAGE_CONTEXT = {"reactions_palette": REACTIONS}  # what a page of messages needs
@@ -26,6 +34,17 @@ def _get_room_for_user(request: HttpRequest, slug: str) -> Room:
     if not policies.can_view_space(request.user, room):
         raise Http404("No such room")
     return room
+
+
+def _attach_context() -> dict[str, object]:
+    """What the composer states about files: the limits enforced in chat/files.py."""
+    return {
+        "attach": {
+            "max_bytes": settings.ATTACHMENT_MAX_BYTES,
+            "accept": files.ACCEPT,
+            "limits": files.limits_text(),
+        }
+    }
 
 
 def _seq_param(request: HttpRequest, name: str) -> int | None:
@@ -99,6 +118,7 @@ def room(request: HttpRequest, slug: str) -> HttpResponse:
         "nav": "dms" if room.is_direct else "rooms",
         **_label(room, request),
         **MESSAGE_CONTEXT,
+        **_attach_context(),
     }
     return render(request, "chat/room.html", context)
 
@@ -175,6 +195,7 @@ def thread(request: HttpRequest, slug: str, message_id: int) -> HttpResponse:
         "client_id": uuid.uuid4().hex,
         "nav": "rooms",
         **MESSAGE_CONTEXT,
+        **_attach_context(),
     }
     template = "chat/thread.html#panel" if request.htmx else "chat/thread.html"
     return render(request, template, context)
@@ -259,3 +280,87 @@ def mentions(request: HttpRequest) -> HttpResponse:
 def mentions_seen(request: HttpRequest) -> HttpResponse:
     actions.mark_mentions_seen(user=request.user)
     return HttpResponse(status=204)
+
+
+# --- Files ---------------------------------------------------------------------------------------
+def _refused(text: str, status: int = 400, **headers: str) -> JsonResponse:
+    return JsonResponse({"error": text}, status=status, headers=headers)
+
+
+@login_required
+@require_POST
+def upload(request: HttpRequest, slug: str) -> HttpResponse:
+    """One file (field `file`), checked and stored unattached: its id goes with the next post
+    (`attachments: [id]`). JSON either way: the attachment, or `{"error": …}`."""
+    room = _get_room_for_user(request, slug)
+    limit = settings.ATTACHMENT_MAX_BYTES
+    try:
+        declared = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        declared = 0
+    if declared > limit + 64 * 1024:  # refused before a byte of it is read
+        size = files.human_size(declared)
+        return _refused(f"Not attached: that file is {size}; a file is at most "
+                        f"{files.human_size(limit)}.", 413)  # fmt: skip
+    upload = request.FILES.get("file")
+    if upload is None:
+        return _refused("Send the file in the field `file`.")
+    try:
+        attachment = actions.upload_attachment(room=room, user=request.user, upload=upload)
+    except PermissionDenied as exc:
+        return _refused(str(exc), 403)
+    except ratelimit.RateLimited as exc:
+        wait = max(1, round(exc.retry_after))
+        return _refused(f"Too many files at once: try again in {wait} s.", 429,
+                        **{"Retry-After": str(wait)})  # fmt: skip
+    except ValidationError as exc:
+        return _refused(exc.messages[0], 413 if isinstance(exc, files.TooLarge) else 400)
+    return JsonResponse(attachment_data(attachment, room.slug), status=201)
+
+
+@login_required
+@require_POST
+def remove_upload(request: HttpRequest, slug: str, attachment_id: int) -> HttpResponse:
+    """An upload taken back from the composer before it was sent."""
+    room = _get_room_for_user(request, slug)
+    attachment = get_object_or_404(Attachment, pk=attachment_id, room=room, uploader=request.user)
+    try:
+        actions.remove_attachment(attachment=attachment, user=request.user)
+    except PermissionDenied as exc:
+        return _refused(str(exc), 403)
+    return HttpResponse(status=204)
+
+
+def _get_attachment_for_user(request: HttpRequest, slug: str, attachment_id: int) -> Attachment:
+    room = _get_room_for_user(request, slug)
+    attachment = queries.attachment_for(request.user, room, attachment_id)
+    if attachment is None:
+        raise Http404("No such file")
+    return attachment
+
+
+@login_required
+@require_GET
+def attachment(request: HttpRequest, slug: str, attachment_id: int) -> HttpResponse:
+    """The file as uploaded: an image inline, anything else as a download."""
+    return files.response_for(_get_attachment_for_user(request, slug, attachment_id))
+
+
+@login_required
+@require_GET
+def attachment_thumbnail(request: HttpRequest, slug: str, attachment_id: int) -> HttpResponse:
+    found = _get_attachment_for_user(request, slug, attachment_id)
+    if not found.is_image:
+        raise Http404("This file has no thumbnail")
+    return files.response_for(found, thumbnail=True)
+
+
+# --- People, for @mention suggestions ------------------------------------------------------------
+@login_required
+@require_GET
+def people(request: HttpRequest, slug: str) -> HttpResponse:
+    """Who can see the room and whose name or handle starts with `q`: at most
+    queries.PEOPLE_LIMIT, for the composer's @mention suggestions."""
+    room = _get_room_for_user(request, slug)
+    found = queries.people_for_mention(room, request.GET.get("q", ""), exclude=request.user)
+    return JsonResponse({"results": found})

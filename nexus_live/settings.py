@@ -230,6 +230,7 @@ CELERY_BEAT_SCHEDULE = {
     "webhooks-sweep": {"task": "webhooks.tasks.sweep", "schedule": CELERY_SWEEP_SECONDS},
     "webhooks-prune": {"task": "webhooks.tasks.prune", "schedule": 3600.0},
     "notifications-away": {"task": "chat.tasks.email_away", "schedule": 60.0},
+    "uploads-prune": {"task": "chat.tasks.prune_uploads", "schedule": 3600.0},
     "notifications-digest": {
         "task": "chat.tasks.email_digests",
         "schedule": crontab(hour=env.int("NOTIFY_DIGEST_HOUR", default=7), minute=0),
@@ -337,8 +338,31 @@ STATIC_URL = "static/"
 # collectstatic writes here; the image bakes it in at build time, tests point it at a tmp dir.
 STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Uploaded files (chat attachments) go through Django's storage API: MEDIA_ROOT on the
+# embedded default; any S3-compatible store when MEDIA_S3_BUCKET is set (django-storages).
+# Either way nothing is served from a public URL: chat.views.attachment checks who asks.
+MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
+MEDIA_URL = "/media/"  # never routed: files are served by a view that checks access
+MEDIA_S3_BUCKET = env.str("MEDIA_S3_BUCKET", default="")
+if MEDIA_S3_BUCKET:
+    _media = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": MEDIA_S3_BUCKET,
+            "endpoint_url": env.str("MEDIA_S3_ENDPOINT_URL", default="") or None,
+            "region_name": env.str("MEDIA_S3_REGION", default="") or None,
+            "access_key": env.str("MEDIA_S3_ACCESS_KEY_ID", default="") or None,
+            "secret_key": env.str("MEDIA_S3_SECRET_ACCESS_KEY", default="") or None,
+            "location": env.str("MEDIA_S3_PREFIX", default=""),
+            "default_acl": None,  # the bucket's own (private): never public-read
+            "querystring_auth": True,
+            "file_overwrite": False,
+        },
+    }
+else:
+    _media = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": _media,
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
         if not DEBUG
@@ -425,6 +449,8 @@ DRAIN_SECONDS = env.float("DRAIN_SECONDS", default=8.0)
 # --- Live rooms -------------------------------------------------------------------------------
 CHAT_RATE_BURST = env.int("CHAT_RATE_BURST", default=10)
 CHAT_RATE_INTERVAL = env.float("CHAT_RATE_INTERVAL", default=1.0)
+# Attachments (chat/files.py): the largest file accepted, in bytes; the kinds are fixed there.
+ATTACHMENT_MAX_BYTES = env.int("ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)
 
 # --- Public API (docs/api.md) -----------------------------------------------------------------
 REST_FRAMEWORK = {

@@ -67,6 +67,19 @@ class Reaction:
     users: list[int]
 
 
+@strawberry.type(description="A file of a message; fetch `url` signed in, or the REST API's.")
+class Attachment:
+    id: int
+    name: str
+    size: int
+    content_type: str
+    image: bool
+    width: int | None
+    height: int | None
+    url: str
+    thumbnail_url: str | None
+
+
 @strawberry.type
 class Message:
     id: int
@@ -84,6 +97,7 @@ class Message:
     resolved: bool
     reply_count: int
     reactions: list[Reaction]
+    attachments: list[Attachment]
     pinned: bool = strawberry.field(description="Pinned to its room's header.")
 
     @classmethod
@@ -94,6 +108,7 @@ class Message:
             data,
             author=_build(Person, data["author"]),
             reactions=[_build(Reaction, r) for r in data["reactions"]],
+            attachments=[_build(Attachment, a) for a in data["attachments"]],
         )
 
     @classmethod

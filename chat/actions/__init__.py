@@ -1,6 +1,12 @@
 """Every write to rooms and messages, one module per domain, each check → write → notify after
 commit (as Zulip's zerver/actions/). Callers import from here."""
 
+from chat.actions.attachments import (
+    MAX_PER_MESSAGE,
+    prune_unposted,
+    remove_attachment,
+    upload_attachment,
+)
 from chat.actions.direct import DIRECT_MAX, open_direct
 from chat.actions.messages import (
     MAX_BODY,
@@ -27,6 +33,7 @@ from chat.actions.typing import send_typing
 __all__ = [
     "DIRECT_MAX",
     "MAX_BODY",
+    "MAX_PER_MESSAGE",
     "PINS_MAX",
     "ROOM_NAME_MAX",
     "TOPIC_MAX",
@@ -42,8 +49,11 @@ __all__ = [
     "pin_message",
     "post_message",
     "post_messages",
+    "prune_unposted",
+    "remove_attachment",
     "resolve_thread",
     "send_typing",
     "toggle_reaction",
     "update_topic",
+    "upload_attachment",
 ]

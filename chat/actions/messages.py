@@ -33,9 +33,9 @@ class Posted:
     created: bool  # False when a retry found the message its client id already made
 
 
-def _clean_body(body: object) -> str:
+def _clean_body(body: object, *, may_be_empty: bool = False) -> str:
     body = plain_text(body, "A message").strip()
-    if not body:
+    if not body and not may_be_empty:
         raise ValidationError("Write something first.")
     if len(body) > MAX_BODY:
         raise ValidationError(f"A message is at most {MAX_BODY:,} characters ({len(body):,} now).")
@@ -114,19 +114,31 @@ def _next_event(room: Room) -> int:
         return cursor.fetchone()[0]
 
 
-def _check_post(room: Room, author: User, body: object, client_id: object) -> str:
-    """May `author` post `body` in `room` with this client id? The body, cleaned."""
+def _check_post(
+    room: Room, author: User, body: object, client_id: object, *, with_files: bool = False
+) -> str:
+    """May `author` post `body` in `room` with this client id? The body, cleaned (a message
+    with files may have none)."""
     if not policies.can_post(author, room):
         raise PermissionDenied("You cannot post in this room.")
     if not isinstance(client_id, str) or not CLIENT_ID.match(client_id):
         raise ValidationError("A message needs a client id of 1-64 letters, digits, - or _.")
-    return _clean_body(body)
+    return _clean_body(body, may_be_empty=with_files)
 
 
 def post_message(
-    *, room: Room, author: User, body: object, client_id: object, parent: Message | None = None
+    *,
+    room: Room,
+    author: User,
+    body: object,
+    client_id: object,
+    parent: Message | None = None,
+    attachments: object = None,
 ) -> Posted:
-    body = _check_post(room, author, body, client_id)
+    """Post a message; `attachments`: ids of the author's own uploads to this room, not yet
+    posted (chat/actions/attachments.py), which become the message's."""
+    with_files = attachments not in (None, [])
+    body = _check_post(room, author, body, client_id, with_files=with_files)
     if parent is not None and (parent.room_id != room.pk or parent.parent_id is not None):
         raise ValidationError("Reply to a message of this room.")
     try:
@@ -141,10 +153,22 @@ def post_message(
     )
     # A plain message is one statement (see _insert_message), its own transaction. A reply
     # or a mention writes more, all or nothing; inside a caller's transaction, a savepoint.
-    alone = _is_plain(room, parent, body)
+    alone = not with_files and _is_plain(room, parent, body)
     try:
         with nullcontext() if alone else transaction.atomic():
+            if with_files:
+                from chat.actions.attachments import attach, take_attachments
+
+                try:
+                    files = take_attachments(room, author, attachments)
+                except ValidationError:
+                    # A retry finds its files taken by the message its first try made.
+                    if existing := _already_posted(room, author, client_id):
+                        return existing
+                    raise
             _insert_message(message)
+            if with_files:
+                attach(message, files)
             _publish_new(message)
             outbox.message_posted(message)
             if not alone:
@@ -181,6 +205,8 @@ def _publish_new(message: Message) -> None:
     (their unread counts; coalesced)."""
     room = message.room
     message.reaction_summary = []  # new: no query to learn that
+    if "attachment_list" not in message.__dict__:
+        message.attachment_list = []  # posted without files (post_message sets any it has)
     text = room_events.message_frame("message", message)
     del message.reaction_summary  # reactions may come; later reads must look
     metrics.written("message_posted")
@@ -437,9 +463,12 @@ def delete_message(*, message: Message, user: User) -> Message:
     unpinned: list[bool] = []
 
     def apply(locked: Message) -> None:
+        from chat.actions.attachments import delete_files_of
+
         locked.deleted_at = timezone.now()
         locked.body, locked.body_html = "", ""
         MessageEdit.objects.filter(message=locked).delete()
+        delete_files_of(locked)  # a deleted message keeps nothing it carried
         if locked.pinned_at is not None:  # a deleted message leaves the pinned list
             locked.pinned_at, locked.pinned_by = None, None
             unpinned.append(True)

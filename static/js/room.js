@@ -102,6 +102,7 @@
     onStop: stopWriting,
   });
   const send = (frame) => live.send(frame);
+  window.NexusLive.roomSend = send;   // the emoji picker's reactions (emoji.js)
 
   function scheduleRead() {   // only while the page is seen; showing it again schedules one
     if (readTimer || document.visibilityState !== "visible") return;
@@ -156,7 +157,7 @@
       case "synced":   // caught up: every message up to frame.seq is here
         for (const [clientId, entry] of pending) {
           if (entry.element.dataset.state !== "failed") {
-            send({ action: "post", client_id: clientId, body: entry.body, parent: entry.parent });
+            send({ action: "post", client_id: clientId, body: entry.body, parent: entry.parent, attachments: entry.attachments });
           }
         }
         seqs.fill(frame.seq);
@@ -215,7 +216,7 @@
   }
 
   function keepDraftsAndReload() {   // too far behind to catch up frame by frame
-    sessionStorage.setItem(pendingKey, JSON.stringify([...pending].map(([clientId, entry]) => [clientId, entry.body, entry.parent])));
+    sessionStorage.setItem(pendingKey, JSON.stringify([...pending].map(([clientId, entry]) => [clientId, entry.body, entry.parent, entry.attachments])));
     window.location.reload();
   }
 
@@ -224,14 +225,14 @@
     if (error) error.textContent = text || "";
   }
 
-  function addPending(clientId, body, parent, list) {
+  function addPending(clientId, body, parent, list, attachments = []) {
     const element = document.createElement("li");
     element.className = "message pending mine";
     element.dataset.state = "pending";
     element.dataset.clientId = clientId;
     const text = document.createElement("div");
     text.className = "body";
-    text.textContent = body;
+    text.textContent = body || `📎 ${attachments.length} file${attachments.length === 1 ? "" : "s"}`;
     const state = document.createElement("span");
     state.className = "pending-state muted";
     state.textContent = "Sending…";
@@ -242,12 +243,12 @@
     retry.hidden = true;
     retry.addEventListener("click", () => {
       showPendingState(clientId, "pending", "Sending…");
-      send({ action: "post", client_id: clientId, body, parent });
+      send({ action: "post", client_id: clientId, body, parent, attachments });
     });
     element.append(text, state, retry);
     list.append(element);
     element.scrollIntoView({ block: "nearest" });
-    pending.set(clientId, { body, parent, element });
+    pending.set(clientId, { body, parent, element, attachments });
   }
 
   // Every composer (the room's and a thread's): Enter sends, Shift+Enter adds a line.
@@ -257,7 +258,12 @@
     event.preventDefault();
     const textarea = form.querySelector("textarea");
     const body = textarea.value.trim();
-    if (!body) return;
+    const files = window.NexusLive.attachmentsOf?.(form) || { ids: [], uploading: 0 };   // attachments.js
+    if (files.uploading) {
+      showError(`Wait a moment: ${files.uploading} file${files.uploading === 1 ? " is" : "s are"} still uploading. Your message is kept.`, form);
+      return;
+    }
+    if (!body && !files.ids.length) return;
     if (body.length > maxLength(textarea)) {
       showLimitError(form, `A message is at most ${number(maxLength(textarea))} characters: this one has ${number(body.length)}. Shorten it or split it in two.`);
       return;
@@ -266,16 +272,18 @@
     const parent = form.dataset.parent ? Number(form.dataset.parent) : null;
     const list = parent ? document.getElementById(`replies-${parent}`) : main;
     const clientId = newClientId();
-    addPending(clientId, body, parent, list);
+    const attachments = files.ids;
+    addPending(clientId, body, parent, list, attachments);
     textarea.value = "";
+    window.NexusLive.clearAttachments?.(form);
     showCount(textarea);
-    if (!send({ action: "post", client_id: clientId, body, parent })) {
+    if (!send({ action: "post", client_id: clientId, body, parent, attachments })) {
       showPendingState(clientId, "pending", "Waiting for the connection…");
     }
   });
   let lastTyping = 0;
   room.addEventListener("keydown", (event) => {
-    if (!event.target.matches("form.composer textarea")) return;
+    if (!event.target.matches("form.composer textarea") || event.defaultPrevented) return;   // e.g. a suggestion picked
     if (event.key === "ArrowUp" && !event.target.value && !event.shiftKey && !event.altKey) {
       // ↑ in an empty composer edits my last message (of this list: the room's or the thread's)
       const list = event.target.form.dataset.parent ? document.getElementById(`replies-${event.target.form.dataset.parent}`) : main;
@@ -482,9 +490,9 @@
 
   for (const item of document.querySelectorAll("li.message")) markOwn(item);
   for (const list of room.querySelectorAll("ol.messages, ol.thread-replies")) layout(list);
-  for (const [clientId, body, parent] of JSON.parse(sessionStorage.getItem(pendingKey) || "[]")) {
+  for (const [clientId, body, parent, attachments] of JSON.parse(sessionStorage.getItem(pendingKey) || "[]")) {
     const list = parent ? document.getElementById(`replies-${parent}`) : main;
-    if (list) addPending(clientId, body, parent, list);   // sent again once the socket syncs
+    if (list) addPending(clientId, body, parent, list, attachments || []);   // sent again once the socket syncs
   }
   sessionStorage.removeItem(pendingKey);
   const timeline = main.closest(".timeline");
