@@ -19,6 +19,14 @@ COPY pyproject.toml uv.lock ./
 RUN --mount=type=cache,target=/root/.cache/uv \
     uv sync --frozen --no-dev --no-install-project
 
+# --- assets: the npm packages of package-lock.json, their served files into static/vendor ------------
+FROM node:20-bookworm-slim AS assets
+WORKDIR /src
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund --ignore-scripts
+COPY deploy/vendor-assets.sh deploy/
+RUN sh deploy/vendor-assets.sh node_modules static/vendor
+
 # --- runtime: the venv, the code and the collected static files; no build tools ----------------------
 FROM python:3.11-slim-bookworm AS runtime
 
@@ -34,6 +42,7 @@ RUN groupadd --system --gid 10001 nexus \
 WORKDIR /app
 COPY --from=builder /app/.venv /app/.venv
 COPY . .
+COPY --from=assets /src/static/vendor static/vendor
 
 # The SECRET_KEY here exists only for this one command: settings refuse to load without one. It
 # is not kept in the image's environment, so a bare `docker run` refuses to start ("SECRET_KEY is

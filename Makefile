@@ -31,25 +31,16 @@ $(DEV_SECRET):
 	mkdir -p $(@D)
 	umask 077 && python3 -c "import secrets; print(secrets.token_urlsafe(50))" > $@
 
-# Browser files the app serves itself (GraphiQL, in development), from the npm packages pinned
-# in package-lock.json, copied into static/vendor/ (ignored by git); their source maps too, as
-# collectstatic's manifest follows their references.
-# The composer's too: tributejs (@mention suggestions) and the emoji list of
-# emoji-picker-element-data (the reaction picker, static/js/emoji.js), served from here.
-VENDOR := static/vendor/graphiql
+# Browser files the app serves itself, from the npm packages pinned in package-lock.json, copied
+# into static/vendor/ (ignored by git) by deploy/vendor-assets.sh (the Dockerfile runs the same):
+# GraphiQL (development; its source maps too, as collectstatic's manifest follows them), tributejs
+# (@mention suggestions) and the emoji list of emoji-picker-element-data (the reaction picker).
 assets: package-lock.json
 	npm ci --no-audit --no-fund --ignore-scripts
-	mkdir -p $(VENDOR) static/vendor/tributejs static/vendor/emoji
-	cp node_modules/react/umd/react.production.min.js \
-	   node_modules/react-dom/umd/react-dom.production.min.js \
-	   node_modules/graphiql/graphiql.min.js node_modules/graphiql/graphiql.min.css \
-	   node_modules/graphiql/graphiql.min.js.map node_modules/graphiql/graphiql.min.css.map $(VENDOR)/
-	cp node_modules/tributejs/dist/tribute.min.js node_modules/tributejs/dist/tribute.min.js.map \
-	   static/vendor/tributejs/
-	cp node_modules/emoji-picker-element-data/en/emojibase/data.json static/vendor/emoji/data.json
+	sh deploy/vendor-assets.sh
 
 run: install $(DEV_SECRET)
-	@$(MAKE) --no-print-directory assets || echo "make: no npm here: GraphiQL's files are missing (the rest works)"
+	@$(MAKE) --no-print-directory assets || echo "make: no npm here: GraphiQL, @mention suggestions and the emoji picker are missing (the rest works)"
 	$(DEV_ENV) $(PY) manage.py migrate --noinput
 	$(DEV_ENV) $(PY) manage.py seed_demo
 	@echo "Nexus Live on http://127.0.0.1:$(PORT)/"
