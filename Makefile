@@ -9,7 +9,7 @@ PY := .venv/bin/python
 export UV_CACHE_DIR ?= $(HOME)/.cache/nexus-live-uv
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: install assets run test lint pytest bench bench-api screenshots cluster cluster-stop faults soak worker
+.PHONY: install assets run test lint pytest bench bench-api bench-pages screenshots cluster cluster-stop faults soak worker
 
 # Debian and Ubuntu ship python3 without what `venv` needs; say so rather than leave half a venv.
 $(UV):
@@ -98,6 +98,15 @@ bench: install
 # BENCH_API_ARGS="--quick" for shorter phases.
 bench-api: install
 	ulimit -n 20000 2>/dev/null || ulimit -n $$(ulimit -Hn); $(PY) -m bench.api $(BENCH_API_ARGS)
+
+# The main pages with the app shell (bench/pages.py): a room of 100,000 messages, a board of
+# 1,000 cards, the room list, home and search: queries and server time, in process, beside
+# /healthz, and the same at BEFORE (a commit: a git worktree under var/bench, removed after).
+# Databases nexus_bench_pages and nexus_bench_pages_ref dropped and re-created, Redis db 12
+# flushed. Writes its block of docs/benchmarks.md.
+BEFORE ?= 5315ca2
+bench-pages: install
+	$(PY) -m bench.pages --against $(BEFORE)
 
 # The production topology without Docker: N daphne processes behind HAProxy (Debian's package)
 # on http://127.0.0.1:8300/, on the PostgreSQL and Redis that are up (database nexus_cluster,

@@ -76,9 +76,16 @@ class MessageLike(Protocol):
     room: RoomLike
 
 
+def _is_direct(space: object) -> bool:
+    """A direct conversation: seen and written by its members only, managed by nobody."""
+    return getattr(space, "kind", None) == "direct"
+
+
 def can_view_space(user: User, space: Space) -> bool:
     if not user.is_authenticated or not user.is_active:
         return False
+    if _is_direct(space):
+        return space.has_member(user)  # type: ignore[attr-defined]
     if not space.is_private:
         return True
     return space.team is not None and can_view_team(user, space.team)
@@ -117,12 +124,14 @@ def assignable_people(board: Space):
 
 
 def can_manage_space(user: User, space: Space) -> bool:
-    """Edit a room's topic, archive it, remove a board's columns: team owners or the creator."""
-    if not can_view_space(user, space):
+    """Edit a room's topic, archive it, remove a board's columns: team owners or the creator.
+    A direct conversation has no topic and is archived by nobody."""
+    if _is_direct(space):
         return False
     if space.team is not None and can_manage_team(user, space.team):
-        return True
-    return space.created_by_id is not None and space.created_by_id == user.pk
+        return True  # a team's owners see all its spaces: no second look at the membership
+    is_creator = space.created_by_id is not None and space.created_by_id == user.pk
+    return is_creator and can_view_space(user, space)
 
 
 def can_post(user: User, room: RoomLike) -> bool:
@@ -131,8 +140,9 @@ def can_post(user: User, room: RoomLike) -> bool:
 
 
 def can_moderate(user: User, room: RoomLike) -> bool:
-    """Room owners (team owners or its creator) and mentors may delete any message."""
-    if not can_view_space(user, room):
+    """Room owners (team owners or its creator) and mentors may delete any message; in a
+    direct conversation, each member only their own."""
+    if _is_direct(room) or not can_view_space(user, room):
         return False
     return user.track == "mentor" or can_manage_space(user, room)
 
@@ -142,3 +152,19 @@ def can_resolve(user: User, message: MessageLike) -> bool:
     if message.author_id == user.pk:
         return can_view_space(user, message.room)
     return can_moderate(user, message.room)
+
+
+def can_message(user: User, other: User) -> bool:
+    """Open a direct conversation with `other`: any active person, as anyone signed in may
+    already talk to them in a public room (decision 016)."""
+    return user.is_authenticated and user.is_active and other.is_active and other.pk != user.pk
+
+
+def can_pin(user: User, room: RoomLike) -> bool:
+    """Pin or unpin a message: a room's moderators; in a direct conversation, any member.
+    Not in an archived room (read only)."""
+    if room.is_archived:
+        return False
+    if _is_direct(room):
+        return can_view_space(user, room)
+    return can_moderate(user, room)

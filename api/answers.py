@@ -57,6 +57,20 @@ def room_answer(room: Room) -> dict:
     }
 
 
+def direct_answer(conversation: dict) -> dict:
+    """One of `chat.queries.direct_conversations`, as the API says it."""
+    return {
+        "id": conversation["id"],
+        "slug": conversation["slug"],
+        "title": conversation["title"],
+        "others": conversation["others"],
+        "unread": conversation["unread"],
+        "last_seq": conversation["last_seq"],
+        "last_read_seq": conversation["read"],
+        "last_activity": conversation["last_activity"].isoformat(),
+    }
+
+
 def board_answer(board: Board) -> dict:
     return {
         "id": board.pk,

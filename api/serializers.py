@@ -141,6 +141,7 @@ class Message(serializers.Serializer):
     resolved = serializers.BooleanField()
     reply_count = serializers.IntegerField()
     reactions = Reaction(many=True)
+    pinned = serializers.BooleanField(help_text="Pinned to its room's header.")
 
 
 class MessagePage(serializers.Serializer):
@@ -164,6 +165,42 @@ class NewMessage(serializers.Serializer):
 
 class MessageChange(serializers.Serializer):
     body = Text(trim_whitespace=False)
+
+
+class Pinned(serializers.Serializer):
+    id = serializers.IntegerField(help_text="The message.")
+    seq = serializers.IntegerField()
+    author = Person()
+    body = Text()
+    url = serializers.CharField(help_text="The message on its page.")
+    pinned_at = serializers.DateTimeField()
+
+
+class Pins(serializers.Serializer):
+    """What the live `pins` frame carries: the room's pinned messages, latest pinned first."""
+
+    room = serializers.IntegerField()
+    pinned = Pinned(many=True)
+
+
+class DirectConversation(serializers.Serializer):
+    id = serializers.IntegerField()
+    slug = serializers.CharField(help_text="Its messages: /api/v1/rooms/{slug}/messages/.")
+    title = serializers.CharField(help_text="The other people's names.")
+    others = Person(many=True)
+    unread = serializers.IntegerField()
+    last_seq = serializers.IntegerField()
+    last_read_seq = serializers.IntegerField()
+    last_activity = serializers.DateTimeField(help_text="The newest message, else its opening.")
+
+
+class NewDirect(serializers.Serializer):
+    people = serializers.ListField(
+        child=serializers.IntegerField(min_value=1),
+        min_length=1,
+        max_length=7,
+        help_text="The other people's ids (1-7: at most 8 with me).",
+    )
 
 
 class Mention(serializers.Serializer):

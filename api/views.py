@@ -5,6 +5,7 @@ import re
 
 from django.contrib.auth import authenticate
 from django.core.exceptions import ValidationError
+from django.db.models import prefetch_related_objects
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
@@ -17,7 +18,7 @@ from rest_framework.views import APIView
 
 from accounts import actions as account_actions
 from accounts import policies
-from accounts.models import Invite, Team
+from accounts.models import Invite, Team, User
 from api import answers, tokens
 from api import serializers as s
 from api.problems import CONTENT_TYPE, problem
@@ -28,7 +29,7 @@ from boards.export import board_as_data
 from boards.models import Card, Column
 from chat import actions as chat_actions
 from chat import queries as chat_queries
-from chat.events import message_data
+from chat.events import message_data, pins_data
 from chat.models import Message
 from nexus_live.text import as_int
 
@@ -249,11 +250,11 @@ class RoomsView(APIView):
     @extend_schema(
         operation_id="listRooms",
         tags=["rooms"],
-        summary="Rooms I can see, with my unread counts",
+        summary="Rooms I can see, with my unread counts (direct messages: /dms/)",
         responses={200: s.Room(many=True), **READ_ERRORS},
     )
     def get(self, request: Request) -> Response:
-        rooms = chat_queries.visible_rooms(request.user).order_by("name")
+        rooms = chat_queries.visible_rooms(request.user).rooms().order_by("name")
         return Response([answers.room_answer(room) for room in rooms])
 
     @extend_schema(
@@ -478,6 +479,77 @@ class ResolveView(APIView):
         return self.post(request, slug, message_id, resolved=False)
 
 
+class PinsView(APIView):
+    @extend_schema(
+        operation_id="listPins",
+        tags=["messages"],
+        summary="A room's pinned messages, latest pinned first",
+        responses={200: s.Pins, **READ_ERRORS},
+    )
+    def get(self, request: Request, slug: str) -> Response:
+        room = chat_queries.room_for(request.user, slug)
+        return Response(pins_data(room, chat_queries.pinned_messages(room)))
+
+
+class PinnedView(APIView):
+    @extend_schema(
+        operation_id="pinMessage",
+        tags=["messages"],
+        summary="Pin a message to its room (owners and mentors; in a DM, any member)",
+        request=None,
+        responses={200: s.Message, **WRITE_ERRORS},
+    )
+    def post(self, request: Request, slug: str, message_id: int, pinned: bool = True) -> Response:
+        message = _message_for(request.user, slug, message_id)
+        chat_actions.pin_message(message=message, user=request.user, pinned=pinned)
+        return Response(message_data(_message_for(request.user, slug, message_id)))
+
+    @extend_schema(
+        operation_id="unpinMessage",
+        tags=["messages"],
+        summary="Unpin a message",
+        responses={200: s.Message, **WRITE_ERRORS},
+    )
+    def delete(self, request: Request, slug: str, message_id: int) -> Response:
+        return self.post(request, slug, message_id, pinned=False)
+
+
+# --- Direct messages ---------------------------------------------------------------------------
+class DirectsView(APIView):
+    @extend_schema(
+        operation_id="listDirectConversations",
+        tags=["direct messages"],
+        summary="My direct conversations, latest activity first",
+        description="A direct conversation is a room of its members only: its messages, "
+        "reactions, reads and pins are the room endpoints' under its `slug`.",
+        responses={200: s.DirectConversation(many=True), **READ_ERRORS},
+    )
+    def get(self, request: Request) -> Response:
+        conversations = chat_queries.direct_conversations(request.user)
+        return Response([answers.direct_answer(dm) for dm in conversations])
+
+    @extend_schema(
+        operation_id="openDirectConversation",
+        tags=["direct messages"],
+        summary="Open a direct conversation with 1-7 people (the same people: the same one)",
+        request=s.NewDirect,
+        responses={200: s.DirectConversation, **WRITE_ERRORS},
+    )
+    def post(self, request: Request) -> Response:
+        given = s.NewDirect(data=request.data)
+        given.is_valid(raise_exception=True)
+        ids = set(given.validated_data["people"]) - {request.user.pk}
+        people = list(User.objects.filter(pk__in=ids, is_active=True))
+        if len(people) != len(ids):
+            missing = sorted(ids - {person.pk for person in people})
+            return problem(400, "invalid", f"No such person: {', '.join(map(str, missing))}.")
+        room = chat_actions.open_direct(request.user, people)
+        found = next(
+            dm for dm in chat_queries.direct_conversations(request.user) if dm["id"] == room.pk
+        )
+        return Response(answers.direct_answer(found))
+
+
 class ReadView(APIView):
     @extend_schema(
         operation_id="markRead",
@@ -527,6 +599,31 @@ class SearchView(APIView):
             return problem(400, "invalid", "Say what to search for: ?q=…")
         found = chat_queries.search_messages(request.user, text)
         return Response([message_data(message) for message in found])
+
+
+class CardSearchView(APIView):
+    @extend_schema(
+        operation_id="searchCards",
+        tags=["cards"],
+        summary="Search the live cards of every board I can see (best first, at most 50)",
+        parameters=[
+            OpenApiParameter(
+                "q",
+                OpenApiTypes.STR,
+                required=True,
+                description="Words to find in titles, problems and solutions (at most 200 "
+                "characters); a title match ranks first.",
+            )
+        ],
+        responses={200: s.Card(many=True), **_errors(400, 401, 429)},
+    )
+    def get(self, request: Request) -> Response:
+        text = request.query_params.get("q", "")
+        if not text.strip():
+            return problem(400, "invalid", "Say what to search for: ?q=…")
+        found = list(board_queries.search_cards(request.user, text))
+        prefetch_related_objects(found, "tags", "assignees")
+        return Response([card_data(card) for card in found])
 
 
 # --- Boards and cards --------------------------------------------------------------------------

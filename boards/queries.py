@@ -1,8 +1,10 @@
 """Every non-trivial read of boards: the columns with their cards (tiles cached by change),
 filters, tags in use, the people who may be assigned. Pages and sockets ask here."""
 
+from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 from django.core.exceptions import ValidationError
-from django.db.models import Q, QuerySet, prefetch_related_objects
+from django.db import connection
+from django.db.models import F, Q, QuerySet, prefetch_related_objects
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.template.loader import render_to_string
@@ -140,3 +142,36 @@ def tags_visible_to(user: User, limit: int = 500) -> QuerySet[Tag]:
     """Tags in use on the boards `user` can see: the editor's suggestions (leaking nothing)."""
     visible: SpaceQuerySet = Board.objects.visible_to(user)
     return Tag.objects.filter(cards__board__in=visible).distinct().order_by("name")[:limit]
+
+
+CARD_SEARCH_LIMIT = 50
+
+
+def search_cards(user: User, text: str) -> QuerySet[Card] | list[Card]:
+    """The best matching live cards of the boards `user` can see: PostgreSQL full-text search
+    (a title match counts most), every word as a substring on SQLite. Like message search, the
+    query is cut at the same length."""
+    from chat.queries import SEARCH_CONFIG, SEARCH_MAX_QUERY
+
+    text = text.strip()[:SEARCH_MAX_QUERY]
+    if not text:
+        return []
+    visible: SpaceQuerySet = Board.objects.visible_to(user)
+    found = Card.objects.filter(board__in=visible.values("pk"), archived_at__isnull=True)
+    found = found.select_related("board", "column")
+    if connection.vendor == "postgresql":
+        query = SearchQuery(text, search_type="websearch", config=SEARCH_CONFIG)
+        vector = SearchVector("title", weight="A", config=SEARCH_CONFIG) + SearchVector(
+            "problem", "solution", weight="B", config=SEARCH_CONFIG
+        )
+        return (
+            found.annotate(document=vector)
+            .filter(document=query)
+            .annotate(rank=SearchRank(F("document"), query))
+            .order_by("-rank", "-updated_at")[:CARD_SEARCH_LIMIT]
+        )
+    for word in text.split():
+        found = found.filter(
+            Q(title__icontains=word) | Q(problem__icontains=word) | Q(solution__icontains=word)
+        )
+    return found.order_by("-updated_at")[:CARD_SEARCH_LIMIT]

@@ -23,7 +23,9 @@ class RoomConsumer(SpaceConsumer):
     person_template = "chat/room.html#online-person"
 
     def load_space(self, user: User, *, slug: str) -> Room | None:
-        room = Room.objects.select_related("team").filter(slug=slug).first()
+        room = (
+            Room.objects.select_related("team").prefetch_related("members").filter(slug=slug)
+        ).first()
         if room is None or not policies.can_view_space(user, room):
             return None
         return room
@@ -96,6 +98,13 @@ class RoomConsumer(SpaceConsumer):
             lambda: actions.resolve_thread(
                 message=self._message(frame), user=self.user, resolved=resolved
             )
+        )
+
+    async def do_pin(self, frame: dict) -> None:
+        """{"action": "pin", "id": <message>, "pinned": false to unpin}: everyone gets `pins`."""
+        pinned = frame.get("pinned") is not False
+        await write(
+            lambda: actions.pin_message(message=self._message(frame), user=self.user, pinned=pinned)
         )
 
     async def do_read(self, frame: dict) -> None:

@@ -10,6 +10,7 @@ from django.template.loader import get_template, render_to_string
 
 from accounts.models import User
 from chat.models import Message, Room
+from chat.queries import pinned_messages
 from nexus_live.context_processors import all_limits
 from nexus_live.events import frame
 
@@ -67,6 +68,7 @@ def message_data(message: Message) -> dict:
         "deleted": deleted,
         "resolved": message.resolved_at is not None,
         "reply_count": message.reply_count,
+        "pinned": message.pinned_at is not None,
         "reactions": [
             {
                 "emoji": reaction["emoji"],
@@ -126,6 +128,42 @@ def room_frame(room: Room) -> str:
     return frame("room", id=room.pk, html=html, data=room_data(room))
 
 
+def pins_data(room: Room, pinned: list[Message]) -> dict:
+    return {
+        "room": room.pk,
+        "pinned": [
+            {
+                "id": message.pk,
+                "seq": message.seq,
+                "author": {"id": message.author_id, "name": message.author.name},
+                "body": message.body,
+                "url": message.get_absolute_url(),
+                "pinned_at": message.pinned_at.isoformat(),
+            }
+            for message in pinned
+        ],
+    }
+
+
+def render_pins(room: Room, pinned: list[Message], event: int) -> str:
+    """The pinned list as of room event `event` (the page drops an older list that is late)."""
+    context = {"room": room, "pinned": pinned, "event": event}
+    return render_to_string("chat/pins.html#pins", context)
+
+
+def pins_frame(room: Room, event: int) -> str:
+    """The room's pinned list after a pin, an unpin or a pinned message's deletion (the room
+    event of that change), rendered once for every socket."""
+    pinned = pinned_messages(room)
+    return frame(
+        "pins",
+        event=event,
+        room=room.pk,
+        html=render_pins(room, pinned, event),
+        data=pins_data(room, pinned),
+    )
+
+
 def typing_frame(room: Room, user: User) -> str:
     data = {"room": room.pk, "user": user.pk, "name": user.name}
     return frame("typing", user=user.pk, data=data)
@@ -136,7 +174,11 @@ def activity_frame(room_pk: int, seq: int) -> str:
     return frame("activity", room=room_pk, seq=seq, data={"room": room_pk, "seq": seq})
 
 
-def read_frame(room_pk: int, seq: int) -> str:
+def read_frame(room_pk: int, seq: int, *, direct: bool = False) -> str:
+    """`direct`: a direct conversation just opened (the navigation counts it apart)."""
+    if direct:
+        data = {"room": room_pk, "seq": seq, "direct": True}
+        return frame("read", room=room_pk, seq=seq, direct=True, data=data)
     return frame("read", room=room_pk, seq=seq, data={"room": room_pk, "seq": seq})
 
 

@@ -2,7 +2,7 @@
 
 from django.conf import settings
 from django.db import models
-from django.db.models import F, OuterRef, Subquery, Value
+from django.db.models import F, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
@@ -13,6 +13,20 @@ from nexus_live.models import Space, SpaceQuerySet
 
 
 class RoomQuerySet(SpaceQuerySet):
+    def visible_to(self, user: User) -> "RoomQuerySet":
+        """Public rooms, the rooms of one's teams, and one's direct conversations (private,
+        of no team: invisible to the team branch, so a DM is seen by its members only)."""
+        if not user.is_authenticated or not user.is_active:
+            return self.none()
+        mine = RoomMember.objects.filter(user=user).values("room_id")
+        return self.filter(
+            Q(is_private=False) | Q(team__memberships__user=user) | Q(pk__in=mine)
+        ).distinct()
+
+    def rooms(self) -> "RoomQuerySet":
+        """Rooms, not direct conversations (the room list, the API's /rooms/)."""
+        return self.filter(kind=Room.Kind.ROOM)
+
     def with_unread(self, user: User) -> "RoomQuerySet":
         """Annotate `unread`: messages after the person's read mark (rooms never opened: 0)."""
         last_read = RoomVisit.objects.filter(room=OuterRef("pk"), user=user).values("last_read_seq")
@@ -23,6 +37,17 @@ class RoomQuerySet(SpaceQuerySet):
 
 
 class Room(Space):
+    """A room, or a direct conversation (`kind` "direct"): private to its RoomMembers, of no
+    team, with the same messages, seqs, events, reads and mentions as any room."""
+
+    class Kind(models.TextChoices):
+        ROOM = "room", "Room"
+        DIRECT = "direct", "Direct message"
+
+    kind = models.CharField(max_length=6, choices=Kind.choices, default=Kind.ROOM)
+    # A direct conversation's members' ids, sorted, comma-separated: the same people open the
+    # same conversation (unique: two people opening it at once get one).
+    member_key = models.CharField(max_length=100, null=True, blank=True, unique=True)
     name = models.CharField(max_length=80)
     slug = models.SlugField(max_length=90, unique=True)
     topic = models.CharField(max_length=300, blank=True)
@@ -32,16 +57,45 @@ class Room(Space):
     objects = RoomQuerySet.as_manager()
 
     class Meta(Space.Meta):
-        pass
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(is_private=False) | Q(team__isnull=False) | Q(kind="direct"),
+                name="private_room_has_team_or_members",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="direct")
+                | Q(is_private=True, team__isnull=True, member_key__isnull=False),
+                name="direct_room_is_private_to_members",
+            ),
+        ]
 
     def __str__(self) -> str:
-        return f"#{self.name}"
+        return self.name if self.is_direct else f"#{self.name}"
+
+    @property
+    def is_direct(self) -> bool:
+        return self.kind == Room.Kind.DIRECT
+
+    @cached_property
+    def member_ids(self) -> frozenset[int]:
+        """A direct conversation's members (prefetched `members` when there are)."""
+        if not self.is_direct:
+            return frozenset()
+        return frozenset(member.user_id for member in self.members.all())
+
+    def has_member(self, user: User) -> bool:
+        return user.pk in self.member_ids
+
+    @property
+    def visibility_label(self) -> str:
+        return "direct message" if self.is_direct else super().visibility_label
 
     def get_absolute_url(self) -> str:
         # Every message rendered links to its room: reversed once per room object and slug.
         cached = self.__dict__.get("_url")
         if cached is None or cached[0] != self.slug:
-            cached = self.__dict__["_url"] = (self.slug, reverse("chat:room", args=[self.slug]))
+            name = "direct:room" if self.is_direct else "chat:room"
+            cached = self.__dict__["_url"] = (self.slug, reverse(name, args=[self.slug]))
         return cached[1]
 
     def thread_url(self, message_pk: int) -> str:
@@ -52,6 +106,24 @@ class Room(Space):
             head, _, tail = reverse("chat:thread", args=[self.slug, 0]).rpartition("/0/")
             cached = self.__dict__["_thread_url"] = (self.slug, f"{head}/", f"/{tail}")
         return f"{cached[1]}{message_pk}{cached[2]}"
+
+
+class RoomMember(models.Model):
+    """A person in a direct conversation. Rooms have no members: their team says who sees them."""
+
+    room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="members")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="direct_memberships"
+    )
+    joined_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["room", "user"], name="one_membership_per_room")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} in {self.room}"
 
 
 class Message(models.Model):
@@ -74,9 +146,20 @@ class Message(models.Model):
     deleted_at = models.DateTimeField(null=True, blank=True)
     reply_count = models.PositiveIntegerField(default=0)
     resolved_at = models.DateTimeField(null=True, blank=True)
+    pinned_at = models.DateTimeField(null=True, blank=True)
+    pinned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
-        indexes = [models.Index(fields=["room", "event"])]
+        indexes = [
+            models.Index(fields=["room", "event"]),
+            models.Index(
+                fields=["room", "pinned_at"],
+                condition=Q(pinned_at__isnull=False),
+                name="message_pinned",
+            ),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["room", "seq"], name="one_message_per_seq"),
             models.UniqueConstraint(
@@ -192,6 +275,7 @@ class Notification(models.Model):
     class Reason(models.TextChoices):
         MENTION = "mention", "mentioned you"
         REPLY = "reply", "replied in a thread you are in"
+        DIRECT = "direct", "sent you a direct message"
 
     class Status(models.TextChoices):
         PENDING = "pending", "Pending"

@@ -4,16 +4,19 @@ mentions, search. Pages, sockets and (later) the API ask here; nothing here writ
 import re
 
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
+from django.core.exceptions import ValidationError
 from django.db import connection
-from django.db.models import F, Q, QuerySet
+from django.db.models import F, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 
 from accounts import policies
 from accounts.models import User
-from chat.models import Mention, Message, Room, RoomVisit
+from chat.models import Mention, Message, Room, RoomMember, RoomVisit
 
 PAGE = 50  # messages per page of a timeline
 SEARCH_LIMIT = 50
+SEARCH_CANDIDATES = 2000  # the newest matches ranked; older ones wait for more precise words
 SEARCH_MAX_QUERY = 200  # characters of a search
 SEARCH_CONFIG = "english"  # the GIN index in migration 0004 uses the same expression
 
@@ -104,18 +107,21 @@ def last_read_seq(room: Room, user: User) -> int:
 def followed_rooms(user: User) -> list[Room]:
     """The rooms whose unread count the person follows (opened once) and may still see."""
     rooms = Room.objects.filter(visits__user=user).select_related("team")
+    rooms = rooms.prefetch_related("members")  # direct conversations: who is in them
     return [room for room in rooms if policies.can_view_space(user, room)]
 
 
 def followed(user: User) -> list[dict[str, object]]:
     """The rooms a person follows (opened once) and may still see, by name, with where they
-    stand in each: `id`, `name`, `slug`, `is_private`, `last_seq`, `read` (their read mark)."""
+    stand in each: `id`, `name`, `slug`, `is_private`, `last_seq`, `read` (their read mark),
+    `kind` ("room" or "direct": the sidebar lists direct conversations apart)."""
     visible = Room.objects.visible_to(user).values("pk")
     rows = RoomVisit.objects.filter(user=user, room__in=visible).order_by("room__name")
-    fields = ("id", "name", "slug", "is_private", "last_seq", "read")
+    fields = ("id", "name", "slug", "is_private", "last_seq", "read", "kind")
     values = rows.values_list(
-        "room_id", "room__name", "room__slug", "room__is_private", "room__last_seq", "last_read_seq"
-    )
+        "room_id", "room__name", "room__slug", "room__is_private", "room__last_seq",
+        "last_read_seq", "room__kind",
+    )  # fmt: skip
     return [dict(zip(fields, row, strict=True)) for row in values]
 
 
@@ -126,7 +132,8 @@ def nav_state(user: User, rooms: list[dict[str, object]] | None = None) -> dict[
     """What the navigation's counts are computed from, on the page and in app.js:
     rooms: {room id: [last seq, read mark]} of the rooms the person follows and may see;
     mentions: unseen @mentions in rooms they may see (at most MENTIONS_MAX); mentioned:
-    {room id: [seq…]}, those of them in messages not read yet (a room's mention badge)."""
+    {room id: [seq…]}, those of them in messages not read yet (a room's mention badge);
+    direct: [room id…], which of the rooms are direct conversations (counted apart)."""
     rooms = followed(user) if rooms is None else rooms
     read_marks = {room["id"]: room["read"] for room in rooms}
     unseen = unseen_mentions(user).order_by("-message__seq")[:MENTIONS_MAX]
@@ -139,6 +146,7 @@ def nav_state(user: User, rooms: list[dict[str, object]] | None = None) -> dict[
         "rooms": {str(room["id"]): [room["last_seq"], room["read"]] for room in rooms},
         "mentions": len(rows),
         "mentioned": mentioned,
+        "direct": [room["id"] for room in rooms if room.get("kind") == "direct"],
     }
 
 
@@ -173,6 +181,107 @@ def mentioned_people(room: Room, body: str) -> list[User]:
     return [person for person in candidates if policies.can_view_space(person, room)]
 
 
+# --- Direct conversations and pins --------------------------------------------------------------
+def direct_conversations(user: User) -> list[dict[str, object]]:
+    """The person's direct conversations, latest activity first, in two queries: `id`,
+    `slug`, `url`, `title` (the other people's names), `others` [{id, name}], `unread`,
+    `last_seq`, `read` (their read mark), `last_activity` (the newest message's time, else
+    when it was opened)."""
+    if not user.is_authenticated or not user.is_active:
+        return []
+    newest = Message.objects.filter(room=OuterRef("pk")).order_by("-seq").values("created_at")
+    mine = RoomMember.objects.filter(user=user).values("room_id")
+    members = RoomMember.objects.select_related("user").order_by("user__display_name", "user_id")
+    rooms = (
+        Room.objects.filter(kind=Room.Kind.DIRECT, pk__in=mine)
+        .with_unread(user)
+        .annotate(last_activity=Coalesce(Subquery(newest[:1]), F("created_at")))
+        .prefetch_related(Prefetch("members", queryset=members))
+        .order_by("-last_activity", "-pk")
+    )
+    conversations = []
+    for room in rooms:
+        others = [m.user for m in room.members.all() if m.user_id != user.pk]
+        conversations.append(
+            {
+                "id": room.pk,
+                "slug": room.slug,
+                "url": room.get_absolute_url(),
+                "title": ", ".join(person.name for person in others),
+                "others": [{"id": person.pk, "name": person.name} for person in others],
+                "unread": max(0, room.unread or 0),
+                "last_seq": room.last_seq,
+                "read": room.last_read_seq if room.last_read_seq is not None else room.last_seq,
+                "last_activity": room.last_activity,
+            }
+        )
+    return conversations
+
+
+def direct_titles(user: User, room_ids: list[int]) -> dict[int, str]:
+    """{room id: the other people's names} of these direct conversations, in one query (the
+    sidebar's list: the rooms themselves come from `followed`)."""
+    if not room_ids:
+        return {}
+    members = RoomMember.objects.filter(room_id__in=room_ids).exclude(user=user)
+    names: dict[int, list[str]] = {room_id: [] for room_id in room_ids}
+    for member in members.select_related("user").order_by("user__display_name", "user_id"):
+        names[member.room_id].append(member.user.name)
+    return {room_id: ", ".join(people) or user.name for room_id, people in names.items()}
+
+
+def direct_people(room: Room, user: User) -> list[User]:
+    """Who else is in a direct conversation, by name (its page's header)."""
+    members = room.members.exclude(user=user).select_related("user")
+    return [m.user for m in members.order_by("user__display_name", "user_id")]
+
+
+def teammates(user: User, limit: int = 100) -> QuerySet[User]:
+    """People the person shares a team with: the New message form offers them first."""
+    teams = user.memberships.values("team_id")
+    return (
+        User.objects.filter(is_active=True, memberships__team__in=teams)
+        .exclude(pk=user.pk)
+        .distinct()
+        .order_by("display_name", "email")[:limit]
+    )
+
+
+def people_named(text: str, *, limit: int = 8) -> list[User]:
+    """The people a "To" field names, comma-separated, each by email or display name
+    (either exactly, any case). A name nobody has, or that two people share, is an error
+    that says which."""
+    wanted = [part.strip() for part in str(text).replace("\n", ",").split(",") if part.strip()]
+    if len(wanted) > limit:
+        raise ValidationError(f"Name at most {limit} people.")
+    found: list[User] = []
+    problems = []
+    for part in wanted:
+        matches = list(
+            User.objects.filter(is_active=True)
+            .filter(Q(email__iexact=part) | Q(display_name__iexact=part))
+            .order_by("pk")[:2]
+        )
+        if not matches:
+            problems.append(f"nobody is called {part!r}")
+        elif len(matches) > 1:
+            problems.append(f"more than one person is called {part!r}: use their email")
+        elif matches[0] not in found:
+            found.append(matches[0])
+    if problems:
+        raise ValidationError("Not sent: " + "; ".join(problems) + ".")
+    return found
+
+
+def pinned_messages(room: Room) -> list[Message]:
+    """A room's pinned messages, the latest pinned first."""
+    pinned = Message.objects.filter(room=room, pinned_at__isnull=False, deleted_at__isnull=True)
+    found = list(pinned.select_related("author").order_by("-pinned_at")[:100])
+    for message in found:
+        message.room = room
+    return found
+
+
 # --- Search ------------------------------------------------------------------------------------
 def search_messages(user: User, text: str) -> QuerySet[Message] | list[Message]:
     """The best matches among the messages of the rooms `user` can see: PostgreSQL full-text
@@ -189,10 +298,18 @@ def search_messages(user: User, text: str) -> QuerySet[Message] | list[Message]:
     if connection.vendor == "postgresql":
         query = SearchQuery(text, search_type="websearch", config=SEARCH_CONFIG)
         vector = SearchVector("body", config=SEARCH_CONFIG)
-        return (
-            found.annotate(document=vector)
+        # The index finds every match; ranking reads each one's text. A common word matches
+        # most of a room: rank the newest SEARCH_CANDIDATES matches, not all of them.
+        newest = (
+            Message.objects.filter(room__in=rooms, deleted_at__isnull=True)
+            .annotate(document=vector)
             .filter(document=query)
-            .annotate(rank=SearchRank(F("document"), query))
+            .order_by("-pk")
+            .values("pk")[:SEARCH_CANDIDATES]
+        )
+        return (
+            found.filter(pk__in=newest)
+            .annotate(rank=SearchRank(vector, query))
             .order_by("-rank", "-created_at")[:SEARCH_LIMIT]
         )
     for word in text.split():

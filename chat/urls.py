@@ -1,4 +1,5 @@
 from django.urls import path
+from django.views.generic import RedirectView
 
 from chat import views
 
@@ -7,11 +8,14 @@ urlpatterns = [
     path("", views.rooms, name="rooms"),
     path("mentions/", views.mentions, name="mentions"),
     path("mentions/seen", views.mentions_seen, name="mentions_seen"),
-    path("search/", views.search, name="search"),
+    # Search covers cards too now (/search/); old links and bookmarks still land there.
+    path("search/", RedirectView.as_view(pattern_name="search", query_string=True, permanent=True)),
     path("<slug:slug>/", views.room, name="room"),
     path("<slug:slug>/messages", views.messages, name="messages"),
     path("<slug:slug>/post", views.post, name="post"),
     path("<slug:slug>/topic", views.topic, name="topic"),
+    path("<slug:slug>/pins", views.pins, name="pins"),
+    path("<slug:slug>/messages/<int:message_id>/pin", views.pin, name="pin"),
     path("<slug:slug>/threads/<int:message_id>/", views.thread, name="thread"),
     path("<slug:slug>/messages/<int:message_id>/history", views.history, name="history"),
     path("<slug:slug>/archive", views.archive, name="archive"),

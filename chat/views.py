@@ -7,12 +7,14 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from accounts import policies
 from accounts.models import Team
 from chat import actions, queries
-from chat.forms import RoomForm
+from chat.events import render_pins
+from chat.forms import DirectForm, RoomForm
 from chat.models import REACTIONS, Room
 from nexus_live.text import as_int
 
@@ -49,6 +51,7 @@ def rooms(request: HttpRequest) -> HttpResponse:
             return redirect(room)
     visible = (
         Room.objects.visible_to(request.user)
+        .rooms()  # direct conversations are listed at /dm/
         .with_unread(request.user)
         .select_related("team")
         .order_by("name")
@@ -62,6 +65,11 @@ def room(request: HttpRequest, slug: str) -> HttpResponse:
     """The room as it is now. Reading it writes nothing: the page's socket sends the read mark
     once the messages are on screen (a permalink or a filtered view never marks anything)."""
     room = _get_room_for_user(request, slug)
+    on_direct_path = request.resolver_match.namespace == "direct"
+    if room.is_direct != on_direct_path:  # each kind at its own address
+        if room.is_direct:
+            return redirect(reverse("direct:room", args=[slug]) + _query(request))
+        raise Http404("No such conversation")
     last_read = queries.last_read_seq(room, request.user)
     messages = queries.timeline(room)
     only_open = request.GET.get("filter") == "open"
@@ -85,12 +93,71 @@ def room(request: HttpRequest, slug: str) -> HttpResponse:
         "can_post": live and policies.can_post(request.user, room),
         "can_moderate": policies.can_moderate(request.user, room),
         "can_manage": policies.can_manage_space(request.user, room),
+        "can_pin": policies.can_pin(request.user, room),
         "client_id": uuid.uuid4().hex,
         "composer_body": request.session.pop(f"draft-{room.pk}", ""),
-        "nav": "rooms",
+        "nav": "dms" if room.is_direct else "rooms",
+        **_label(room, request),
         **MESSAGE_CONTEXT,
     }
     return render(request, "chat/room.html", context)
+
+
+def _query(request: HttpRequest) -> str:
+    return f"?{request.GET.urlencode()}" if request.GET else ""
+
+
+def _label(room: Room, request: HttpRequest) -> dict[str, object]:
+    """How the page names the room: #name, or a direct conversation's other people."""
+    if not room.is_direct:
+        return {"room_label": f"#{room.name}"}
+    people = queries.direct_people(room, request.user)
+    return {"room_label": ", ".join(p.name for p in people) or "Just you", "dm_people": people}
+
+
+@login_required
+def pins(request: HttpRequest, slug: str) -> HttpResponse:
+    """A room's pinned messages: the header's list (pins.js asks for the fragment)."""
+    room = _get_room_for_user(request, slug)
+    pinned = queries.pinned_messages(room)
+    if request.headers.get("X-Fragment") == "pins":
+        return HttpResponse(render_pins(room, pinned, room.last_event))
+    context = {"room": room, "pinned": pinned, "nav": "dms" if room.is_direct else "rooms"}
+    return render(request, "chat/pins.html", context)
+
+
+@login_required
+@require_POST
+def pin(request: HttpRequest, slug: str, message_id: int) -> HttpResponse:
+    """Pin or unpin without JavaScript: the same action the socket's `pin` calls."""
+    room = _get_room_for_user(request, slug)
+    message = get_object_or_404(queries.messages_of(room), pk=message_id)
+    pinned = request.POST.get("pinned") != "0"
+    try:
+        actions.pin_message(message=message, user=request.user, pinned=pinned)
+    except ValidationError as exc:
+        flash.error(request, exc.messages[0])
+    return redirect(room)
+
+
+@login_required
+def direct(request: HttpRequest) -> HttpResponse:
+    """My direct conversations, latest first, and the New message form."""
+    form = DirectForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            room = actions.open_direct(request.user, form.cleaned_data["people"])
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            return redirect(room)
+    context = {
+        "conversations": queries.direct_conversations(request.user),
+        "form": form,
+        "limit": actions.DIRECT_MAX,
+        "nav": "dms",
+    }
+    return render(request, "chat/direct.html", context, status=400 if form.errors else 200)
 
 
 @login_required
@@ -185,17 +252,6 @@ def mentions(request: HttpRequest) -> HttpResponse:
     found = queries.mentions_of(request.user)
     context = {"mentions": found, "nav": "mentions", **MESSAGE_CONTEXT}
     return render(request, "chat/mentions.html", context)
-
-
-@login_required
-def search(request: HttpRequest) -> HttpResponse:
-    text = request.GET.get("q", "").strip()[: queries.SEARCH_MAX_QUERY]
-    results = queries.search_messages(request.user, text)
-    context = {
-        "q": text, "results": results, "limit": queries.SEARCH_LIMIT,
-        "max_query": queries.SEARCH_MAX_QUERY, "nav": "rooms", **MESSAGE_CONTEXT,
-    }  # fmt: skip
-    return render(request, "chat/search.html", context)
 
 
 @login_required

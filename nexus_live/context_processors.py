@@ -40,6 +40,7 @@ def limits(request: HttpRequest) -> dict[str, object]:
 
 
 SIDEBAR_BOARDS = 8  # boards listed per team; "All boards" has the rest
+SIDEBAR_DIRECTS = 10  # direct conversations listed, unread first; "Direct messages" has all
 
 
 def sidebar(request: HttpRequest) -> dict[str, object]:
@@ -55,7 +56,8 @@ def sidebar(request: HttpRequest) -> dict[str, object]:
     state = chat.nav_state(user, rooms)
     here = request.path
     for room in rooms:
-        room["url"] = reverse("chat:room", args=[room["slug"]])
+        name = "direct:room" if room["kind"] == "direct" else "chat:room"
+        room["url"] = reverse(name, args=[room["slug"]])
         room["current"] = here.startswith(room["url"])
         room["unread"] = max(0, room["last_seq"] - room["read"])
         room["mentioned"] = len(state["mentioned"].get(str(room["id"]), ()))
@@ -74,9 +76,25 @@ def sidebar(request: HttpRequest) -> dict[str, object]:
         if board is not None and len(boards) < SIDEBAR_BOARDS:
             url = reverse("boards:detail", args=[board])
             boards.append({"name": board_name, "url": url, "current": here.startswith(url)})
+    directs = [room for room in rooms if room["kind"] == "direct"]
+    titles = chat.direct_titles(user, [room["id"] for room in directs])
+    for room in directs:
+        room["title"] = titles[room["id"]]
+    directs.sort(key=lambda room: (not room["unread"], room["title"].casefold()))
     return {
         "nav_state": state,
-        "nav_unread": sum(room["unread"] for room in rooms if not room["current"]),
+        "nav_unread": sum(
+            room["unread"] for room in rooms if not room["current"] and room["kind"] != "direct"
+        ),
+        "nav_direct_unread": sum(
+            room["unread"] for room in rooms if not room["current"] and room["kind"] == "direct"
+        ),
         "nav_mentions": state["mentions"],
-        "sidebar": {"rooms": rooms, "teams": list(teams.values())},
+        # Direct conversations are counted in the unread total but listed apart (their
+        # title depends on who looks: chat.queries.direct_conversations).
+        "sidebar": {
+            "rooms": [room for room in rooms if room["kind"] != "direct"],
+            "directs": directs[:SIDEBAR_DIRECTS],
+            "teams": list(teams.values()),
+        },
     }

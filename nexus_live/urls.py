@@ -8,6 +8,7 @@ from nexus_live import metrics, views
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("search/", views.search, name="search"),
     path("healthz", views.healthz, name="healthz"),
     path("readyz", views.readyz, name="readyz"),
     path("metrics", metrics.metrics_view, name="metrics"),
@@ -15,6 +16,7 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("teams/<slug:slug>/webhooks/", include("webhooks.urls")),
     path("rooms/", include("chat.urls")),
+    path("dm/", include("chat.direct_urls")),
     path("boards/", include("boards.urls")),
     path("api/", include("api.urls")),
     path("graphql/", graphql_view, name="graphql"),

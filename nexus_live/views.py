@@ -1,4 +1,4 @@
-"""The shell's own pages: home, liveness and readiness."""
+"""The shell's own pages: home, search across everything, liveness and readiness."""
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
@@ -14,6 +14,30 @@ from nexus_live.health import failing_checks
 def home(request: HttpRequest) -> HttpResponse:
     teams = request.user.teams.order_by("name")
     return render(request, "home.html", {"teams": teams})
+
+
+SEARCH_IN = ("messages", "cards")
+
+
+@login_required
+def search(request: HttpRequest) -> HttpResponse:
+    """One search over the messages of the rooms and direct messages a person can see and the
+    cards of their boards; `?in=messages` or `?in=cards` keeps one kind."""
+    from boards import queries as boards
+    from chat import queries as chat
+    from chat.views import MESSAGE_CONTEXT
+
+    text = request.GET.get("q", "").strip()[: chat.SEARCH_MAX_QUERY]
+    kind = request.GET.get("in", "")
+    kind = kind if kind in SEARCH_IN else ""
+    messages = chat.search_messages(request.user, text) if kind != "cards" else []
+    cards = boards.search_cards(request.user, text) if kind != "messages" else []
+    context = {
+        "q": text, "kind": kind, "messages": messages, "cards": cards,
+        "limit": chat.SEARCH_LIMIT, "card_limit": boards.CARD_SEARCH_LIMIT,
+        "max_query": chat.SEARCH_MAX_QUERY, "nav": "search", **MESSAGE_CONTEXT,
+    }  # fmt: skip
+    return render(request, "search.html", context)
 
 
 @never_cache

@@ -26,8 +26,8 @@ def assert_readable_400(response) -> None:
 @pytest.mark.parametrize(
     "url",
     [
-        "/rooms/search/?q=%00",
-        "/rooms/search/?q=slow%00api",
+        "/search/?q=%00",
+        "/search/?q=slow%00api",
         "/invites/%00/",
         "/invites/abc%00def/",
         "/teams/%00/",
@@ -46,7 +46,7 @@ def test_it_answers_400_to_nul_in_a_board_filter(as_person, board, query):
 
 
 def test_it_answers_400_to_nul_in_a_parameter_name(as_person):
-    assert_readable_400(as_person("alice").get("/rooms/search/?%00=x"))
+    assert_readable_400(as_person("alice").get("/search/?%00=x"))
 
 
 def test_it_answers_400_to_nul_when_signed_out(client):
@@ -89,5 +89,5 @@ def test_it_refuses_a_session_cookie_with_nul(client, alice):
 
 def test_it_still_serves_ordinary_requests(as_person, board):
     client = as_person("alice")
-    assert client.get("/rooms/search/?q=slow+api").status_code == 200
+    assert client.get("/search/?q=slow+api").status_code == 200
     assert client.get(f"/boards/{board.pk}/?tag=api&q=slow").status_code == 200

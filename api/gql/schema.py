@@ -91,7 +91,7 @@ class Query:
 
     @strawberry.field(description="Rooms I can see, with my unread counts.")
     def rooms(self, info: Info) -> list[Room]:
-        rooms = chat_queries.visible_rooms(person(info)).order_by("name")
+        rooms = chat_queries.visible_rooms(person(info)).rooms().order_by("name")
         return [Room.of(room) for room in rooms]
 
     @strawberry.field(description="One room, by its slug.")

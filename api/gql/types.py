@@ -84,6 +84,7 @@ class Message:
     resolved: bool
     reply_count: int
     reactions: list[Reaction]
+    pinned: bool = strawberry.field(description="Pinned to its room's header.")
 
     @classmethod
     def of(cls, data: dict) -> "Message":

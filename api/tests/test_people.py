@@ -50,6 +50,24 @@ def test_search_finds_only_what_the_person_may_read(bearer, alice, charlie, team
     assert bearer(charlie).get("/api/v1/search/?q=").status_code == 400
 
 
+def test_card_search_finds_only_cards_the_person_may_read(
+    bearer, alice, charlie, team, django_assert_max_num_queries
+):
+    from boards import actions as boards
+
+    private = boards.create_board(user=alice, name="Ours", team=team)
+    public = boards.create_board(user=alice, name="Open")
+    for i in range(3):
+        boards.create_card(board=public, user=alice, title=f"Pagination cursor {i}", tags="api")
+    boards.create_card(board=private, user=alice, title="Pagination secret")
+    with django_assert_max_num_queries(8):  # not one per card
+        found = bearer(charlie).get("/api/v1/search/cards/?q=pagination").json()
+    assert sorted(card["title"] for card in found) == [f"Pagination cursor {i}" for i in range(3)]
+    assert found[0]["tags"] == ["api"]
+    assert len(bearer(alice).get("/api/v1/search/cards/?q=pagination").json()) == 4
+    assert bearer(charlie).get("/api/v1/search/cards/?q=%20").status_code == 400
+
+
 def test_a_team_is_created_with_me_as_its_owner(bearer, charlie):
     response = bearer(charlie).post("/api/v1/teams/", {"name": "Frontend peers"}, format="json")
     assert response.status_code == 201

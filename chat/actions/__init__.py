@@ -1,6 +1,7 @@
 """Every write to rooms and messages, one module per domain, each check → write → notify after
 commit (as Zulip's zerver/actions/). Callers import from here."""
 
+from chat.actions.direct import DIRECT_MAX, open_direct
 from chat.actions.messages import (
     MAX_BODY,
     NewPost,
@@ -11,6 +12,7 @@ from chat.actions.messages import (
     post_messages,
     resolve_thread,
 )
+from chat.actions.pins import PINS_MAX, pin_message
 from chat.actions.reactions import toggle_reaction
 from chat.actions.reads import mark_mentions_seen, mark_read
 from chat.actions.rooms import (
@@ -23,7 +25,9 @@ from chat.actions.rooms import (
 from chat.actions.typing import send_typing
 
 __all__ = [
+    "DIRECT_MAX",
     "MAX_BODY",
+    "PINS_MAX",
     "ROOM_NAME_MAX",
     "TOPIC_MAX",
     "NewPost",
@@ -34,6 +38,8 @@ __all__ = [
     "edit_message",
     "mark_mentions_seen",
     "mark_read",
+    "open_direct",
+    "pin_message",
     "post_message",
     "post_messages",
     "resolve_thread",

@@ -149,6 +149,8 @@ def post_message(
             outbox.message_posted(message)
             if not alone:
                 _notify_mentions(message, body)
+            if room.is_direct:
+                _notify_direct(message)
             if parent is not None:
                 _notify_thread(message, parent)
                 _change(parent, lambda root: setattr(root, "reply_count", root.reply_count + 1))
@@ -166,6 +168,7 @@ def _is_plain(room: Room, parent: Message | None, body: object) -> bool:
     on PostgreSQL, outside a caller's transaction: one statement is all it needs."""
     return (
         parent is None
+        and not room.is_direct  # it notifies the other members
         and "@" not in str(body)
         and Kind.MESSAGE_POSTED not in outbox.wanted(room.team_id)
         and connection.vendor == "postgresql"
@@ -373,6 +376,13 @@ def _notify_thread(reply: Message, parent: Message) -> None:
     _record_notifications(reply, sorted(people), Notification.Reason.REPLY)
 
 
+def _notify_direct(message: Message) -> None:
+    """The other members of a direct conversation are told of every message (by email when
+    they stay away; someone it also mentions was told already)."""
+    people = sorted(message.room.member_ids - {message.author_id})
+    _record_notifications(message, people, Notification.Reason.DIRECT)
+
+
 def _record_notifications(message: Message, user_ids: list[int], reason: str) -> None:
     """The outbox rows the notification emails are sent from, in the message's transaction;
     one per person and message, whatever told them first."""
@@ -424,13 +434,22 @@ def delete_message(*, message: Message, user: User) -> Message:
     if message.is_deleted:
         return message
 
+    unpinned: list[bool] = []
+
     def apply(locked: Message) -> None:
         locked.deleted_at = timezone.now()
         locked.body, locked.body_html = "", ""
         MessageEdit.objects.filter(message=locked).delete()
+        if locked.pinned_at is not None:  # a deleted message leaves the pinned list
+            locked.pinned_at, locked.pinned_by = None, None
+            unpinned.append(True)
 
     with transaction.atomic():
-        return _change(message, apply)
+        deleted = _change(message, apply)
+        if unpinned:
+            text = room_events.pins_frame(deleted.room, deleted.event)
+            events.publish_on_commit(room_events.room_group(deleted.room), events.forward(text))
+        return deleted
 
 
 def resolve_thread(*, message: Message, user: User, resolved: bool = True) -> Message:

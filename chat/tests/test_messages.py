@@ -192,6 +192,16 @@ def test_a_permalink_opens_the_page_around_the_message(client, alice, general, s
     assert f'id="message-{messages[-1].pk}"' not in page
 
 
+def test_a_permalink_offers_the_latest_messages_instead_of_a_composer(client, alice, general):
+    """The page around an old message is not live: a composer there would never send."""
+    target = _post(general, alice)
+    client.force_login(alice)
+    page = client.get(target.get_absolute_url()).content.decode()
+    assert 'id="composer"' not in page
+    assert 'class="muted to-latest"' in page  # where the composer would be
+    assert 'id="composer"' in client.get(general.get_absolute_url()).content.decode()
+
+
 def test_history_pages_by_seq(client, alice, general, settings):
     settings.CHAT_RATE_BURST = 1000
     for i in range(60):

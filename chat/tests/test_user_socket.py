@@ -82,6 +82,7 @@ async def test_it_opens_with_the_counts_as_they_are_now(alice, bob, general, pri
             "rooms": {str(general.pk): [3, 0]},
             "mentions": 3,
             "mentioned": {str(general.pk): [3, 2, 1]},  # all three unread: the room's badge
+            "direct": [],
         }
 
 

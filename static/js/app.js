@@ -69,9 +69,12 @@ document.addEventListener("submit", (event) => {
 
   function render() {
     let total = 0;
+    let direct = 0;   // direct conversations are counted apart from rooms
+    const directs = new Set((state.direct || []).map(String));
     for (const [room, [lastSeq, lastRead]] of Object.entries(state.rooms)) {
       const unread = room === openRoom ? 0 : Math.max(0, lastSeq - lastRead);
-      total += unread;
+      if (directs.has(room)) direct += unread;
+      else total += unread;
       for (const badge of document.querySelectorAll(`[data-room-unread="${room}"]`)) setBadge(badge, unread);
       const mentioned = (state.mentioned?.[room] || []).filter((seq) => seq > lastRead).length;
       const mentions = document.querySelector(`[data-room-mentions="${room}"]`);
@@ -79,13 +82,14 @@ document.addEventListener("submit", (event) => {
       if (mentions) mentions.querySelector(".count").textContent = `@${mentioned}`;
     }
     setBadge(document.getElementById("unread-total"), total);
+    setBadge(document.getElementById("direct-unread"), direct);
     for (const badge of document.querySelectorAll("[data-unread-mirror]")) setBadge(badge, total);
     setBadge(document.getElementById("mention-count"), state.mentions);
   }
 
   function handle(frame) {
     if (frame.type === "state") {   // on every (re)connect: the counts as they are now
-      Object.assign(state, { rooms: frame.rooms, mentions: frame.mentions, mentioned: frame.mentioned || {} });
+      Object.assign(state, { rooms: frame.rooms, mentions: frame.mentions, mentioned: frame.mentioned || {}, direct: frame.direct || [] });
       render();
       return;
     }
@@ -97,6 +101,7 @@ document.addEventListener("submit", (event) => {
       const entry = state.rooms[String(frame.room)] || (state.rooms[String(frame.room)] = [0, 0]);
       entry[0] = Math.max(entry[0], frame.seq);
       if (frame.type === "read") entry[1] = Math.max(entry[1], frame.seq);
+      if (frame.direct) (state.direct ||= []).push(frame.room);
     } else {
       return;
     }

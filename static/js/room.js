@@ -141,6 +141,7 @@
           applied.set(frame.id, frame.event);
           const element = place(frame.html, { insert: frame.type === "message" });
           if (element?.dataset.author === me) settle(frame.client_id);
+          if (frame.type === "message") stopTyping(element?.dataset.author);   // they sent it
         }
         seqs.add(frame.seq);
         live.saw(frame.event);
@@ -181,13 +182,15 @@
         break;
       }
       case "typing":
-        if (String(frame.user) !== me) showTyping(frame.user, frame.data.name);
+        if (String(frame.user) !== me) showTyping(String(frame.user), frame.data.name);
         break;
 
       default:
         break;
     }
+    room.dispatchEvent(new CustomEvent("nexus:frame", { detail: frame }));   // pins.js and others listen
   }
+  room.addEventListener("nexus:send", (event) => send(event.detail));   // their frames go out here
 
   const typists = new Map();   // user id -> {name, timer}
   function renderTyping() {
@@ -198,9 +201,15 @@
       names.length === 1 ? `${names[0]} is typing…` :
       names.length === 2 ? `${names[0]} and ${names[1]} are typing…` : "Several people are typing…";
   }
+  function stopTyping(user) {
+    if (!typists.has(user)) return;
+    clearTimeout(typists.get(user).timer);
+    typists.delete(user);
+    renderTyping();
+  }
   function showTyping(user, name) {
     clearTimeout(typists.get(user)?.timer);
-    const timer = setTimeout(() => { typists.delete(user); renderTyping(); }, 5000);
+    const timer = setTimeout(() => stopTyping(user), 5000);
     typists.set(user, { name, timer });
     renderTyping();
   }

@@ -192,3 +192,17 @@ def test_threads_reactions_and_unread_counts_live(new_person_page, alice, bob, g
     expect(ana.locator("#messages li.message .thread-link")).to_have_text("1 reply")
     ana.locator("#messages li.message .thread-link").click()
     expect(ana.locator("#thread-panel li.message.reply")).to_contain_text("Use autoretry_for")
+
+
+def test_typing_stops_showing_once_their_message_arrives(new_person_page, alice, bob, general):
+    ana, ben = new_person_page(alice), new_person_page(bob)
+    for page in (ana, ben):
+        page.goto("/rooms/general/")
+        expect(page.locator("#connection")).to_have_text("Live")
+    box = ben.get_by_label("Message", exact=True)
+    box.press_sequentially("on my way")
+    expect(ana.locator("#typing")).to_have_text("Bob is typing…")
+    box.press("Enter")
+    expect(ana.locator("#messages li.message", has_text="on my way")).to_be_visible()
+    # at once, not when the typing notice times out five seconds later
+    expect(ana.locator("#typing")).to_have_text("", timeout=1000)

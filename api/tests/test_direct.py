@@ -1,0 +1,108 @@
+"""/api/v1/dms/ and pins: a DM is a room of its members only; pins through the same action."""
+
+import pytest
+
+from chat import actions
+from chat.models import Room
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def general(alice):
+    return actions.create_room(user=alice, name="general")
+
+
+@pytest.fixture
+def dm(alice, bob):
+    room = actions.open_direct(alice, [bob])
+    actions.post_message(room=room, author=alice, body="secret", client_id="s1")
+    return room
+
+
+def test_it_lists_my_conversations(bearer, dm, alice, bob):
+    (answer,) = bearer(bob).get("/api/v1/dms/").json()
+    assert answer["id"] == dm.pk and answer["slug"] == dm.slug and answer["title"] == "Alice"
+    assert answer["others"] == [{"id": alice.pk, "name": "Alice"}]
+    assert answer["unread"] == 1 and answer["last_seq"] == 1 and answer["last_read_seq"] == 0
+
+
+def test_it_opens_one_conversation_per_set_of_people(bearer, alice, bob, charlie):
+    first = bearer(alice).post("/api/v1/dms/", {"people": [bob.pk, charlie.pk]}, format="json")
+    assert first.status_code == 200
+    again = bearer(charlie).post("/api/v1/dms/", {"people": [alice.pk, bob.pk]}, format="json")
+    assert again.json()["id"] == first.json()["id"]
+    assert Room.objects.filter(kind="direct").count() == 1
+
+
+@pytest.mark.parametrize(
+    ("people", "detail"),
+    [([], "people"), ([999], "No such person"), (["x"], "people"), ([1, 2, 3, 4, 5, 6, 7, 8], "")],
+)
+def test_it_refuses_bad_people(bearer, alice, people, detail):
+    response = bearer(alice).post("/api/v1/dms/", {"people": people}, format="json")
+    assert response.status_code == 400
+    assert response["Content-Type"].startswith("application/problem+json")
+    assert detail in str(response.json())
+
+
+def test_my_own_id_alone_is_not_a_conversation(bearer, alice):
+    response = bearer(alice).post("/api/v1/dms/", {"people": [alice.pk]}, format="json")
+    assert response.status_code == 400
+
+
+def test_members_use_the_room_endpoints(bearer, dm, bob):
+    client = bearer(bob)
+    assert client.get(f"/api/v1/rooms/{dm.slug}/").status_code == 200
+    page = client.get(f"/api/v1/rooms/{dm.slug}/messages/").json()
+    assert [m["body"] for m in page["results"]] == ["secret"]
+    url = f"/api/v1/rooms/{dm.slug}/messages/"
+    posted = client.post(url, {"body": "reply"}, format="json", HTTP_IDEMPOTENCY_KEY="k1")
+    assert posted.status_code == 201
+
+
+def test_the_room_list_leaves_dms_out(bearer, dm, alice, general):
+    slugs = [room["slug"] for room in bearer(alice).get("/api/v1/rooms/").json()]
+    assert slugs == ["general"]
+
+
+@pytest.mark.parametrize("who", ["charlie", "vera"])
+def test_an_outsider_gets_404_and_finds_nothing(bearer, team, dm, who, charlie, vera):
+    client = bearer({"charlie": charlie, "vera": vera}[who])
+    message = dm.messages.get()
+    for url in [
+        f"/api/v1/rooms/{dm.slug}/",
+        f"/api/v1/rooms/{dm.slug}/messages/",
+        f"/api/v1/rooms/{dm.slug}/messages/{message.pk}/",
+        f"/api/v1/rooms/{dm.slug}/pins/",
+    ]:
+        assert client.get(url).status_code == 404, url
+    url = f"/api/v1/rooms/{dm.slug}/messages/"
+    posted = client.post(url, {"body": "in"}, format="json", HTTP_IDEMPOTENCY_KEY="k1")
+    assert posted.status_code == 404
+    assert client.post(f"/api/v1/rooms/{dm.slug}/messages/{message.pk}/pinned/").status_code == 404
+    assert client.get("/api/v1/search/?q=secret").json() == []
+    assert client.get("/api/v1/dms/").json() == []
+
+
+def test_an_outsider_cannot_read_it_over_graphql(bearer, dm, charlie, bob):
+    query = {"query": f'{{ room(slug: "{dm.slug}") {{ name }} }}'}
+    outsider = bearer(charlie).post("/graphql/", query, format="json").json()
+    assert outsider["data"] is None and outsider["errors"]
+    member = bearer(bob).post("/graphql/", query, format="json").json()
+    assert member["data"]["room"]["name"]
+    rooms = bearer(bob).post("/graphql/", {"query": "{ rooms { slug } }"}, format="json").json()
+    assert rooms["data"]["rooms"] == []
+
+
+def test_pins_over_the_api(bearer, alice, bob, general):
+    message = actions.post_message(room=general, author=bob, body="pin", client_id="p1").message
+    url = f"/api/v1/rooms/general/messages/{message.pk}/pinned/"
+    refused = bearer(bob).post(url)
+    assert refused.status_code == 403
+    pinned = bearer(alice).post(url)
+    assert pinned.status_code == 200 and pinned.json()["pinned"] is True
+    listed = bearer(bob).get("/api/v1/rooms/general/pins/").json()
+    assert listed["room"] == general.pk and [p["id"] for p in listed["pinned"]] == [message.pk]
+    assert bearer(alice).delete(url).json()["pinned"] is False
+    assert bearer(bob).get("/api/v1/rooms/general/pins/").json()["pinned"] == []

@@ -1,0 +1,11 @@
+"""/dm/: my direct conversations; each one is a room page at its own address."""
+
+from django.urls import path
+
+from chat import views
+
+app_name = "direct"
+urlpatterns = [
+    path("", views.direct, name="list"),
+    path("<slug:slug>/", views.room, name="room"),
+]
