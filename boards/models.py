@@ -167,7 +167,7 @@ class Card(models.Model):
             return "overdue"
         return "soon" if (self.due - today).days <= DUE_SOON_DAYS else "later"
 
-    def snapshot(self) -> dict:
+    def snapshot(self, labels: "list[Label] | None" = None) -> dict:
         """The editable fields as plain data: what revisions store, merges compare and frames
         carry (tags, assignees and labels prefetched, or three queries)."""
         return {
@@ -178,7 +178,9 @@ class Card(models.Model):
             "checklist": self.checklist,
             "tags": sorted(tag.name for tag in self.tags.all()),
             "assignees": sorted(person.pk for person in self.assignees.all()),
-            "labels": sorted(label.pk for label in self.labels.all()),
+            "labels": sorted(
+                label.pk for label in (self.labels.all() if labels is None else labels)
+            ),
             "due": self.due.isoformat() if self.due else "",
         }
 

@@ -4,7 +4,7 @@ filters, tags in use, the people who may be assigned. Pages and sockets ask here
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 from django.core.exceptions import ValidationError
 from django.db import connection
-from django.db.models import F, Q, QuerySet, prefetch_related_objects
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, prefetch_related_objects
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.template.loader import render_to_string
@@ -13,7 +13,7 @@ from django.utils.safestring import mark_safe
 
 from accounts import policies
 from accounts.models import User
-from boards.models import Board, Card, Column, LabelColour, Tag
+from boards.models import Board, Card, Column, Label, LabelColour, Tag
 from nexus_live.cache import cache_get_many_safe, cache_set_many_safe
 from nexus_live.context_processors import all_limits
 from nexus_live.models import SpaceQuerySet
@@ -158,7 +158,9 @@ def search_cards(user: User, text: str) -> QuerySet[Card] | list[Card]:
         return []
     visible: SpaceQuerySet = Board.objects.visible_to(user)
     found = Card.objects.filter(board__in=visible.values("pk"), archived_at__isnull=True)
-    found = found.select_related("board", "column")
+    found = found.select_related("board", "column").annotate(
+        board_has_labels=Exists(Label.objects.filter(board=OuterRef("board_id")))
+    )  # cards of boards without labels need no labels query (card_data(card, labels=[]))
     if connection.vendor == "postgresql":
         query = SearchQuery(text, search_type="websearch", config=SEARCH_CONFIG)
         vector = SearchVector("title", weight="A", config=SEARCH_CONFIG) + SearchVector(
