@@ -100,7 +100,7 @@ def _keyboard_reachable(page: Page) -> list[str]:
 
 
 def _settle(page: Page, name: str) -> None:
-    if name in ("room", "board", "thread", "dm"):
+    if name in ("room", "board", "thread", "dm", "card"):
         expect(page.locator("#connection")).to_have_text("Live")
 
 
