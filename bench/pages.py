@@ -255,8 +255,11 @@ def _report(now: dict, before: dict | None, args: argparse.Namespace) -> str:
             "",
             "The sidebar costs three queries on every page (the followed rooms with read marks, "
             "unseen mentions by room, the teams with their boards) where the top bar's counts "
-            "cost two; the board page makes up for it by reading the membership once per "
-            "request. Search finds every match through the GIN index and ranks the newest 2,000 "
+            "cost two; the room page makes up for it by reading the read mark once, the board "
+            "page by reading the membership once per request. The room page's one more query "
+            "is its messages' files (attachments, new in issue 9), one for the whole page. "
+            "Search looks in cards too now. Search finds every match through the GIN index and "
+            "ranks the newest 2,000 "
             f"(ranking reads each message's text): the query word is in all {args.messages:,}"
             " messages.",
         ]

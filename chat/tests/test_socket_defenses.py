@@ -106,7 +106,11 @@ async def test_reactions_are_rate_limited_like_posts(alice, general, settings):
         for _ in range(4):
             await socket.send_to(text_data=frame)
             kinds.append(
-                (await frames_until(socket, "message_changed" if len(kinds) < 3 else "error"))[-1]
+                (
+                    await frames_until(
+                        socket, "message_changed" if len(kinds) < 3 else "error", wait=10
+                    )
+                )[-1]
             )
         assert [k["type"] for k in kinds] == ["message_changed"] * 3 + ["error"]
         assert kinds[-1]["code"] == "rate_limited" and kinds[-1]["retry_after"] > 0
