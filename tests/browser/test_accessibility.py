@@ -201,4 +201,4 @@ def test_a_messages_actions_are_reachable_by_keyboard(new_person_page, alice, pl
         names.append(focused.get_attribute("aria-label"))
         if names[-1] == "Delete":
             break
-    assert names == ["Add a reaction", "Reply in thread", "Mark resolved", "Edit", "Delete"]
+    assert names == ["Add a reaction", "Reply in thread", "Mark resolved", "Pin", "Edit", "Delete"]
