@@ -4,6 +4,8 @@ Rooms and boards build on the team verbs here: a team-private room or board is v
 `can_view_team`, writable by `can_contribute` and administered by `can_manage_team`.
 """
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Protocol
 
 from accounts.models import Role, Team, User
@@ -12,7 +14,24 @@ from accounts.models import Role, Team, User
 def role_of(user: User, team: Team) -> str | None:
     if not user.is_authenticated or not user.is_active:
         return None
-    return user.role_in(team)
+    remembered = getattr(user, "_remembered_roles", None)
+    if remembered is None:
+        return user.role_in(team)
+    if team.pk not in remembered:
+        remembered[team.pk] = user.role_in(team)
+    return remembered[team.pk]
+
+
+@contextmanager
+def roles_remembered(user: User) -> Iterator[None]:
+    """Within the block each of `user`'s team roles is read once: a page that asks several
+    verbs of one space (view, edit, manage) asks the database once. Only for reads: a write
+    that changes a role must not run inside it."""
+    user._remembered_roles = {}
+    try:
+        yield
+    finally:
+        del user._remembered_roles
 
 
 def can_view_team(user: User, team: Team) -> bool:

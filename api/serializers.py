@@ -253,6 +253,14 @@ class ColumnChange(serializers.Serializer):
     )
 
 
+class Label(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    colour = serializers.ChoiceField(
+        choices=["green", "yellow", "orange", "red", "purple", "blue", "sky", "pink", "grey"]
+    )
+
+
 class Card(serializers.Serializer):
     id = serializers.IntegerField()
     board = serializers.IntegerField()
@@ -267,6 +275,14 @@ class Card(serializers.Serializer):
     checklist = Text()
     tags = serializers.ListField(child=serializers.CharField())
     assignees = serializers.ListField(child=serializers.IntegerField())
+    labels = Label(many=True)
+    due = serializers.DateField(allow_null=True)
+    overdue = serializers.BooleanField(help_text="Due before today (the server's date).")
+    checklist_done = serializers.IntegerField(help_text="Checklist items ticked ([x]).")
+    checklist_total = serializers.IntegerField(
+        help_text="Checklist items, with the `- [ ]` task items of problem and solution."
+    )
+    comment_count = serializers.IntegerField()
     has_conflict = serializers.BooleanField()
     archived = serializers.BooleanField()
     updated_at = serializers.DateTimeField(allow_null=True)
@@ -292,6 +308,10 @@ class CardFields(serializers.Serializer):
     checklist = Text(required=False, allow_blank=True, trim_whitespace=False)
     tags = serializers.ListField(child=serializers.CharField(), required=False)
     assignees = serializers.ListField(child=serializers.IntegerField(), required=False)
+    labels = serializers.ListField(
+        child=serializers.IntegerField(), required=False, help_text="Ids of the board's labels."
+    )
+    due = serializers.DateField(required=False, allow_null=True, help_text="Null: no due date.")
 
     def validate(self, attrs):
         unknown = set(self.initial_data) - set(self.fields)

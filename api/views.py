@@ -622,7 +622,7 @@ class CardSearchView(APIView):
         if not text.strip():
             return problem(400, "invalid", "Say what to search for: ?q=…")
         found = list(board_queries.search_cards(request.user, text))
-        prefetch_related_objects(found, "tags", "assignees")
+        prefetch_related_objects(found, "tags", "assignees", "labels")
         return Response([card_data(card) for card in found])
 
 

@@ -70,6 +70,14 @@ class BoardConsumer(SpaceConsumer):
         before_card = None if before is None else self._card(before)
         actions.move_card(card=card, user=self.user, column=column, before=before_card)
 
+    async def do_comment(self, frame: dict) -> None:
+        """A comment on a card: broadcast to the board (the sender's page included)."""
+        await write(
+            lambda: actions.add_comment(
+                card=self._card(frame.get("card")), user=self.user, body=frame.get("body")
+            )
+        )
+
     async def do_editing(self, frame: dict) -> None:
         """Ephemeral: "Ana is editing Solution" on the card, for everyone else."""
         await write(

@@ -4,14 +4,18 @@ socket) and the catch-up of a board socket that was away: state, not history."""
 from django.template.loader import render_to_string
 
 from accounts.models import User
-from boards.models import Activity, Board, Card
+from boards.models import Activity, Board, Card, Comment, Label
 from boards.queries import board_context, card_for_render, column_order, render_card
 from nexus_live.events import frame
 
 FIELD_LABELS = {
     "title": "Title", "problem": "Problem", "solution": "Solution", "tags": "Tags",
     "assignees": "Assignees", "links": "Links", "checklist": "Checklist",
+    "labels": "Labels", "due": "Due date",
 }  # fmt: skip
+
+
+CATCH_UP_MAX = 200  # comments sent on a reconnect; further behind: reload over HTTP
 
 
 def board_group(board: Board | int) -> str:
@@ -20,6 +24,7 @@ def board_group(board: Board | int) -> str:
 
 def card_data(card: Card) -> dict:
     """A card as JSON, for API clients: what the tile and the editor show, as data."""
+    done, total = card.checklist_progress()
     return {
         "id": card.pk,
         "board": card.board_id,
@@ -28,10 +33,20 @@ def card_data(card: Card) -> dict:
         "version": card.version,
         "position": card.position,
         **card.snapshot(),
+        "due": card.due.isoformat() if card.due else None,
+        "overdue": card.due_state() == "overdue",
+        "labels": [label_data(label) for label in card.labels.all()],
+        "checklist_done": done,
+        "checklist_total": total,
+        "comment_count": card.comment_count,
         "has_conflict": card.has_conflict,
         "archived": card.archived_at is not None,
         "updated_at": card.updated_at.isoformat() if card.updated_at else None,
     }
+
+
+def label_data(label: Label) -> dict:
+    return {"id": label.pk, "name": label.name, "colour": label.colour}
 
 
 def card_frame(card: Card, *, by: User | None = None, order: dict | None = None) -> str:
@@ -60,12 +75,39 @@ def changed_card_frame(card_id: int, *, by: User, columns: set[int] | None = Non
 def board_frame(board: Board, event: int) -> str:
     """The board's columns, whole: sent when columns change (open editors live outside them)."""
     context = board_context(board)
-    html = render_to_string("boards/board.html#columns", context)
+    # For every viewer at once: with the owners' controls, which other pages drop (board.js).
+    html = render_to_string("boards/board.html#columns", {**context, "can_manage": True})
     columns = [
         {"id": column.pk, "name": column.name, "cards": [card.pk for card in column.card_list]}
         for column in context["columns"]
     ]
-    return frame("board", event=event, id=board.pk, html=html, data={"columns": columns})
+    labels = [label_data(label) for label in context["labels"]]
+    return frame(
+        "board", event=event, id=board.pk, html=html, data={"columns": columns, "labels": labels}
+    )
+
+
+def comment_data(comment: Comment) -> dict:
+    author = comment.author
+    return {
+        "id": comment.pk,
+        "card": comment.card_id,
+        "board": comment.board_id,
+        "event": comment.event,
+        "author": {"id": author.pk, "name": author.name} if author else None,
+        "body": comment.body,
+        "body_html": comment.body_html,
+        "created_at": comment.created_at.isoformat(),
+    }
+
+
+def comment_frame(comment: Comment) -> str:
+    """A new comment, for everyone on the board: pages add it under the card's open editor."""
+    html = render_to_string("boards/card.html#comment", {"comment": comment})
+    return frame(
+        "comment", event=comment.event, id=comment.pk, card=comment.card_id,
+        html=html, data=comment_data(comment),
+    )  # fmt: skip
 
 
 def editing_frame(card_pk: int, user: User, field: str) -> str:
@@ -77,7 +119,7 @@ def editing_frame(card_pk: int, user: User, field: str) -> str:
 
 def events_since(board: Board, since: int) -> list[str]:
     """State, not history: the current form of whatever changed after event `since` (the
-    columns whole if a column changed), then `synced`."""
+    columns whole if a column changed), the comments posted since, then `synced`."""
     last_event = Board.objects.values_list("last_event", flat=True).get(pk=board.pk)
     frames: list[str] = []
     if since < last_event:
@@ -88,8 +130,16 @@ def events_since(board: Board, since: int) -> list[str]:
             changed = Card.objects.filter(board=board, event__gt=since)
             columns = set(changed.values_list("column_id", flat=True))
             order = column_order(columns) if columns else None
-            for card in changed.select_related("column").prefetch_related("tags", "assignees"):
+            for card in changed.select_related("column").prefetch_related(
+                "tags", "assignees", "labels"
+            ):
                 card.board = board
                 frames.append(card_frame(card, order=order))
+        comments = Comment.objects.filter(board=board, event__gt=since, event__lte=last_event)
+        comments = comments.select_related("author").prefetch_related("mentions")
+        comments = list(comments.order_by("event")[: CATCH_UP_MAX + 1])
+        if len(comments) > CATCH_UP_MAX:
+            return [frame("reset", event=last_event, reason="too far behind: reload the page")]
+        frames += [comment_frame(comment) for comment in comments]
     frames.append(frame("synced", event=last_event))
     return frames

@@ -49,7 +49,7 @@ def _cards(board: Board):
     return (
         board.cards.filter(archived_at__isnull=True)
         .select_related("column")
-        .prefetch_related("tags", "assignees")
+        .prefetch_related("tags", "assignees", "labels")
         .order_by("column__position", "position", "pk")
     )
 
@@ -68,7 +68,7 @@ def board_as_markdown(board: Board) -> str:
             if tags:
                 lines += [f"Tags: {tags}", ""]
             if card.problem:
-                lines += ["**Challenge**", "", _markdown(card.problem), ""]
+                lines += ["**Problem**", "", _markdown(card.problem), ""]
             if card.solution:
                 lines += ["**Solution**", "", _markdown(card.solution), ""]
             for done, text in card.checklist_items():

@@ -8,18 +8,19 @@ from django.db.models import F, Q, QuerySet, prefetch_related_objects
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.template.loader import render_to_string
+from django.utils import timezone
 from django.utils.safestring import mark_safe
 
 from accounts import policies
 from accounts.models import User
-from boards.models import Board, Card, Column, Tag
+from boards.models import Board, Card, Column, LabelColour, Tag
 from nexus_live.cache import cache_get_many_safe, cache_set_many_safe
 from nexus_live.context_processors import all_limits
 from nexus_live.models import SpaceQuerySet
 from nexus_live.text import as_int
 
 CARD_CACHE_SECONDS = 24 * 3600
-FILTERS = ("q", "tag", "assignee", "column")
+FILTERS = ("q", "tag", "label", "assignee", "column")
 
 
 def visible_boards(user: User) -> SpaceQuerySet:
@@ -30,7 +31,8 @@ def card_for(user: User, card_id: int) -> Card:
     """A card of a board the person may see, with its tags and assignees; another is as absent
     as one that does not exist (Http404)."""
     card = get_object_or_404(
-        Card.objects.select_related("board__team").prefetch_related("tags", "assignees"), pk=card_id
+        Card.objects.select_related("board__team").prefetch_related("tags", "assignees", "labels"),
+        pk=card_id,
     )
     if not policies.can_view_space(user, card.board):
         raise Http404
@@ -40,7 +42,9 @@ def card_for(user: User, card_id: int) -> Card:
 def live_columns(board: Board) -> list[tuple[Column, list[Card]]]:
     """The board's columns in order, each with its live cards in order (tags, assignees
     loaded): what a board reads as over the API."""
-    cards = board.cards.filter(archived_at__isnull=True).prefetch_related("tags", "assignees")
+    cards = board.cards.filter(archived_at__isnull=True).prefetch_related(
+        "tags", "assignees", "labels"
+    )
     by_column: dict[int, list[Card]] = {}
     for card in cards.order_by("position", "pk"):
         by_column.setdefault(card.column_id, []).append(card)
@@ -50,7 +54,7 @@ def live_columns(board: Board) -> list[tuple[Column, list[Card]]]:
 def card_for_render(card_id: int) -> Card:
     return (
         Card.objects.select_related("board", "column")
-        .prefetch_related("tags", "assignees")
+        .prefetch_related("tags", "assignees", "labels")
         .get(pk=card_id)
     )
 
@@ -66,7 +70,9 @@ def column_order(column_ids: set[int]) -> dict[str, list[int]]:
 
 def _tile_key(card: Card) -> str:
     # The card's event moves with every write to it (edit, move, archive): a new key each time.
-    return f"card-html:{card.pk}:{card.event}:{card.version}"
+    # A due date turns "soon" and "overdue" with the calendar: a tile with one is kept a day.
+    day = f":{timezone.localdate().isoformat()}" if card.due else ""
+    return f"card-html:{card.pk}:{card.event}:{card.version}{day}"
 
 
 def render_card(card: Card) -> str:
@@ -79,7 +85,7 @@ def card_tiles(board: Board, cards: list[Card]) -> None:
     rendered, with their tags and assignees fetched in two queries."""
     cached = cache_get_many_safe([_tile_key(card) for card in cards])  # Redis down: a miss
     missing = [card for card in cards if _tile_key(card) not in cached]
-    prefetch_related_objects(missing, "tags", "assignees")
+    prefetch_related_objects(missing, "tags", "assignees", "labels")
     fresh = {}
     for card in cards:
         card.board = board
@@ -102,11 +108,16 @@ def board_context(board: Board, cards: QuerySet[Card] | None = None) -> dict[str
         by_column.setdefault(card.column_id, []).append(card)
     for column in columns:
         column.card_list = by_column[column.pk]
-    return {"board": board, "columns": columns, "limits": all_limits()}
+    labels = list(board.labels.all())
+    return {
+        "board": board, "columns": columns, "labels": labels,
+        "colours": LabelColour.choices, "limits": all_limits(),
+    }  # fmt: skip
 
 
 def filter_cards(board: Board, filters: dict[str, str]) -> QuerySet[Card]:
-    """The board's live cards that match every filter given (text, tag, assignee, column)."""
+    """The board's live cards that match every filter given (text, tag, label, assignee,
+    column)."""
     cards = board.cards.filter(archived_at__isnull=True)
     if text := filters.get("q"):
         cards = cards.filter(
@@ -114,7 +125,7 @@ def filter_cards(board: Board, filters: dict[str, str]) -> QuerySet[Card]:
         )
     if tag := filters.get("tag"):
         cards = cards.filter(tags__name__iexact=tag)
-    for name, lookup in (("assignee", "assignees"), ("column", "column_id")):
+    for name, lookup in (("assignee", "assignees"), ("column", "column_id"), ("label", "labels")):
         if value := filters.get(name):
             try:
                 cards = cards.filter(**{lookup: as_int(value)})

@@ -12,7 +12,7 @@ from accounts.models import Team
 from boards import actions, queries
 from boards.export import board_as_data, board_as_markdown
 from boards.forms import BoardForm
-from boards.models import Board, Card, Column
+from boards.models import Board, Card, Column, Label
 from nexus_live.markdown import render_markdown
 from nexus_live.text import as_int
 
@@ -55,6 +55,11 @@ def boards(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def detail(request: HttpRequest, board_id: int) -> HttpResponse:
+    with policies.roles_remembered(request.user):  # view, edit, manage: one role query
+        return _detail(request, board_id)
+
+
+def _detail(request: HttpRequest, board_id: int) -> HttpResponse:
     board = _get_board_for_user(request, board_id)
     event = board.last_event  # read before the cards: a change after it is sent again on connect
     filters = {name: request.GET.get(name, "").strip() for name in queries.FILTERS}
@@ -81,6 +86,8 @@ def _card_context(request: HttpRequest, board: Board, card: Card) -> dict[str, o
         "people": policies.assignable_people(board),
         "all_tags": queries.tags_visible_to(request.user),
         "activity": card.activity.select_related("actor")[:50],
+        "labels": board.labels.all(),
+        "comments": card.comments.select_related("author").prefetch_related("mentions")[:500],
         "problem_html": render_markdown(card.problem),
         "solution_html": render_markdown(card.solution),
         "nav": "boards",
@@ -92,14 +99,16 @@ def card(request: HttpRequest, board_id: int, card_id: int) -> HttpResponse:
     """The card's permalink; htmx asks for just its editor. POST saves (without JavaScript)."""
     board = _get_board_for_user(request, board_id)
     card = get_object_or_404(
-        Card.objects.select_related("column").prefetch_related("tags", "assignees"),
+        Card.objects.select_related("column").prefetch_related("tags", "assignees", "labels"),
         pk=card_id, board=board,
     )  # fmt: skip
     if request.method == "POST":
         fields = {name: request.POST.get(name, "") for name in actions.TEXT_FIELDS | {"title"}}
         fields["tags"] = request.POST.get("tags", "")
+        fields["due"] = request.POST.get("due", "")
         try:
             fields["assignees"] = [int(pk) for pk in request.POST.getlist("assignees")]
+            fields["labels"] = [int(pk) for pk in request.POST.getlist("labels")]
             version = int(request.POST.get("version", ""))
             edit = actions.update_card(
                 card=card, user=request.user, base_version=version, changes=fields
@@ -177,10 +186,50 @@ def column(request: HttpRequest, board_id: int, column_id: int) -> HttpResponse:
             actions.remove_column(column=target, user=request.user, move_to=move_to)
         else:
             raise ValidationError("Choose rename, left, right or remove.")
+    except (ValidationError, PermissionDenied) as exc:
+        message = exc.messages[0] if isinstance(exc, ValidationError) else str(exc)
+        if request.htmx:  # the page shows it inline, in place of nothing
+            status = 400 if isinstance(exc, ValidationError) else 403
+            return HttpResponse(message, status=status, content_type="text/plain; charset=utf-8")
+        flash.error(request, message)  # said on the board, not on a bare 403 page
+    return redirect(board)
+
+
+@login_required
+@require_POST
+def comment(request: HttpRequest, board_id: int, card_id: int) -> HttpResponse:
+    """A comment without JavaScript (the page sends it over its socket)."""
+    board = _get_board_for_user(request, board_id)
+    card = get_object_or_404(Card.objects.select_related("board"), pk=card_id, board=board)
+    try:
+        actions.add_comment(card=card, user=request.user, body=request.POST.get("body", ""))
     except ValidationError as exc:
         flash.error(request, exc.messages[0])
-    except PermissionDenied as exc:  # said on the board, not on a bare 403 page
-        flash.error(request, str(exc))
+    return redirect(card)
+
+
+@login_required
+@require_POST
+def add_label(request: HttpRequest, board_id: int) -> HttpResponse:
+    board = _get_board_for_user(request, board_id)
+    try:
+        actions.create_label(
+            board=board, user=request.user,
+            name=request.POST.get("name", ""), colour=request.POST.get("colour", ""),
+        )  # fmt: skip
+    except ValidationError as exc:
+        flash.error(request, exc.messages[0])
+    return redirect(board)
+
+
+@login_required
+@require_POST
+def label(request: HttpRequest, board_id: int, label_id: int) -> HttpResponse:
+    """Remove a label (from the board and every card that had it)."""
+    board = _get_board_for_user(request, board_id)
+    target = get_object_or_404(Label.objects.select_related("board"), pk=label_id, board=board)
+    actions.remove_label(label=target, user=request.user)
+    flash.success(request, f"Label “{target.name}” removed.")
     return redirect(board)
 
 

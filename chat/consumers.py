@@ -23,9 +23,7 @@ class RoomConsumer(SpaceConsumer):
     person_template = "chat/room.html#online-person"
 
     def load_space(self, user: User, *, slug: str) -> Room | None:
-        room = (
-            Room.objects.select_related("team").prefetch_related("members").filter(slug=slug)
-        ).first()
+        room = Room.objects.select_related("team").filter(slug=slug).first()
         if room is None or not policies.can_view_space(user, room):
             return None
         return room

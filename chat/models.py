@@ -275,7 +275,7 @@ class Notification(models.Model):
     class Reason(models.TextChoices):
         MENTION = "mention", "mentioned you"
         REPLY = "reply", "replied in a thread you are in"
-        DIRECT = "direct", "sent you a direct message"
+        DIRECT = "direct", "wrote to you"
 
     class Status(models.TextChoices):
         PENDING = "pending", "Pending"

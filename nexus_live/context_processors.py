@@ -29,6 +29,8 @@ def all_limits() -> dict[str, int]:
         "board_name": boards.BOARD_NAME_MAX,
         "column_name": boards.COLUMN_NAME_MAX,
         "card_title": boards.TITLE_MAX,
+        "label_name": boards.LABEL_NAME_MAX,
+        "card_comment": boards.COMMENT_MAX,
         **{f"card_{name}": limit for name, limit in boards.TEXT_MAX.items()},
     }
 
@@ -38,6 +40,7 @@ def limits(request: HttpRequest) -> dict[str, object]:
 
 
 SIDEBAR_BOARDS = 8  # boards listed per team; "All boards" has the rest
+SIDEBAR_DIRECTS = 10  # direct conversations listed, unread first; "Direct messages" has all
 
 
 def sidebar(request: HttpRequest) -> dict[str, object]:
@@ -73,6 +76,11 @@ def sidebar(request: HttpRequest) -> dict[str, object]:
         if board is not None and len(boards) < SIDEBAR_BOARDS:
             url = reverse("boards:detail", args=[board])
             boards.append({"name": board_name, "url": url, "current": here.startswith(url)})
+    directs = [room for room in rooms if room["kind"] == "direct"]
+    titles = chat.direct_titles(user, [room["id"] for room in directs])
+    for room in directs:
+        room["title"] = titles[room["id"]]
+    directs.sort(key=lambda room: (not room["unread"], room["title"].casefold()))
     return {
         "nav_state": state,
         "nav_unread": sum(
@@ -86,6 +94,7 @@ def sidebar(request: HttpRequest) -> dict[str, object]:
         # title depends on who looks: chat.queries.direct_conversations).
         "sidebar": {
             "rooms": [room for room in rooms if room["kind"] != "direct"],
+            "directs": directs[:SIDEBAR_DIRECTS],
             "teams": list(teams.values()),
         },
     }

@@ -17,7 +17,11 @@ def test_it_seeds_once_however_often_it_runs(db, settings, tmp_path, capsys):
     ]  # fmt: skip
     team = Team.objects.get(slug="project-nexus")
     assert Membership.objects.filter(team=team).count() == 2  # charlie stays an outsider
-    assert sorted(Room.objects.values_list("slug", flat=True)) == ["general", "help"]
+    assert sorted(Room.objects.rooms().values_list("slug", flat=True)) == ["general", "help"]
+    (dm,) = Room.objects.filter(kind="direct")  # alice and bob's, once
+    assert sorted(dm.members.values_list("user__email", flat=True)) == [
+        "alice@nexus.test", "bob@nexus.test",
+    ]  # fmt: skip
     board = Board.objects.get(team=team)
     assert Card.objects.filter(board=board).count() == 5
     password = (tmp_path / "demo-password").read_text().strip()

@@ -24,6 +24,7 @@ from api.gql.types import (
     Card,
     CardSaved,
     ColumnCards,
+    DirectConversation,
     Me,
     Mention,
     Message,
@@ -93,6 +94,11 @@ class Query:
     def rooms(self, info: Info) -> list[Room]:
         rooms = chat_queries.visible_rooms(person(info)).rooms().order_by("name")
         return [Room.of(room) for room in rooms]
+
+    @strawberry.field(description="My direct conversations, latest activity first.")
+    def direct_conversations(self, info: Info) -> list[DirectConversation]:
+        conversations = chat_queries.direct_conversations(person(info))
+        return [DirectConversation.of(answers.direct_answer(dm)) for dm in conversations]
 
     @strawberry.field(description="One room, by its slug.")
     def room(self, info: Info, slug: str) -> Room:

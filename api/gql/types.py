@@ -121,6 +121,23 @@ class MessagePage:
     next_before: int | None = strawberry.field(description="`before` of the page before.")
 
 
+@strawberry.type(description="One of my direct conversations (its messages: `room(slug)`).")
+class DirectConversation:
+    id: int
+    slug: str
+    title: str = strawberry.field(description="The other people's names.")
+    others: list[Person]
+    unread: int
+    last_seq: int
+    last_read_seq: int
+    last_activity: str = strawberry.field(description="ISO 8601: the newest message's time.")
+
+    @classmethod
+    def of(cls, data: dict) -> "DirectConversation":
+        """From `api.answers.direct_answer` (what REST answers)."""
+        return _build(cls, data, others=[_build(Person, p) for p in data["others"]])
+
+
 @strawberry.type
 class Room:
     id: int
@@ -171,6 +188,13 @@ class Room:
 
 
 @strawberry.type
+class Label:
+    id: int
+    name: str
+    colour: str
+
+
+@strawberry.type
 class Card:
     id: int
     board: int
@@ -185,13 +209,19 @@ class Card:
     checklist: str
     tags: list[str]
     assignees: list[int]
+    labels: list["Label"]
+    due: str | None = strawberry.field(description="YYYY-MM-DD, or null.")
+    overdue: bool
+    checklist_done: int
+    checklist_total: int
+    comment_count: int
     has_conflict: bool
     archived: bool
     updated_at: str | None
 
     @classmethod
     def of(cls, data: dict) -> "Card":
-        return _build(cls, data)
+        return _build(cls, data, labels=[_build(Label, label) for label in data["labels"]])
 
     @classmethod
     def from_model(cls, card: CardModel) -> "Card":

@@ -119,3 +119,22 @@ def test_who_may_read_and_change_a_team_card(
     assert patch(client, card, {"title": "mine"}).status_code == write
     created = client.post(f"/api/v1/boards/{card.board_id}/cards/", {"title": "t"}, format="json")
     assert created.status_code == (201 if write == 200 else write)
+
+
+def test_due_dates_labels_and_checklist_progress_over_the_api(bearer, board, card, bob):
+    label = actions.create_label(board=board, user=bob, name="Blocked", colour="red")
+    client = bearer(bob)
+    changes = {"due": "2020-01-02", "labels": [label.pk], "checklist": "[x] a\n[ ] b"}
+    response = patch(client, card, changes)
+    assert response.status_code == 200, response.content
+    data = response.json()["card"]
+    assert data["due"] == "2020-01-02" and data["overdue"] is True
+    assert data["labels"] == [{"id": label.pk, "name": "Blocked", "colour": "red"}]
+    assert (data["checklist_done"], data["checklist_total"]) == (1, 2)
+    cleared = patch(client, card, {"due": None}, if_match=f'"v{data["version"]}"')
+    assert cleared.status_code == 200 and cleared.json()["card"]["due"] is None
+
+
+def test_a_bad_due_date_or_another_boards_label_is_a_400(bearer, card, bob):
+    assert patch(bearer(bob), card, {"due": "soon"}).status_code == 400
+    assert patch(bearer(bob), card, {"labels": [99999]}).status_code in (400, 422)

@@ -106,3 +106,13 @@ def test_pins_over_the_api(bearer, alice, bob, general):
     assert listed["room"] == general.pk and [p["id"] for p in listed["pinned"]] == [message.pk]
     assert bearer(alice).delete(url).json()["pinned"] is False
     assert bearer(bob).get("/api/v1/rooms/general/pins/").json()["pinned"] == []
+
+
+def test_graphql_lists_my_direct_conversations(bearer, dm, alice, bob, charlie):
+    query = {"query": "{ directConversations { slug title unread others { name } } }"}
+    answer = bearer(bob).post("/graphql/", query, format="json").json()
+    assert answer["data"]["directConversations"] == [
+        {"slug": dm.slug, "title": "Alice", "unread": 1, "others": [{"name": "Alice"}]}
+    ]
+    outsider = bearer(charlie).post("/graphql/", query, format="json").json()
+    assert outsider["data"]["directConversations"] == []

@@ -25,13 +25,17 @@ from boards.actions.cards import (
     move_card,
     update_card,
 )
+from boards.actions.comments import COMMENT_MAX, add_comment
 from boards.actions.editing import send_editing
+from boards.actions.labels import LABEL_NAME_MAX, create_label, remove_label
 
 __all__ = [
     "BOARD_NAME_MAX",
     "COLUMN_NAME_MAX",
+    "COMMENT_MAX",
     "CONFLICT_MARK",
     "EDITABLE",
+    "LABEL_NAME_MAX",
     "TAGS_MAX",
     "TAG_MAX",
     "TEXT_FIELDS",
@@ -40,12 +44,15 @@ __all__ = [
     "CardEdit",
     "EditConflict",
     "add_column",
+    "add_comment",
     "archive_card",
     "create_board",
     "create_card",
+    "create_label",
     "move_card",
     "move_column",
     "remove_column",
+    "remove_label",
     "rename_column",
     "send_editing",
     "update_card",

@@ -59,6 +59,16 @@ def _clean_name(name: object, limit: int, what: str) -> str:
     return name
 
 
+def _require_free_name(board: Board, name: str, column: Column | None = None) -> None:
+    """Column names are unique per board, ignoring case (checked under the board's lock; the
+    database's constraint backs it)."""
+    taken = board.columns.filter(name__iexact=name)
+    if column is not None:
+        taken = taken.exclude(pk=column.pk)
+    if existing := taken.first():
+        raise ValidationError(f"This board already has a column named “{existing.name}”.")
+
+
 def create_board(
     *, user: User, name: object, team: Team | None = None, public: bool = False
 ) -> Board:
@@ -84,6 +94,7 @@ def add_column(*, board: Board, user: User, name: object) -> Column:
     name = _clean_name(name, COLUMN_NAME_MAX, "column")
     with transaction.atomic():
         event = next_event(board)
+        _require_free_name(board, name)
         last = board.columns.aggregate(last=Max("position"))["last"] or 0
         column = Column.objects.create(board=board, name=name, position=last + GAP)
         log(board, user, "added a column", event, name=[None, name])
@@ -97,6 +108,7 @@ def rename_column(*, column: Column, user: User, name: object) -> Column:
     name = _clean_name(name, COLUMN_NAME_MAX, "column")
     with transaction.atomic():
         event = next_event(board)
+        _require_free_name(board, name, column)
         before = Column.objects.get(pk=column.pk).name
         Column.objects.filter(pk=column.pk).update(name=name)
         column.name = name

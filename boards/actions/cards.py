@@ -1,6 +1,7 @@
 """Cards: created, edited, moved, archived. An edit names the version it started from; if the
 card moved on since, it is merged three ways with what happened in between, never overwritten."""
 
+import datetime
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
@@ -22,7 +23,8 @@ from webhooks import outbox
 TITLE_MAX = 200
 TEXT_MAX = {"problem": 20_000, "solution": 20_000, "links": 4_000, "checklist": 8_000}
 TAGS_MAX, TAG_MAX = 12, 40
-LINE_FIELDS, TEXT_FIELDS, SET_FIELDS = {"title"}, set(TEXT_MAX), {"tags", "assignees"}
+LINE_FIELDS, TEXT_FIELDS = {"title", "due"}, set(TEXT_MAX)
+SET_FIELDS = {"tags", "assignees", "labels"}
 EDITABLE = LINE_FIELDS | TEXT_FIELDS | SET_FIELDS
 CONFLICT_MARK = THEIRS_START.rstrip("\n")  # what a text kept from a true overlap holds
 
@@ -66,6 +68,12 @@ def _clean_changes(board: Board, changes: object) -> dict:
         raise ValidationError(f"Unknown field(s): {', '.join(sorted(map(str, unknown)))[:200]}.")
     clean: dict = {}
     for name, value in changes.items():
+        if name == "due":
+            clean[name] = _clean_due(value)
+            continue
+        if name == "labels":
+            clean[name] = _clean_labels(board, value)
+            continue
         if name in LINE_FIELDS or name in TEXT_FIELDS:
             value = plain_text(value, name.capitalize())
         if name == "title":
@@ -95,6 +103,39 @@ def _clean_changes(board: Board, changes: object) -> dict:
             value = _clean_assignees(board, value)
         clean[name] = value
     return clean
+
+
+def _clean_due(value: object) -> str:
+    """A due date as the snapshot keeps it: "YYYY-MM-DD", or "" for none."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    if isinstance(value, str):
+        try:
+            return datetime.date.fromisoformat(value.strip()).isoformat()
+        except ValueError:
+            pass
+    raise ValidationError("A due date is a date, YYYY-MM-DD (or empty for none).")
+
+
+def _clean_labels(board: Board, value: object) -> list[int]:
+    if not isinstance(value, list) or not all(
+        isinstance(v, int) and not isinstance(v, bool) for v in value
+    ):
+        raise ValidationError("Labels are a list of this board's label ids.")
+    found = sorted(board.labels.filter(pk__in=set(value)).values_list("pk", flat=True))
+    if len(found) != len(set(value)):
+        raise ValidationError("Use only this board's labels.")
+    return found
+
+
+def _columns(values: dict) -> dict:
+    """Snapshot values as the card's columns take them (the due date: a date or None)."""
+    values = dict(values)
+    if "due" in values:
+        values["due"] = datetime.date.fromisoformat(values["due"]) if values["due"] else None
+    return values
 
 
 def _clean_tags(value: object) -> list[str]:
@@ -138,6 +179,8 @@ def _apply(card: Card, values: dict) -> None:
         card.tags.set(tags)
     if "assignees" in values:
         card.assignees.set(values["assignees"])
+    if "labels" in values:
+        card.labels.set(values["labels"])
 
 
 def create_card(
@@ -151,7 +194,7 @@ def create_card(
     with transaction.atomic():
         event = next_event(board)
         last = Card.objects.filter(column=column).aggregate(last=Max("position"))["last"] or 0
-        plain = {k: v for k, v in values.items() if k not in SET_FIELDS}
+        plain = _columns({k: v for k, v in values.items() if k not in SET_FIELDS})
         card = Card.objects.create(
             board=board, column=column, position=last + GAP, event=event,
             created_by=user, updated_by=user, **plain,
@@ -181,7 +224,7 @@ def update_card(
         event = next_event(board)
         current = (
             Card.objects.select_related("board", "column")
-            .prefetch_related("tags", "assignees")
+            .prefetch_related("tags", "assignees", "labels")
             .get(pk=card.pk)
         )
         if current.archived_at is not None:
@@ -205,6 +248,9 @@ def update_card(
                 base, mine, theirs, lines=LINE_FIELDS, text=TEXT_FIELDS, sets=SET_FIELDS
             )
             merged = {k: sorted(v) if k in SET_FIELDS else v for k, v in merged.items()}
+            if "due" in conflicts:  # two new dates: a date has no middle, the later save wins
+                merged["due"] = mine["due"]
+                conflicts.remove("due")
             if conflicts and not keep_conflicts:
                 raise EditConflict(current, conflicts)
             if len(merged["title"]) > TITLE_MAX:
@@ -219,7 +265,7 @@ def update_card(
             _card_changed(board, current.pk, user)
             return CardEdit(current, current.version, merged=base_version != current.version)
         new_version = current.version + 1
-        plain = {k: merged[k] for k in changed if k not in SET_FIELDS}
+        plain = _columns({k: merged[k] for k in changed if k not in SET_FIELDS})
         has_conflict = any(CONFLICT_MARK in merged[k] for k in TEXT_FIELDS) or "title" in conflicts
         now = timezone.now()
         written = Card.objects.filter(pk=current.pk, version=current.version).update(
@@ -237,10 +283,13 @@ def update_card(
         metrics.written("card_edited")
         if has_conflict:
             metrics.written("card_conflict_kept")
-        log(
-            board, user, "edited a card", event, card=current,
-            **{k: [theirs[k], merged[k]] for k in sorted(changed)},
-        )  # fmt: skip
+        logged = {k: [theirs[k], merged[k]] for k in sorted(changed)}
+        if "labels" in logged:  # the activity names them: ids would mean nothing to a reader
+            names = dict(board.labels.values_list("pk", "name"))
+            logged["labels"] = [
+                [names[pk] for pk in ids if pk in names] for ids in logged["labels"]
+            ]
+        log(board, user, "edited a card", event, card=current, **logged)
         if changed & SET_FIELDS:
             _card_changed(board, current.pk, user)  # tags or assignees: read them back
         else:

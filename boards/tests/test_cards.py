@@ -198,7 +198,7 @@ def test_exports_read_as_a_write_up_and_as_data(client, board, card, bob):
     client.force_login(bob)
     markdown = client.get(reverse("boards:export", args=[board.pk, "md"])).content.decode()
     assert "# Real-world challenges" in markdown and "### Slow API" in markdown
-    assert "**Challenge**\n\nLists take 2 s" in markdown and "Tags: Redis" in markdown
+    assert "**Problem**\n\nLists take 2 s" in markdown and "Tags: Redis" in markdown
     data = json.loads(client.get(reverse("boards:export", args=[board.pk, "json"])).content)
     (exported,) = data["cards"]
     assert (exported["title"], exported["tags"], exported["version"]) == ("Slow API", ["Redis"], 2)

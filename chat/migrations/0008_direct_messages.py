@@ -50,7 +50,7 @@ class Migration(migrations.Migration):
                 choices=[
                     ("mention", "mentioned you"),
                     ("reply", "replied in a thread you are in"),
-                    ("direct", "sent you a direct message"),
+                    ("direct", "wrote to you"),
                 ],
                 max_length=8,
             ),

@@ -180,3 +180,14 @@ def test_the_tasks_run_the_sends(task, monkeypatch):
     monkeypatch.setattr(notifications, task, lambda: called.append(task) or 1)
     getattr(tasks, task).apply()
     assert called == [task]
+
+
+def test_it_emails_the_other_members_of_a_direct_conversation(alice, bob, charlie):
+    from chat.actions import open_direct
+
+    room = open_direct(alice, [bob, charlie])
+    post(room, alice, "Lunch at noon?", "d1")
+    assert notifications.email_away(later()) == 2
+    assert sorted(email.to[0] for email in mail.outbox) == [bob.email, charlie.email]
+    assert "Alice wrote to you in Alice, Bob, Charlie" in mail.outbox[0].body
+    assert room.get_absolute_url() in mail.outbox[0].body

@@ -40,9 +40,29 @@
         const tile = document.getElementById(`card-${id}`);
         if (tile) list.append(tile);
       }
-      const count = document.querySelector(`#column-${columnId} .count`);
-      if (count) count.textContent = String(list.children.length);
     }
+    recount();
+  }
+
+  // Every column's count, after the tiles are where they go: a move takes a tile out of one
+  // column and into another, so counting each column as it is reordered would be stale.
+  function recount() {
+    for (const list of document.querySelectorAll(".column-cards")) {
+      const count = document.querySelector(`#column-${list.dataset.column} .count`);
+      if (count) count.textContent = String(list.querySelectorAll(":scope > .card").length);
+    }
+  }
+
+  // Owners' controls come in every columns frame (one fragment for everyone): not here.
+  function dropManagerOnly(root) {
+    if (page.dataset.canManage === "true") return;
+    for (const element of root.querySelectorAll(".manager-only")) element.remove();
+  }
+
+  // An editor nobody typed in shows the card as it is now: no draft to keep.
+  function untouched(editor) {
+    const form = editor.querySelector("form.card-form");
+    return !form || form.initial === JSON.stringify(fieldValues(form));
   }
 
   function applyCard(frame) {
@@ -58,9 +78,20 @@
       else if (list && page.dataset.live === "true") list.append(tile);
     }
     reorder(frame.order);
+    if (frame.archived) recount();
     const editor = openEditor(frame.id);
     if (editor && Number(frame.version) > Number(editor.dataset.version) && frame.by) {
-      notice(frame.id, `${frame.by} changed this card (now version ${frame.version}). Your draft is kept; saving merges with their change.`);
+      if (untouched(editor)) {
+        const url = editor.querySelector("a[href*='/cards/']")?.getAttribute("href");
+        const focused = document.activeElement?.id;
+        loadEditor(frame.id, url, { focus: false }).then((fresh) => {
+          if (!fresh) return;
+          if (focused) document.getElementById(focused)?.focus();
+          notice(frame.id, `${frame.by} changed this card: this is version ${frame.version}.`);
+        });
+      } else {
+        notice(frame.id, `${frame.by} changed this card (now version ${frame.version}). Your draft is kept; saving merges with their change.`);
+      }
     }
   }
 
@@ -77,7 +108,10 @@
           live.sync(frame.event - 1);
         } else {
           const board = fragment(frame.html);
-          if (board) document.getElementById("board")?.replaceWith(board);
+          if (board) {
+            dropManagerOnly(board);
+            document.getElementById("board")?.replaceWith(board);
+          }
           boardEvent = frame.event;
           cardEvent.clear();
         }
@@ -87,6 +121,10 @@
       case "saved":
         savedCard(frame);
         break;
+      case "comment":
+        addComment(frame);
+        live.saw(frame.event);
+        break;
       case "editing":
         if (String(frame.user) !== me) showEditing(frame);
         break;
@@ -95,12 +133,39 @@
         break;
       case "error": {
         const editor = frame.card ? openEditor(frame.card) : null;
-        const target = editor?.querySelector(".editor-error") || document.getElementById("flash");
+        const slot = frame.action === "comment" ? ".comment-error" : ".editor-error";
+        const target = editor?.querySelector(slot) || document.getElementById("flash");
         if (target) target.textContent = frame.message;
         break;
       }
       default:
         break;
+    }
+  }
+
+  // A comment, live for everyone watching: under the card's editor when it is open (the
+  // sender's own text leaves the box only once it is stored).
+  function addComment(frame) {
+    const list = document.getElementById(`comments-${frame.card}`);
+    if (!list || document.getElementById(`comment-${frame.id}`)) return;
+    const comment = fragment(frame.html);
+    markMentions(comment);
+    list.append(comment);
+    list.parentElement.querySelector(".no-comments")?.setAttribute("hidden", "");
+    if (String(frame.data?.author?.id) === me) {
+      const form = list.parentElement.querySelector("form.comment-form");
+      const box = form?.querySelector("textarea");
+      if (box && box.value.trim() === frame.data.body) box.value = "";
+      const error = form?.querySelector(".comment-error");
+      if (error) error.textContent = "";
+    }
+  }
+
+  // One fragment for everyone: the comments that mention this person are marked here.
+  function markMentions(root) {
+    const comments = root.matches?.(".comment") ? [root] : root.querySelectorAll(".comment");
+    for (const comment of comments) {
+      if ((comment.dataset.mentions || "").split(" ").includes(me)) comment.classList.add("mentions-me");
     }
   }
 
@@ -125,8 +190,8 @@
     const values = {};
     for (const element of form.querySelectorAll("[data-field]")) {
       const name = element.dataset.field;
-      if (name === "assignees") {
-        values.assignees = [...element.querySelectorAll("input:checked")].map((box) => Number(box.value)).sort((a, b) => a - b);
+      if (name === "assignees" || name === "labels") {
+        values[name] = [...element.querySelectorAll("input:checked")].map((box) => Number(box.value)).sort((a, b) => a - b);
       } else if (name === "tags") {
         values.tags = element.value.split(",").map((tag) => tag.trim()).filter(Boolean);
       } else {
@@ -136,11 +201,29 @@
     return values;
   }
 
-  function prepareEditor(editor) {
+  function prepareEditor(editor, { focus = true } = {}) {
     const form = editor.querySelector("form.card-form");
     if (form) form.initial = JSON.stringify(fieldValues(form));
-    editor.querySelector("input, textarea")?.focus();
+    if (focus) editor.querySelector("input, textarea")?.focus();
+    markMentions(editor);
   }
+
+  // A refusal (403, 404, 400) said where the person looks, never a blank page swapped in.
+  function refused(text) {
+    const flash = document.getElementById("flash");
+    if (!flash) return;
+    const line = document.createElement("p");
+    line.className = "flash-error";
+    line.setAttribute("role", "alert");
+    line.textContent = text;
+    flash.replaceChildren(line);
+  }
+  document.body.addEventListener("htmx:responseError", (event) => {
+    const xhr = event.detail.xhr;
+    const text = (xhr.getResponseHeader("Content-Type") || "").startsWith("text/plain") && xhr.responseText
+      ? xhr.responseText : `That was refused (${xhr.status}).`;
+    refused(text);
+  });
 
   // On a phone the editor sits below every column: bring it to the reader (on a desktop it is
   // already beside the board, and nothing moves).
@@ -149,16 +232,39 @@
     if (top < 0 || top > window.innerHeight - 80) editor.scrollIntoView({ block: "start" });
   }
 
-  async function loadEditor(cardId, url) {
-    const response = await fetch(url, { headers: { "HX-Request": "true" }, credentials: "same-origin" });
-    if (!response.ok) return;
+  async function loadEditor(cardId, url, { focus = true } = {}) {
+    let response;
+    try {
+      response = await fetch(url, { headers: { "HX-Request": "true" }, credentials: "same-origin" });
+    } catch {
+      refused("The card could not be loaded: check the connection and try again.");
+      return;
+    }
+    if (!response.ok) {
+      refused(response.status === 404 ? "That card is gone, or no longer yours to see." : `The card could not be loaded (${response.status}).`);
+      return;
+    }
     const editor = fragment(await response.text());
     editorPanel.replaceChildren(editor);
     editorPanel.hidden = false;
+    page.classList.add("editor-open");
     if (live.stopped) turnOff(editor, live.stoppedText);
-    prepareEditor(editor);
+    prepareEditor(editor, { focus });
     return editor;
   }
+
+  function closeEditor() {
+    if (document.querySelector(".card-page")) {   // the standalone card page: back to its board
+      window.location.assign(page.dataset.boardUrl);
+      return;
+    }
+    const open = editorPanel.querySelector(".editor")?.dataset.card;
+    editorPanel.hidden = true;
+    editorPanel.replaceChildren();
+    page.classList.remove("editor-open");
+    if (open) document.querySelector(`#card-${open} .card-title`)?.focus();
+  }
+  window.NexusLive.board = { closeEditor, isEditorOpen: () => !editorPanel.hidden && !!editorPanel.querySelector(".editor") };
 
   function savedCard(frame) {
     const editor = openEditor(frame.card);
@@ -171,6 +277,19 @@
       notice(frame.card, text);
     });
   }
+
+  page.addEventListener("submit", (event) => {
+    const form = event.target.closest("form.comment-form");
+    if (!form) return;
+    const body = form.querySelector("textarea").value.trim();
+    if (!body) {
+      event.preventDefault();
+      form.querySelector(".comment-error").textContent = "Write something first.";
+      return;
+    }
+    if (send({ action: "comment", card: Number(form.dataset.card), body })) event.preventDefault();
+    // Without a socket the form posts over HTTP: the same action.
+  });
 
   page.addEventListener("submit", (event) => {
     const form = event.target.closest("form.card-form");
@@ -217,9 +336,7 @@
       return;
     }
     if (event.target.closest("[data-close-editor]") && editorPanel && page.dataset.board) {
-      if (document.querySelector(".card-page")) return;
-      editorPanel.hidden = true;
-      editorPanel.replaceChildren();
+      closeEditor();
       return;
     }
     const button = event.target.closest("[data-move]");
@@ -274,6 +391,54 @@
     });
     move(cardId, Number(list.dataset.column), before ? Number(before.dataset.card) : null);
   });
+
+  // --- Keyboard shortcuts (static/js/shortcuts.js lists them under "?") ---------------------
+
+  const tiles = () => [...document.querySelectorAll("#board .card")];
+  const focusedTile = () => document.activeElement?.closest?.(".card");
+  function focusTile(step) {
+    const all = tiles();
+    if (!all.length) return;
+    const index = all.indexOf(focusedTile());
+    const next = all[index < 0 ? 0 : Math.min(all.length - 1, Math.max(0, index + step))];
+    next.querySelector(".card-title")?.focus();
+  }
+  const keys = window.NexusShortcuts;
+  if (keys && !document.querySelector(".card-page")) {
+    keys.register("n", "New card (in the focused card's column, else the first)", () => {
+      if (page.dataset.canEdit !== "true") return false;
+      const column = focusedTile()?.closest(".column") || document.querySelector("#board .column");
+      const input = column?.querySelector(".add-card input[name=title]");
+      if (!input) return false;
+      input.focus();
+      input.scrollIntoView({ block: "nearest" });
+    });
+    keys.register("/", "Filter cards", () => {
+      const box = document.getElementById("f-text");
+      if (!box) return false;
+      box.focus();
+      box.select();
+    });
+    keys.register("j", "Next card", () => focusTile(1));
+    keys.register("k", "Previous card", () => focusTile(-1));
+    keys.register("e", "Open the focused card's editor", () => {
+      const link = focusedTile()?.querySelector("[data-open-card]");
+      if (!link) return false;
+      loadEditor(Number(link.dataset.openCard), link.href).then((editor) => editor && showEditor(editor));
+    });
+    keys.register("Escape", "Close the card editor (from a field too, when nothing was typed)", () => {
+      if (editorPanel.hidden) return false;
+      closeEditor();
+    }, "Esc");
+    // In a field of an editor that holds no draft, Esc closes it too: nothing can be lost.
+    editorPanel?.addEventListener("keydown", (event) => {
+      const editor = editorPanel.querySelector(".editor");
+      if (event.key !== "Escape" || !editor || !event.target.closest("input, textarea, select")) return;
+      if (!untouched(editor) || editor.querySelector(".comment-form textarea")?.value) return;
+      event.preventDefault();
+      closeEditor();
+    });
+  }
 
   const standing = editorPanel?.querySelector(".editor");
   if (standing) prepareEditor(standing);

@@ -9,7 +9,7 @@ from playwright.sync_api import Page, expect
 from boards import actions as boards
 from chat import actions as chat
 from chat.models import Room
-from tests.browser.conftest import DESKTOP, PAGE_TIMEOUT_MS, PHONE
+from tests.browser.conftest import DESKTOP, PAGE_TIMEOUT_MS, PHONE, SCREENSHOTS_DIR
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -21,6 +21,10 @@ SIGNED_IN = [
     "rooms",
     "room",
     "thread",
+    "dms",
+    "dm",
+    "mentions",
+    "search",
     "board",
     "card",
     "teams",
@@ -31,6 +35,8 @@ SIGNED_IN = [
     "404",
 ]
 ANONYMOUS = {"sign-in": "/accounts/login/", "sign-up": "/accounts/signup/"}
+# The pages docs/screenshots shows (`make screenshots`), taken where axe has just looked.
+PICTURED = {"home": "shell", "room": "room", "dm": "dm", "board": "board", "card": "card"}
 
 
 @pytest.fixture
@@ -45,11 +51,18 @@ def places(alice, bob, team) -> dict[str, str]:
     chat.post_message(room=room, author=alice, body="Hello @Bob", client_id="m2")
     board = boards.create_board(user=alice, name="Challenges", team=team)
     card = boards.create_card(board=board, user=alice, title="Caching", problem="Use *Redis*")
+    direct = chat.open_direct(alice, [bob])
+    chat.post_message(room=direct, author=bob, body="Lunch at noon, @alice?", client_id="d1")
+    chat.post_message(room=direct, author=alice, body="Yes! See the *caching* card", client_id="d2")
     return {
         "home": "/",
         "rooms": "/rooms/",
         "room": room.get_absolute_url(),
         "thread": f"{room.get_absolute_url()}threads/{question.pk}/",
+        "dms": "/dm/",
+        "dm": direct.get_absolute_url(),
+        "mentions": "/rooms/mentions/",
+        "search": "/search/?q=caching",
         "board": board.get_absolute_url(),
         "card": card.get_absolute_url(),
         "teams": "/teams/",
@@ -87,7 +100,7 @@ def _keyboard_reachable(page: Page) -> list[str]:
 
 
 def _settle(page: Page, name: str) -> None:
-    if name in ("room", "board", "thread"):
+    if name in ("room", "board", "thread", "dm"):
         expect(page.locator("#connection")).to_have_text("Live")
 
 
@@ -98,6 +111,8 @@ def test_signed_in_pages_have_no_serious_violation(new_person_page, alice, place
     for name in SIGNED_IN:
         page.goto(places[name])
         _settle(page, name)
+        if name in PICTURED:
+            page.screenshot(path=SCREENSHOTS_DIR / f"{PICTURED[name]}-{scheme}.png")
         if found := _blocking(page):
             failures.append(f"{name} ({scheme}):\n{found}")
         if unreachable := _keyboard_reachable(page):
@@ -113,20 +128,24 @@ def test_signed_in_pages_have_no_serious_violation(new_person_page, alice, place
     assert not failures, "\n\n".join(failures)
 
 
-def test_the_phone_layout_in_dark_has_no_serious_violation(new_person_page, alice, places):
+@pytest.mark.parametrize("scheme", SCHEMES)
+def test_the_phone_layout_has_no_serious_violation(new_person_page, alice, places, scheme):
     page = new_person_page(
-        alice, viewport=PHONE, is_mobile=True, has_touch=True, color_scheme="dark"
+        alice, viewport=PHONE, is_mobile=True, has_touch=True, color_scheme=scheme
     )
     failures = []
-    for name in ("home", "room", "board", "card", "team", "404"):
+    for name in ("home", "room", "dm", "board", "card", "team", "404"):
         page.goto(places[name])
         _settle(page, name)
+        if name in PICTURED:
+            page.screenshot(path=SCREENSHOTS_DIR / f"{PICTURED[name]}-phone-{scheme}.png")
         if found := _blocking(page):
-            failures.append(f"{name} (phone, dark):\n{found}")
+            failures.append(f"{name} (phone, {scheme}):\n{found}")
     page.locator("#sidebar-open").tap()  # the drawer, open
-    expect(page.locator("#sidebar")).to_be_visible()
+    expect(page.locator("#sidebar")).to_be_in_viewport(ratio=1)
+    page.screenshot(path=SCREENSHOTS_DIR / f"shell-drawer-phone-{scheme}.png")
     if found := _blocking(page):
-        failures.append(f"the open drawer (phone, dark):\n{found}")
+        failures.append(f"the open drawer (phone, {scheme}):\n{found}")
     assert not failures, "\n\n".join(failures)
 
 

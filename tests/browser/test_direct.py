@@ -132,3 +132,22 @@ def test_a_room_member_sees_no_pin_button_but_the_list(new_person_page, alice, b
     line = ben.locator(f"#message-{message.pk}")
     line.hover()
     expect(line.locator("[data-pin]")).to_be_hidden()
+
+
+def test_a_dm_on_a_phone_fits_and_opens_its_pins(new_person_page, alice, bob, charlie):
+    from tests.browser.conftest import PHONE
+
+    room = _open(alice, [bob, charlie])
+    message = _post(room, alice, "Standup moved to 10:00")
+    _off_the_loop(actions.pin_message, message=message, user=bob)
+    ben = new_person_page(bob, viewport=PHONE, is_mobile=True, has_touch=True)
+    ben.goto(room.get_absolute_url())
+    expect(ben.locator("#connection")).to_have_text("Live")
+    expect(ben.locator("h1.direct-people")).to_contain_text("Alice")
+    expect(ben.locator("h1.direct-people")).to_contain_text("Charlie")
+    expect(ben.locator("#pins-badge")).to_have_text("1")
+    ben.locator("#pins-menu summary").click()
+    link = ben.locator("#pins").get_by_role("link", name=re.compile("Standup"))
+    expect(link).to_be_in_viewport(ratio=1)
+    assert ben.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    ben.screenshot(path=SCREENSHOTS_DIR / "dm-phone.png")

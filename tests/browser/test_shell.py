@@ -89,6 +89,36 @@ def test_the_sidebar_shows_where_i_am_and_what_is_new_live(
     assert console_errors(ana) == [] and console_errors(ben) == []
 
 
+def test_direct_messages_are_listed_with_their_unread_counts_live(
+    new_person_page, console_errors, alice, bob, charlie, general
+):
+    from chat import actions as chat
+
+    direct = chat.open_direct(alice, [bob])
+    group = chat.open_direct(alice, [bob, charlie])
+    ana, ben = new_person_page(alice), new_person_page(bob)
+    ana.goto("/rooms/")
+    sidebar = ana.get_by_role("navigation", name="Main")
+    directs = sidebar.get_by_role("list", name="Direct messages")
+    expect(directs.get_by_role("link")).to_have_count(2)
+    expect(directs.get_by_role("link", name="Bob", exact=True)).to_be_visible()
+    expect(directs.get_by_role("link", name="Bob, Charlie")).to_be_visible()
+    ben.goto(direct.get_absolute_url())
+    _live(ben)
+    _send(ben, "lunch at noon?")
+    expect(sidebar.locator(f'[data-room-unread="{direct.pk}"]')).to_have_text("1 unread")
+    expect(sidebar.locator("#direct-unread")).to_have_text("1 unread")
+    expect(sidebar.locator(f'[data-room-unread="{group.pk}"]')).to_be_hidden()
+    row = sidebar.locator(f'a[data-room="{direct.pk}"]')
+    expect(row).to_have_accessible_name("Bob 1 unread")
+    row.click()
+    _live(ana)
+    expect(ana.locator("#messages li.message", has_text="lunch at noon?")).to_be_visible()
+    expect(row).to_have_attribute("aria-current", "page")
+    expect(sidebar.locator(f'[data-room-unread="{direct.pk}"]')).to_be_hidden()
+    assert console_errors(ana) == [] and console_errors(ben) == []
+
+
 def test_the_sidebar_collapses_and_stays_so(new_person_page, alice, general):
     page = new_person_page(alice)
     page.goto("/rooms/general/")

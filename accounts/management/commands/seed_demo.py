@@ -70,6 +70,7 @@ class Command(BaseCommand):
             for name, topic in ROOMS:
                 if not Room.objects.filter(slug=name).exists():
                     chat_actions.create_room(user=alice, name=name, topic=topic)
+            chat_actions.open_direct(alice, [people[1]])  # the same one on every run
             self._board(team, alice)
         self.stdout.write(self.style.SUCCESS("Demo data ready. Sign in as (development only):"))
         for email, *_ in PEOPLE:
