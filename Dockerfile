@@ -47,11 +47,12 @@ COPY --from=assets /src/static/vendor static/vendor
 # The SECRET_KEY here exists only for this one command: settings refuse to load without one. It
 # is not kept in the image's environment, so a bare `docker run` refuses to start ("SECRET_KEY is
 # not set"): the real one comes at run time. var/ is writable so the embedded default (SQLite)
-# works in `docker run -e SECRET_KEY=...` without a database service.
+# works in `docker run -e SECRET_KEY=...` without a database service; var/media is created here
+# so that compose's media volume starts out owned by the app's user.
 RUN DEBUG=0 SECRET_KEY=collectstatic-only-not-a-secret \
         python manage.py collectstatic --noinput --verbosity 0 \
-    && mkdir -p /app/var \
-    && chown nexus:nexus /app/var
+    && mkdir -p /app/var/media \
+    && chown -R nexus:nexus /app/var
 
 USER 10001:10001
 EXPOSE 8000

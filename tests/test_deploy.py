@@ -168,6 +168,18 @@ def test_db_and_redis_keep_their_data_in_named_volumes(compose):
         assert sources <= declared, f"{name} uses undeclared volumes {sources - declared}"
 
 
+def test_every_process_shares_the_uploaded_files(compose):
+    """Without S3, an image posted through one web replica is served by another and pruned
+    by the worker: they all mount one named volume at MEDIA_ROOT (settings: var/media)."""
+    declared = set(compose.get("volumes") or {})
+    for name in ("web", "worker", "beat"):
+        mounts = {str(volume) for volume in compose["services"][name].get("volumes", [])}
+        assert "media:/app/var/media" in mounts, f"{name} does not mount the media volume"
+    assert "media" in declared
+    creates = [line for line in dockerfile_instructions() if "/app/var/media" in line]
+    assert creates and "chown" in creates[0], "the image must own var/media (volume permissions)"
+
+
 def env_example_values() -> dict[str, str]:
     """What `cp .env.example .env` sets: the lines that are not comments."""
     values = {}
