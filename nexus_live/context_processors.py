@@ -44,8 +44,9 @@ SIDEBAR_DIRECTS = 10  # direct conversations listed, unread first; "Direct messa
 
 
 def sidebar(request: HttpRequest) -> dict[str, object]:
-    """The left sidebar of every page: the rooms the person follows with unread counts and
-    mention badges, their teams with their boards, the current place marked."""
+    """The left sidebar of every page: the rooms and direct conversations the person follows
+    with unread counts and mention badges, their teams with their boards, the current place
+    marked."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
@@ -90,8 +91,8 @@ def sidebar(request: HttpRequest) -> dict[str, object]:
             room["unread"] for room in rooms if not room["current"] and room["kind"] == "direct"
         ),
         "nav_mentions": state["mentions"],
-        # Direct conversations are counted in the unread total but listed apart (their
-        # title depends on who looks: chat.queries.direct_conversations).
+        # Direct conversations are counted and listed apart from rooms; their title (the
+        # other people's names) depends on who looks.
         "sidebar": {
             "rooms": [room for room in rooms if room["kind"] != "direct"],
             "directs": directs[:SIDEBAR_DIRECTS],
