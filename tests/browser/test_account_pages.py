@@ -56,8 +56,8 @@ def test_sign_up_on_a_phone_in_dark_says_which_field_is_wrong(browser, live_serv
     expect(again).to_have_attribute("aria-invalid", "true")
     expect(again).to_have_accessible_description("You must type the same password each time.")
     _fits(page)
-    background = page.evaluate("getComputedStyle(document.querySelector('main')).backgroundColor")
-    assert background == "rgb(26, 30, 36)"  # the dark surface
+    # The dark surface (waited for: the stylesheet may still be on its way on a loaded machine)
+    expect(page.locator("main")).to_have_css("background-color", "rgb(26, 30, 36)")
     page.screenshot(path=SCREENSHOTS_DIR / "sign-up-phone-dark.png", full_page=True)
     # Put right, the account is made and the confirmation page is a card too.
     page.get_by_label("Password", exact=True).fill("a-long-pass-phrase")

@@ -31,8 +31,7 @@ def test_the_404_fits_a_phone_in_dark(new_person_page, alice):
     expect(heading).to_be_in_viewport()
     expect(page.get_by_role("link", name="Go to the home page")).to_be_in_viewport()
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
-    background = page.evaluate("getComputedStyle(document.body).backgroundColor")
-    assert background == "rgb(17, 20, 24)"  # the dark theme
+    expect(page.locator("body")).to_have_css("background-color", "rgb(17, 20, 24)")  # dark
     page.screenshot(path=SCREENSHOTS_DIR / "404-phone-dark.png", full_page=True)
 
 
