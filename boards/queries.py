@@ -17,7 +17,7 @@ from boards.models import Board, Card, Column, Label, LabelColour, Tag
 from nexus_live.cache import cache_get_many_safe, cache_set_many_safe
 from nexus_live.context_processors import all_limits
 from nexus_live.models import SpaceQuerySet
-from nexus_live.text import as_int
+from nexus_live.text import SEARCH_CONFIG, as_int, search_text
 
 CARD_CACHE_SECONDS = 24 * 3600
 FILTERS = ("q", "tag", "label", "assignee", "column")
@@ -149,11 +149,9 @@ CARD_SEARCH_LIMIT = 50
 
 def search_cards(user: User, text: str) -> QuerySet[Card] | list[Card]:
     """The best matching live cards of the boards `user` can see: PostgreSQL full-text search
-    (a title match counts most), every word as a substring on SQLite. Like message search, the
-    query is cut at the same length."""
-    from chat.queries import SEARCH_CONFIG, SEARCH_MAX_QUERY
-
-    text = text.strip()[:SEARCH_MAX_QUERY]
+    (a title match counts most; the GIN index of migration 0006 holds the same expression),
+    every word as a substring on SQLite."""
+    text = search_text(text)
     if not text:
         return []
     visible: SpaceQuerySet = Board.objects.visible_to(user)

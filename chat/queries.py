@@ -13,12 +13,11 @@ from django.shortcuts import get_object_or_404
 from accounts import policies
 from accounts.models import User
 from chat.models import Attachment, Mention, Message, Room, RoomMember, RoomVisit
+from nexus_live.text import SEARCH_CONFIG, search_text
 
 PAGE = 50  # messages per page of a timeline
 SEARCH_LIMIT = 50
 SEARCH_CANDIDATES = 2000  # the newest matches ranked; older ones wait for more precise words
-SEARCH_MAX_QUERY = 200  # characters of a search
-SEARCH_CONFIG = "english"  # the GIN index in migration 0004 uses the same expression
 
 
 def messages_of(room: Room) -> QuerySet[Message]:
@@ -328,7 +327,7 @@ def pinned_messages(room: Room) -> list[Message]:
 def search_messages(user: User, text: str) -> QuerySet[Message] | list[Message]:
     """The best matches among the messages of the rooms `user` can see: PostgreSQL full-text
     search, a plain substring match on SQLite."""
-    text = text.strip()[:SEARCH_MAX_QUERY]
+    text = search_text(text)
     if not text:
         return []
     rooms = Room.objects.visible_to(user).values("pk")

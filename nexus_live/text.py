@@ -1,4 +1,5 @@
-"""Cleaning what people send: text before it is stored, numbers before they are used."""
+"""Cleaning what people send: text before it is stored, numbers before they are used, words
+before they are searched."""
 
 from django.core.exceptions import ValidationError
 
@@ -25,3 +26,14 @@ def as_int(value: object) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < BIGGEST:
         raise ValidationError("Expected a whole number.")
     return value
+
+
+# Search, the same for messages and cards: PostgreSQL's text search configuration (the GIN indexes
+# of chat's migration 0004 and boards' 0006 are built with it) and the longest query read.
+SEARCH_CONFIG = "english"
+SEARCH_MAX_QUERY = 200  # characters
+
+
+def search_text(value: str) -> str:
+    """What a search looks for: the query without surrounding space, cut at SEARCH_MAX_QUERY."""
+    return value.strip()[:SEARCH_MAX_QUERY]

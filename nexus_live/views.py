@@ -8,6 +8,7 @@ from django.views.decorators.cache import never_cache
 
 from nexus_live import drain
 from nexus_live.health import failing_checks
+from nexus_live.text import SEARCH_MAX_QUERY, search_text
 
 
 @login_required
@@ -27,7 +28,7 @@ def search(request: HttpRequest) -> HttpResponse:
     from chat import queries as chat
     from chat.views import MESSAGE_CONTEXT
 
-    text = request.GET.get("q", "").strip()[: chat.SEARCH_MAX_QUERY]
+    text = search_text(request.GET.get("q", ""))
     kind = request.GET.get("in", "")
     kind = kind if kind in SEARCH_IN else ""
     messages = chat.search_messages(request.user, text) if kind != "cards" else []
@@ -35,7 +36,7 @@ def search(request: HttpRequest) -> HttpResponse:
     context = {
         "q": text, "kind": kind, "messages": messages, "cards": cards,
         "limit": chat.SEARCH_LIMIT, "card_limit": boards.CARD_SEARCH_LIMIT,
-        "max_query": chat.SEARCH_MAX_QUERY, "nav": "search", **MESSAGE_CONTEXT,
+        "max_query": SEARCH_MAX_QUERY, "nav": "search", **MESSAGE_CONTEXT,
     }  # fmt: skip
     return render(request, "search.html", context)
 

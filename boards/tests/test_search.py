@@ -71,3 +71,21 @@ def test_the_old_address_still_works(client, alice):
     response = client.get("/rooms/search/?q=celery+beat")
     assert response.status_code == 301
     assert response["Location"] == "/search/?q=celery+beat"
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the index is PostgreSQL's")
+@pytest.mark.parametrize(
+    ("search", "index"),
+    [("boards.queries.search_cards", "boards_card_fts"),
+     ("chat.queries.search_messages", "chat_message_body_fts")],
+)  # fmt: skip
+def test_search_filters_on_its_index(alice, cards, search, index):
+    """The query's text-search expression is the one indexed: with sequential scans priced out,
+    the plan reads the GIN index (an expression that drifted from the index would not)."""
+    from django.utils.module_loading import import_string
+
+    found = import_string(search)(alice, "celery retries")
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        plan = found.explain()
+    assert index in plan
