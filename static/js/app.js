@@ -15,6 +15,26 @@ document.addEventListener("click", (event) => {
 
 // Shared by room.js and board.js (this file runs after live.js, before them).
 window.NexusLive = Object.assign(window.NexusLive || {}, {
+  // A modal <dialog> appended to the page: a head holding `head` (a title or a search field)
+  // and a Close button, then `body`. The emoji picker and the shortcuts list use it.
+  dialog({ className, label, labelledBy, head, body }) {
+    const dialog = document.createElement("dialog");
+    dialog.className = `dialog ${className}`;
+    if (labelledBy) dialog.setAttribute("aria-labelledby", labelledBy);
+    else dialog.setAttribute("aria-label", label);
+    const top = document.createElement("div");
+    top.className = "dialog-head";
+    const close = document.createElement("button");
+    close.type = "button";
+    close.className = "button small";
+    close.textContent = "Close";
+    close.addEventListener("click", () => dialog.close());
+    top.append(...head, close);
+    dialog.append(top, ...body);
+    document.body.append(dialog);
+    return dialog;
+  },
+
   // The first element of a server-rendered fragment.
   fragment(html) {
     const template = document.createElement("template");

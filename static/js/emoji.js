@@ -17,11 +17,6 @@
   let loading = null;
 
   function build() {
-    dialog = document.createElement("dialog");
-    dialog.className = "emoji-dialog";
-    dialog.setAttribute("aria-label", "Pick an emoji to react with");
-    const head = document.createElement("div");
-    head.className = "emoji-head";
     const label = document.createElement("label");
     label.className = "visually-hidden";
     label.htmlFor = "emoji-search";
@@ -32,20 +27,16 @@
     search.className = "emoji-search";
     search.placeholder = "Search emoji (e.g. party, cat, check)";
     search.autocomplete = "off";
-    const close = document.createElement("button");
-    close.type = "button";
-    close.className = "button small";
-    close.textContent = "Close";
-    close.addEventListener("click", () => dialog.close());
-    head.append(label, search, close);
     const grid = document.createElement("div");
     grid.className = "emoji-grid";
     const status = document.createElement("p");
     status.className = "emoji-status muted";
     status.setAttribute("role", "status");
     status.textContent = "Loading emoji…";
-    dialog.append(head, status, grid);
-    document.body.append(dialog);
+    dialog = window.NexusLive.dialog({
+      className: "emoji-dialog", label: "Pick an emoji to react with",
+      head: [label, search], body: [status, grid],
+    });
 
     search.addEventListener("input", () => filter(search.value));
     search.addEventListener("keydown", (event) => {

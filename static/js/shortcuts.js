@@ -17,20 +17,9 @@
   }
 
   function buildDialog() {
-    dialog = document.createElement("dialog");
-    dialog.className = "shortcuts-dialog";
-    dialog.setAttribute("aria-labelledby", "shortcuts-title");
-    const head = document.createElement("div");
-    head.className = "shortcuts-head";
     const title = document.createElement("h2");
     title.id = "shortcuts-title";
     title.textContent = "Keyboard shortcuts";
-    const close = document.createElement("button");
-    close.type = "button";
-    close.className = "button small";
-    close.textContent = "Close";
-    close.addEventListener("click", () => dialog.close());
-    head.append(title, close);
     const list = document.createElement("dl");
     list.className = "shortcuts-list";
     for (const shortcut of [...shortcuts, { label: "?", description: "Show this list" }]) {
@@ -45,9 +34,10 @@
     const note = document.createElement("p");
     note.className = "muted";
     note.textContent = "Not while typing in a field. Esc closes this list.";
-    dialog.append(head, list, note);
+    dialog = window.NexusLive.dialog({
+      className: "shortcuts-dialog", labelledBy: "shortcuts-title", head: [title], body: [list, note],
+    });
     dialog.addEventListener("close", () => openedFrom?.focus?.());
-    document.body.append(dialog);
   }
 
   function showHelp() {
