@@ -129,7 +129,7 @@ def can_manage_space(user: User, space: Space) -> bool:
     if _is_direct(space):
         return False
     if space.team is not None and can_manage_team(user, space.team):
-        return True  # a team's owners see all its spaces: no second look at the membership
+        return True  # a team's owners manage every space of it, private ones included
     is_creator = space.created_by_id is not None and space.created_by_id == user.pk
     return is_creator and can_view_space(user, space)
 

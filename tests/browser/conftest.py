@@ -11,6 +11,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -214,6 +215,24 @@ def console_errors() -> Callable[[Page], list[str]]:
         return by_page[page]
 
     return errors_of
+
+
+def off_the_loop(action: Callable[..., Any], /, **kwargs: Any) -> Any:
+    """`action(**kwargs)` as a request would run it: in a thread with no event loop, so its
+    after-commit events reach the channel layer (Playwright keeps a loop running in the test's
+    thread, where async_to_sync refuses to publish)."""
+    done: list[Any] = []
+
+    def run() -> None:
+        try:
+            done.append(action(**kwargs))
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join()
+    return done[0]
 
 
 def sign_in(page: Page, email: str, password: str = PASSWORD) -> None:

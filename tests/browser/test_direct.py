@@ -1,42 +1,23 @@
 """Direct messages and pins in real browsers: two and three people."""
 
 import re
-import threading
 
 import pytest
-from django.db import connection
 from playwright.sync_api import expect
 
 from chat import actions
 from chat.models import Message, Room
-from tests.browser.conftest import SCREENSHOTS_DIR
+from tests.browser.conftest import SCREENSHOTS_DIR, off_the_loop
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def _off_the_loop(action, **kwargs):
-    """An action of the test's own, in a thread of its own: its events are published after
-    commit, which Playwright's event loop in this thread would refuse."""
-    done = []
-
-    def run():
-        try:
-            done.append(action(**kwargs))
-        finally:
-            connection.close()
-
-    thread = threading.Thread(target=run)
-    thread.start()
-    thread.join()
-    return done[0]
-
-
 def _open(user, others):
-    return _off_the_loop(lambda u, o: actions.open_direct(u, o), u=user, o=others)
+    return off_the_loop(lambda u, o: actions.open_direct(u, o), u=user, o=others)
 
 
 def _post(room, author, body, client_id="c1"):
-    posted = _off_the_loop(
+    posted = off_the_loop(
         actions.post_message, room=room, author=author, body=body, client_id=client_id
     )
     return posted.message
@@ -124,7 +105,7 @@ def test_a_pin_appears_live_for_the_other_person(new_person_page, console_errors
 def test_a_room_member_sees_no_pin_button_but_the_list(new_person_page, alice, bob):
     general = Room.objects.create(name="general", slug="general", created_by=alice)
     message = _post(general, bob, "worth pinning")
-    _off_the_loop(actions.pin_message, message=message, user=alice)
+    off_the_loop(actions.pin_message, message=message, user=alice)
     ben = new_person_page(bob)
     ben.goto("/rooms/general/")
     expect(ben.locator("#connection")).to_have_text("Live")
@@ -139,7 +120,7 @@ def test_a_dm_on_a_phone_fits_and_opens_its_pins(new_person_page, alice, bob, ch
 
     room = _open(alice, [bob, charlie])
     message = _post(room, alice, "Standup moved to 10:00")
-    _off_the_loop(actions.pin_message, message=message, user=bob)
+    off_the_loop(actions.pin_message, message=message, user=bob)
     ben = new_person_page(bob, viewport=PHONE, is_mobile=True, has_touch=True)
     ben.goto(room.get_absolute_url())
     expect(ben.locator("#connection")).to_have_text("Live")

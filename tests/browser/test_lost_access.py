@@ -2,15 +2,14 @@
 longer do. Composers and board forms are disabled with the reason; nothing is left pending."""
 
 import re
-import threading
 
 import pytest
-from django.db import connection
 from playwright.sync_api import expect
 
 from accounts import actions as team_actions
 from boards import actions as boards
 from chat.models import Room
+from tests.browser.conftest import off_the_loop
 from tests.browser.test_live_socket import Line
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -27,18 +26,7 @@ def private_room(team, alice):
 
 
 def _remove(team, owner, member):
-    """Remove a member as a request would: in a thread with no event loop, so the action's
-    after-commit notice reaches the channel layer (Playwright keeps a loop in this one)."""
-
-    def work() -> None:
-        try:
-            team_actions.remove_member(team=team, user=owner, member=member)
-        finally:
-            connection.close()
-
-    thread = threading.Thread(target=work)
-    thread.start()
-    thread.join()
+    off_the_loop(team_actions.remove_member, team=team, user=owner, member=member)
 
 
 def _sign_out_elsewhere(page):

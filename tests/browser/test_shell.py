@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 
 from boards import actions as boards
 from chat.models import Message, Room, RoomVisit
-from tests.browser.conftest import PHONE, SCREENSHOTS_DIR
+from tests.browser.conftest import PHONE, SCREENSHOTS_DIR, off_the_loop
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -60,7 +60,7 @@ def _live(page):
 def test_the_sidebar_shows_where_i_am_and_what_is_new_live(
     new_person_page, console_errors, alice, bob, team, general
 ):
-    board = boards.create_board(user=alice, name="Challenges", team=team)
+    board = off_the_loop(boards.create_board, user=alice, name="Challenges", team=team)
     ana, ben = new_person_page(alice), new_person_page(bob)
     for page in (ana, ben):
         page.goto("/rooms/general/")  # both follow #general from now on
