@@ -21,6 +21,7 @@ v1 = [
     path("mentions/", views.MentionsView.as_view(), name="mentions"),
     path("search/", views.SearchView.as_view(), name="search"),
     path("search/cards/", views.CardSearchView.as_view(), name="search-cards"),
+    path("search/similar/", views.SimilarSolvedView.as_view(), name="search-similar"),
     path("dms/", views.DirectsView.as_view(), name="dms"),
     path("rooms/", views.RoomsView.as_view(), name="rooms"),
     path("rooms/<slug:slug>/", views.RoomView.as_view(), name="room"),

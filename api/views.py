@@ -679,6 +679,33 @@ class CardSearchView(APIView):
         return Response([card_data(card, None if card.board_has_labels else []) for card in found])
 
 
+class SimilarSolvedView(APIView):
+    @extend_schema(
+        operation_id="similarSolvedCards",
+        tags=["cards"],
+        summary='Solved challenges like a question (best first, at most 3): "Already solved?"',
+        description="The cards in the last column of boards I can see whose words are most like "
+        "the question's, each once; empty when nothing is alike or the question has fewer than "
+        "3 words. What the room composer and the new-card form show while someone types.",
+        parameters=[
+            OpenApiParameter(
+                "q",
+                OpenApiTypes.STR,
+                required=True,
+                description="The question as typed so far (at most 200 characters read).",
+            )
+        ],
+        responses={200: s.Card(many=True), **_errors(400, 401, 429)},
+    )
+    def get(self, request: Request) -> Response:
+        text = request.query_params.get("q", "")
+        if not text.strip():
+            return problem(400, "invalid", "Say what the question is: ?q=…")
+        found = board_queries.similar_solved(request.user, text)
+        prefetch_related_objects(found, "tags", "assignees", "labels")
+        return Response([card_data(card) for card in found])
+
+
 # --- Boards and cards --------------------------------------------------------------------------
 class BoardsView(APIView):
     @extend_schema(

@@ -1,10 +1,23 @@
 """Every non-trivial read of boards: the columns with their cards (tiles cached by change),
 filters, tags in use, the people who may be assigned. Pages and sockets ask here."""
 
+import re
+
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 from django.core.exceptions import ValidationError
 from django.db import connection
-from django.db.models import Exists, F, OuterRef, Q, QuerySet, prefetch_related_objects
+from django.db.models import (
+    Exists,
+    F,
+    FloatField,
+    Func,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    prefetch_related_objects,
+)
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.template.loader import render_to_string
@@ -161,11 +174,8 @@ def search_cards(user: User, text: str) -> QuerySet[Card] | list[Card]:
     )  # cards of boards without labels need no labels query (card_data(card, labels=[]))
     if connection.vendor == "postgresql":
         query = SearchQuery(text, search_type="websearch", config=SEARCH_CONFIG)
-        vector = SearchVector("title", weight="A", config=SEARCH_CONFIG) + SearchVector(
-            "problem", "solution", weight="B", config=SEARCH_CONFIG
-        )
         return (
-            found.annotate(document=vector)
+            found.annotate(document=_card_document())
             .filter(document=query)
             .annotate(rank=SearchRank(F("document"), query))
             .order_by("-rank", "-updated_at")[:CARD_SEARCH_LIMIT]
@@ -175,3 +185,82 @@ def search_cards(user: User, text: str) -> QuerySet[Card] | list[Card]:
             Q(title__icontains=word) | Q(problem__icontains=word) | Q(solution__icontains=word)
         )
     return found.order_by("-updated_at")[:CARD_SEARCH_LIMIT]
+
+
+def _card_document() -> SearchVector:
+    """A card's words for full-text search, its title weighing most: the expression the GIN
+    index of migration 0006 holds (change both together)."""
+    return SearchVector("title", weight="A", config=SEARCH_CONFIG) + SearchVector(
+        "problem", "solution", weight="B", config=SEARCH_CONFIG
+    )
+
+
+# --- Already solved? ---------------------------------------------------------------------------
+SIMILAR_LIMIT = 3
+SIMILAR_MIN_WORDS = 3  # a question shorter than this is not looked up yet
+SIMILAR_MIN_SCORE = 0.2  # below it a "match" shares little more than one common word
+SIMILAR_WORDS = 30  # the words of a question that count (the rest change little)
+_WORD = re.compile(r"[^\W_]+")
+# The plain fallback's stop words (PostgreSQL's configuration has its own, and stems).
+_COMMON = frozenset(
+    "the a an and or but if then to of in on at for with from by is are was were be been it its"
+    " this that these those my our your i we you he she they how do does did what why when where"
+    " which who can could should would will not no get got have has had there here so as"
+    " after before into out up down about just".split()
+)
+
+
+def solved_cards(user: User) -> QuerySet[Card]:
+    """The solved challenges `user` can see: live cards in their board's last column."""
+    last_column = Column.objects.filter(board=OuterRef("board_id")).order_by("-position", "-pk")
+    return Card.objects.filter(
+        board__in=Board.objects.visible_to(user).values("pk"),
+        archived_at__isnull=True,
+        column_id=Subquery(last_column.values("pk")[:1]),
+    ).select_related("board", "column")
+
+
+def similar_solved(user: User, text: str, limit: int = SIMILAR_LIMIT) -> list[Card]:
+    """The solved challenges most like a question being typed, best first, each with its
+    `score`: on PostgreSQL full-text rank over any of its words (stemmed, stop words dropped)
+    plus the trigram similarity of the card's title to the question, so a paraphrase that
+    shares a few words still finds its original; on SQLite a count of shared words. Nothing
+    below SIMILAR_MIN_SCORE, nothing for fewer than SIMILAR_MIN_WORDS words."""
+    words = _WORD.findall(search_text(text).casefold())
+    if len(words) < SIMILAR_MIN_WORDS:
+        return []
+    words = list(dict.fromkeys(words))[:SIMILAR_WORDS]
+    cards = solved_cards(user)
+    if connection.vendor == "postgresql":
+        # Each word an alternative: websearch syntax never fails, and words hold no operator.
+        query = SearchQuery(" or ".join(words), search_type="websearch", config=SEARCH_CONFIG)
+        likeness = Func(
+            F("title"),
+            Value(" ".join(words)),
+            function="word_similarity",
+            output_field=FloatField(),
+        )
+        found = (
+            cards.annotate(document=_card_document())
+            .filter(document=query)
+            .annotate(score=SearchRank(F("document"), query) + likeness * 0.5)
+            .filter(score__gte=SIMILAR_MIN_SCORE)
+            .order_by("-score", "-updated_at")[:limit]
+        )
+        return list(found)
+    wanted = {word for word in words if word not in _COMMON and len(word) > 2}
+    if not wanted:
+        return []
+    match = Q()
+    for word in wanted:
+        match |= Q(title__icontains=word) | Q(problem__icontains=word)
+    scored = []
+    for card in cards.filter(match).order_by("-updated_at")[:500]:
+        title = set(_WORD.findall(card.title.casefold()))
+        rest = set(_WORD.findall(f"{card.problem} {card.solution}".casefold()))
+        shared = 2 * len(wanted & title) + len(wanted & (rest - title))
+        card.score = shared / (2 * len(wanted))
+        if card.score >= SIMILAR_MIN_SCORE:
+            scored.append(card)
+    scored.sort(key=lambda card: (-card.score, -card.updated_at.timestamp()))
+    return scored[:limit]

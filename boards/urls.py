@@ -5,6 +5,7 @@ from boards import views
 app_name = "boards"
 urlpatterns = [
     path("", views.boards, name="list"),
+    path("similar/", views.similar, name="similar"),
     path("<int:board_id>/", views.detail, name="detail"),
     path("<int:board_id>/activity/", views.activity, name="activity"),
     path("<int:board_id>/archived/", views.archived, name="archived"),

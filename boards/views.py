@@ -262,3 +262,12 @@ def export(request: HttpRequest, board_id: int, fmt: str) -> HttpResponse:
     response = HttpResponse(board_as_markdown(board), content_type="text/markdown; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}.md"'
     return response
+
+
+@login_required
+def similar(request: HttpRequest) -> HttpResponse:
+    """ "Already solved?": the solved challenges like the question being typed, as a fragment
+    beside the field that asks (a room's composer sends `body`, the new-card form `title`)."""
+    text = next((request.GET[k] for k in ("q", "body", "title") if request.GET.get(k)), "")
+    cards = queries.similar_solved(request.user, text)
+    return render(request, "boards/similar.html", {"similar": cards})

@@ -114,3 +114,23 @@ def test_card_search_shows_labels_where_boards_have_them(bearer, alice, charlie)
     boards.create_card(board=board, user=alice, title="Pagination", labels=[label.pk])
     (found,) = bearer(charlie).get("/api/v1/search/cards/?q=pagination").json()
     assert found["labels"] == [{"id": label.pk, "name": "Blocked", "colour": "red"}]
+
+
+def test_similar_solved_challenges_are_those_i_can_see(bearer, alice, charlie, team):
+    from boards import actions as boards
+
+    def solved(board, title):
+        card = boards.create_card(board=board, user=alice, title=title, tags="celery")
+        return boards.move_card(card=card, user=alice, column=board.columns.last())
+
+    public = boards.create_board(user=alice, name="Open")
+    private = boards.create_board(user=alice, name="Team", team=team)
+    solved(public, "Celery tasks retry forever")
+    solved(private, "Celery retries forever, privately")
+    question = "/api/v1/search/similar/?q=why does my celery task keep retrying"
+    found = bearer(charlie).get(question).json()
+    assert [card["title"] for card in found] == ["Celery tasks retry forever"]
+    assert found[0]["tags"] == ["celery"]
+    assert len(bearer(alice).get(question).json()) == 2
+    assert bearer(charlie).get("/api/v1/search/similar/?q=celery").json() == []  # too short
+    assert bearer(charlie).get("/api/v1/search/similar/?q=").status_code == 400

@@ -275,6 +275,7 @@
     const attachments = files.ids;
     addPending(clientId, body, parent, list, attachments);
     textarea.value = "";
+    form.querySelector(".similar")?.replaceChildren();   // "Already solved?" was for this text
     window.NexusLive.clearAttachments?.(form);
     showCount(textarea);
     if (!send({ action: "post", client_id: clientId, body, parent, attachments })) {
