@@ -98,13 +98,13 @@ class OwnPostgres:
         self.log, self.port = log, port
         self.root = Path(tempfile.mkdtemp(prefix="nexus-faults-pg-"))
         self.data = self.root / "data"
+        # The server writes its log here (the postgres user may not reach `log`'s directory);
+        # it is copied to `log` at the end.
+        self.server_log = self.root / "postgres.log"
         # initdb and postgres refuse to run as root: then as the postgres user, who owns it.
         self.user = "postgres" if os.geteuid() == 0 else None
         if self.user:
             shutil.chown(self.root, self.user)
-            with self.log.open("ab"):
-                pass
-            shutil.chown(self.log, self.user)
 
     @property
     def url(self) -> str:
@@ -127,7 +127,7 @@ class OwnPostgres:
             f"-c port={self.port} -c listen_addresses=127.0.0.1"
             f" -c unix_socket_directories={self.root} -c max_connections=60"
         )
-        self._run("pg_ctl", "start", "-D", str(self.data), "-l", str(self.log), "-w",
+        self._run("pg_ctl", "start", "-D", str(self.data), "-l", str(self.server_log), "-w",
                   "-t", "30", "-o", options)  # fmt: skip
 
     def pid(self) -> int | None:
@@ -159,6 +159,8 @@ class OwnPostgres:
                     os.kill(pid, 0)  # ProcessLookupError once it has gone
                     time.sleep(0.1)
                 os.kill(pid, signal.SIGKILL)
+        if self.server_log.exists():
+            shutil.copyfile(self.server_log, self.log)
         shutil.rmtree(self.root, ignore_errors=True)
 
 
