@@ -116,15 +116,17 @@ cluster-stop: install
 	$(PY) -m bench.cluster --stop
 
 # Faults on purpose (bench/faults.py): HAProxy + 3 daphnes on ports 8310-8319, a redis-server of
-# its own on 6391, database nexus_bench_faults (dropped and re-created). Writes its block of
-# docs/benchmarks.md. FAULTS_ARGS="--quick" for shorter bursts.
+# its own on 6391 and a PostgreSQL 15 cluster of its own on 6392 (initdb in a temporary
+# directory, restarted mid-burst, removed after; the machine's 5432 server is never touched).
+# Writes its block of docs/benchmarks.md. FAULTS_ARGS="--quick" for shorter bursts; "--short" is
+# CI's (tests/test_faults.py: every scenario, small, nothing written).
 faults: install
 	$(PY) -m bench.faults $(FAULTS_ARGS)
 
 # Steady chat and board traffic through HAProxy + 2 daphnes (bench/soak.py) for a bounded time:
 # memory, descriptors and Redis memory over time, latency per minute. Proxy on 8440, a
-# redis-server of its own on 6395, database nexus_bench_faults (dropped and re-created: not
-# while `make faults` runs).
+# redis-server of its own on 6395, database nexus_bench_faults on the 5432 server (dropped and
+# re-created).
 # Writes its block of docs/benchmarks.md. SOAK_ARGS="--minutes 3" for a short one.
 soak: install
 	$(PY) -m bench.soak $(SOAK_ARGS)

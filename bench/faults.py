@@ -1,29 +1,35 @@
 """`make faults` (`python -m bench.faults`): faults injected on purpose, through the proxy.
 
 HAProxy in front of 3 daphne processes (bench/cluster.py, ports 8310-8319), a redis-server of
-its own on 6391 (never the machine's 6379), PostgreSQL database nexus_bench_faults (dropped
-and re-created). Each scenario runs a burst in one room while a fault happens; clients behave
-as static/js/live.js does (reconnect with backoff and jitter, `since`, gap -> sync, a socket
-silent for 9 s is dead, a post is retried with the same client id until acknowledged).
+its own on 6391 (never the machine's 6379) and a PostgreSQL 15 cluster of its own on 6392
+(initdb into a temporary directory, removed after; never the machine's shared 5432 server, so
+it can be restarted mid-burst). Each scenario runs a burst in one room while a fault
+happens; clients behave as static/js/live.js does (reconnect with backoff and jitter,
+`since`, gap -> sync, a socket silent for 9 s is dead, a post is retried with the same client
+id until acknowledged).
 
 Records, per scenario: acknowledged posts lost (not in the database, or never received by a
 client that was there: must be 0), duplicate rows (0), seconds from the fault until every
 client is connected and has every acknowledged message, and seconds during which the Online
 list showed someone with no open socket (sampled every second by an observer).
-PostgreSQL restarts are not run: the machine's server is shared (see docs/benchmarks.md).
+`--short` runs every scenario small, for CI (tests/test_faults.py).
 Bounded: every wait has a timeout, and the whole run a hard one; 127.0.0.1 only; every process
 started here is stopped by its PID.
 """
 
 import argparse
 import asyncio
+import contextlib
 import json
+import os
 import random
 import secrets
+import shutil
 import signal
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,10 +47,12 @@ from bench.servers import (
     write_block,
 )
 
-DATABASE_URL = "postgres://postgres@127.0.0.1:5432/nexus_bench_faults"
-REDIS_PORT = 6391
+DATABASE_NAME = "nexus_bench_faults"
+PG_BIN = Path("/usr/lib/postgresql/15/bin")
+REDIS_PORT, POSTGRES_PORT = 6391, 6392
 PROXY_PORT, FIRST_PORT, STATS_PORT = 8310, 8311, 8319
 HARD_TIMEOUT = 900
+SHORT_TIMEOUT = 300  # --short (CI): about 90 s on a quiet machine, 240 s seen on a busy one
 STALLED_AFTER = 9.0  # live.js: nothing heard this long and the socket is dead
 QUIET_PING = 4.0
 RECOVERY_LIMIT = 60.0
@@ -79,6 +87,81 @@ class OwnRedis:
         if self.process is not None and self.process.poll() is None:
             self.process.kill()
             self.process.wait()
+
+
+class OwnPostgres:
+    """A PostgreSQL cluster of this run's own: initdb into a temporary directory, its own port
+    (never the machine's shared 5432 server), `pg_ctl stop -m fast` and start again for the
+    fault, stopped by its postmaster's PID at the end and its directory removed."""
+
+    def __init__(self, log: Path, port: int) -> None:
+        self.log, self.port = log, port
+        self.root = Path(tempfile.mkdtemp(prefix="nexus-faults-pg-"))
+        self.data = self.root / "data"
+        # The server writes its log here (the postgres user may not reach `log`'s directory);
+        # it is copied to `log` at the end.
+        self.server_log = self.root / "postgres.log"
+        # initdb and postgres refuse to run as root: then as the postgres user, who owns it.
+        self.user = "postgres" if os.geteuid() == 0 else None
+        if self.user:
+            shutil.chown(self.root, self.user)
+
+    @property
+    def url(self) -> str:
+        return f"postgres://postgres@127.0.0.1:{self.port}"
+
+    def _run(self, *command: str, timeout: float = 60) -> None:
+        subprocess.run(  # noqa: S603 (Debian's PostgreSQL binaries, our arguments)
+            [str(PG_BIN / command[0]), *command[1:]],
+            user=self.user, check=True, timeout=timeout, cwd=self.root,
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+
+    def start(self) -> None:
+        if not self.data.exists():
+            self._run(
+                "initdb", "-D", str(self.data), "-U", "postgres", "--auth=trust",
+                "--encoding=UTF8", "--locale=C.UTF-8", "--no-sync",
+            )  # fmt: skip
+        options = (
+            f"-c port={self.port} -c listen_addresses=127.0.0.1"
+            f" -c unix_socket_directories={self.root} -c max_connections=60"
+        )
+        self._run("pg_ctl", "start", "-D", str(self.data), "-l", str(self.server_log), "-w",
+                  "-t", "30", "-o", options)  # fmt: skip
+
+    def pid(self) -> int | None:
+        try:
+            return int((self.data / "postmaster.pid").read_text().split("\n", 1)[0])
+        except (OSError, ValueError):
+            return None
+
+    def stop(self) -> None:
+        """`pg_ctl stop -m fast`: aborts open transactions, checkpoints, exits."""
+        self._run("pg_ctl", "stop", "-D", str(self.data), "-m", "fast", "-w", "-t", "30")
+
+    def restart(self) -> float:
+        """A fast restart; seconds it was down."""
+        started = time.monotonic()
+        self.stop()
+        self.start()
+        return time.monotonic() - started
+
+    def remove(self) -> None:
+        """Stop the postmaster by its PID (SIGINT is PostgreSQL's fast shutdown), then SIGKILL
+        if it outlives the wait; remove the directory."""
+        pid = self.pid()
+        if pid is not None:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGINT)
+                deadline = time.monotonic() + 30
+                while time.monotonic() < deadline:
+                    os.kill(pid, 0)  # ProcessLookupError once it has gone
+                    time.sleep(0.1)
+                os.kill(pid, signal.SIGKILL)
+        if self.server_log.exists():
+            shutil.copyfile(self.server_log, self.log)
+        shutil.rmtree(self.root, ignore_errors=True)
 
 
 @dataclass
@@ -372,7 +455,7 @@ async def run_scenario(ctx: "Context", name: str, fault, *, cut_client: bool = F
     # Every client must end with every acknowledged message, by live frames or catch-up; a
     # probe post each second lets a client notice a gap, as the next message would.
     probes = 0
-    while time.monotonic() - fault_at < RECOVERY_LIMIT:
+    while time.monotonic() - fault_end < RECOVERY_LIMIT:
         if all(c.has_all(shared.max_acked) for c in clients):
             result.recovered_s = time.monotonic() - fault_end
             break
@@ -402,9 +485,9 @@ async def run_scenario(ctx: "Context", name: str, fault, *, cut_client: bool = F
 
 async def fault_redis(ctx: "Context") -> str:
     ctx.redis.kill()
-    await asyncio.sleep(5)
+    await asyncio.sleep(ctx.redis_down)
     ctx.redis.start()
-    return "redis-server SIGKILL, back after 5 s"
+    return f"redis-server SIGKILL, back after {ctx.redis_down:.0f} s"
 
 
 async def fault_daphne(ctx: "Context") -> str:
@@ -423,6 +506,11 @@ async def fault_rolling(ctx: "Context") -> str:
         + ", ".join(f"{s:.1f}" for s in exits)
         + " s"
     )
+
+
+async def fault_postgres(ctx: "Context") -> str:
+    down = await asyncio.to_thread(ctx.postgres.restart)
+    return f"PostgreSQL `pg_ctl stop -m fast`, then start: down {down:.1f} s"
 
 
 async def fault_none(ctx: "Context") -> str:
@@ -473,17 +561,17 @@ async def malformed_frames(ctx: "Context") -> dict:
                 return got
 
         await asyncio.sleep(1)
-        quiet = await pings(3)
+        quiet = await pings(ctx.quiet_s)
         reader = asyncio.create_task(drain_flooder())
         started = time.monotonic()
 
         async def flood() -> None:
-            for i in range(1000):
+            for i in range(ctx.bad_frames):
                 await flooder.send(bad[i % len(bad)])
                 if i % 7 == 0:
                     await flooder.send(b"\x00binary")
 
-        _, during = await asyncio.gather(flood(), pings(4))
+        _, during = await asyncio.gather(flood(), pings(ctx.quiet_s + 1))
         answered = await reader
         flood_s = time.monotonic() - started
     alive = all(d.process.poll() is None for d in ctx.cluster.daphnes)
@@ -514,6 +602,7 @@ def _one_card(people: list) -> tuple[int, int, str]:
     from accounts.models import Membership, Role, Team, User
     from boards import actions
 
+    _reconnect()
     team = Team.objects.create(name="Editors", slug=f"editors-{secrets.token_hex(4)}")
     Membership.objects.bulk_create(
         Membership(team=team, user_id=p.pk, role=Role.MEMBER) for p in people
@@ -615,17 +704,22 @@ class Context:
     people: list
     observer: object
     creator_pk: int
+    postgres: OwnPostgres
     editors: list = field(default_factory=list)
     clients: int = 8
     senders: int = 4
     posts: int = 60
     interval: float = 0.1
     fault_after: float = 2.0
+    redis_down: float = 5.0
+    bad_frames: int = 1000
+    quiet_s: float = 3.0
     rooms: int = 0
 
     def new_room(self, name: str) -> str:
         from bench.fixtures import make_rooms
 
+        _reconnect()
         self.rooms += 1
         return make_rooms(f"fault{self.rooms}-{name}", 1, self.creator_pk)[0]
 
@@ -634,6 +728,7 @@ class Context:
 
         from chat.models import Message
 
+        _reconnect()
         rows = (
             Message.objects.filter(room__slug=slug)
             .values("client_id")
@@ -643,16 +738,25 @@ class Context:
         return {str(cid): n for cid, n in rows}
 
 
+def _reconnect() -> None:
+    """This process's one kept connection does not outlive a PostgreSQL restart: a new one
+    for each of its few calls."""
+    from django.db import connection
+
+    connection.close()
+
+
 def write_report(
-    results: list[Result], flood: dict, editing: dict, quick: bool, seconds: float
+    results: list[Result], flood: dict, editing: dict, mode: str, seconds: float
 ) -> None:
     lines = [
         "<!-- faults:start -->",
         "## Faults",
         "",
         f"Run {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} by `python -m bench.faults`"
-        f"{' --quick' if quick else ''} ({seconds:.0f} s): HAProxy in front of 3 daphne processes,"
-        " a redis-server of its own, PostgreSQL as above. One room, 8 clients through the proxy"
+        f"{' --quick' if mode == 'quick' else ''} ({seconds:.0f} s): HAProxy in front of 3 daphne"
+        " processes, a redis-server and a PostgreSQL 15 cluster of its own (initdb, own port)."
+        " One room, 8 clients through the proxy"
         " (live.js's reconnect, `since`, gap -> sync, 9 s stall detection), 4 of them posting"
         " (each post retried with its client id until acknowledged); the fault 2 s into the burst.",
         "",
@@ -674,7 +778,9 @@ def write_report(
         "message) pairs a client never received. *Duplicate frames dropped*: a seq a client "
         "already had (catch-up overlapping live frames); the client keeps one. *Online ghosts*: "
         "seconds (1 s samples) during which the Online list named a person with no open socket.",
-        "PostgreSQL restart: not run — the only PostgreSQL here is shared with other work.",
+        "PostgreSQL fast restart: `pg_ctl stop -m fast` (open transactions aborted, clients"
+        " disconnected) then `pg_ctl start` on the run's own cluster; a post meanwhile gets an"
+        " error frame and its sender retries it with the same client id.",
         "The client cut is over when the client notices it: live.js calls a socket dead after"
         " 9 s of silence, so its 11 s (and the 11 s its person stays listed) are that 9 s plus a"
         " reconnect; the server would drop the dead socket itself at daphne's ping timeout.",
@@ -717,10 +823,32 @@ def write_report(
     write_block("faults", lines)
 
 
+SCENARIOS = [
+    ("Redis kill -9 mid-burst, back after {redis_down:.0f} s", fault_redis, False),
+    ("one daphne kill -9 mid-burst", fault_daphne, False),
+    ("rolling restart of all daphnes", fault_rolling, False),
+    ("PostgreSQL fast restart mid-burst", fault_postgres, False),
+    ("a client cut mid-burst (no FIN) and back", fault_none, True),
+]
+
+
+def _sizes(ctx: Context, mode: str) -> None:
+    """--quick: shorter bursts; --short (CI, tests/test_faults.py): every scenario, small."""
+    if mode == "quick":
+        ctx.posts, ctx.interval = 25, 0.08
+    elif mode == "short":
+        ctx.clients, ctx.senders, ctx.posts, ctx.interval = 4, 2, 8, 0.05
+        ctx.fault_after, ctx.redis_down, ctx.bad_frames, ctx.quiet_s = 0.5, 2.0, 200, 1.0
+
+
 def main() -> int:
-    global PROXY_PORT, FIRST_PORT, STATS_PORT, REDIS_PORT
+    global PROXY_PORT, FIRST_PORT, STATS_PORT, REDIS_PORT, POSTGRES_PORT
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true", help="shorter bursts (for CI)")
+    parser.add_argument("--quick", action="store_true", help="shorter bursts")
+    parser.add_argument(
+        "--short", action="store_true",
+        help="every scenario, small, 2 daphnes (CI; implies --no-report)",
+    )  # fmt: skip
     parser.add_argument("--no-report", action="store_true", help="do not write benchmarks.md")
     parser.add_argument(
         "--editors-only", action="store_true",
@@ -731,65 +859,72 @@ def main() -> int:
         help=f"the proxy's port; daphnes on the next ones, stats on +9 (default {PROXY_PORT})",
     )  # fmt: skip
     parser.add_argument("--redis-port", type=int, default=REDIS_PORT)
+    parser.add_argument("--postgres-port", type=int, default=POSTGRES_PORT)
+    parser.add_argument("--log-dir", type=Path, default=PROJECT_DIR / "var" / "faults")
+    parser.add_argument("--summary", type=Path, help="write the figures here as JSON")
     args = parser.parse_args()
     PROXY_PORT, FIRST_PORT, STATS_PORT = args.ports, args.ports + 1, args.ports + 9
-    REDIS_PORT = args.redis_port
+    REDIS_PORT, POSTGRES_PORT = args.redis_port, args.postgres_port
+    mode = "short" if args.short else "quick" if args.quick else "full"
 
-    stop_after(HARD_TIMEOUT, "bench.faults")
-    log_dir = PROJECT_DIR / "var" / "faults"
+    stop_after(HARD_TIMEOUT if mode != "short" else SHORT_TIMEOUT, "bench.faults")
+    log_dir = args.log_dir
     log_dir.mkdir(parents=True, exist_ok=True)
-    env = base_env(
-        database_url=DATABASE_URL,
-        redis_url=f"redis://127.0.0.1:{REDIS_PORT}/0",
-        secret_key=secrets.token_urlsafe(50),
-        layer_env={"DRAIN_SECONDS": "5", "TRUST_PROXY_HEADERS": "1"},
-    )
-    recreate_database(DATABASE_URL)
-    # One connection, kept, in this one thread, used between the load generator's awaits:
-    # short queries, nothing else runs meanwhile.
-    set_up_django(env, DATABASE_POOL="false", DJANGO_ALLOW_ASYNC_UNSAFE="true")
-    from bench.fixtures import make_people
-
-    people = make_people(10 + EDITORS)
+    postgres = OwnPostgres(log_dir / "postgres.log", POSTGRES_PORT)
     redis_server = OwnRedis(log_dir / "redis.log")
-    redis_server.start()
-    cluster = Cluster(
-        3, env, log_dir, proxy_port=PROXY_PORT, first_port=FIRST_PORT, stats_port=STATS_PORT
-    )
+    cluster = None
     started = time.monotonic()
     try:
-        cluster.start()
-        ctx = Context(cluster, redis_server, people[:8], people[9], people[8].pk, people[10:])
-        if args.quick:
-            ctx.posts, ctx.interval = 25, 0.08
-        scenarios = (
-            []
-            if args.editors_only
-            else [
-                ("Redis kill -9 mid-burst, back after 5 s", fault_redis, False),
-                ("one daphne kill -9 mid-burst", fault_daphne, False),
-                ("rolling restart of all daphnes", fault_rolling, False),
-                ("a client cut mid-burst (no FIN) and back", fault_none, True),
-            ]
+        postgres.start()
+        database_url = f"{postgres.url}/{DATABASE_NAME}"
+        env = base_env(
+            database_url=database_url,
+            redis_url=f"redis://127.0.0.1:{REDIS_PORT}/0",
+            secret_key=secrets.token_urlsafe(50),
+            layer_env={"DRAIN_SECONDS": "5", "TRUST_PROXY_HEADERS": "1"},
         )
+        recreate_database(database_url)
+        # One connection, kept, in this one thread, used between the load generator's awaits:
+        # short queries, nothing else runs meanwhile.
+        set_up_django(env, in_process=True, DATABASE_POOL="false", DJANGO_ALLOW_ASYNC_UNSAFE="true")
+        from bench.fixtures import make_people
+
+        people = make_people(10 + EDITORS)
+        redis_server.start()
+        cluster = Cluster(
+            2 if mode == "short" else 3, env, log_dir,
+            proxy_port=PROXY_PORT, first_port=FIRST_PORT, stats_port=STATS_PORT,
+        )  # fmt: skip
+        cluster.start()
+        print(f"set up in {time.monotonic() - started:.1f} s", flush=True)
+        ctx = Context(
+            cluster, redis_server, people[:8], people[9], people[8].pk, postgres, people[10:]
+        )
+        _sizes(ctx, mode)
         results = []
-        for name, fault, cut in scenarios:
+        for name, fault, cut in [] if args.editors_only else SCENARIOS:
             result = asyncio.run(run_scenario(ctx, name.split()[0].lower(), fault, cut_client=cut))
-            result.name = name
-            print(result, flush=True)
+            result.name = name.format(redis_down=ctx.redis_down)
+            print(f"{time.monotonic() - started:.1f} s:", result, flush=True)
             results.append(result)
         flood = {} if args.editors_only else asyncio.run(malformed_frames(ctx))
         print(flood, flush=True)
         board, card, text = _one_card(ctx.editors[:EDITORS])  # outside the loop: it publishes
-        edits = 10 if args.quick else EDITS
+        edits = {"full": EDITS, "quick": 10, "short": 3}[mode]
         editing = asyncio.run(editors_on_one_card(ctx, board, card, text, EDITORS, edits))
         print(editing, flush=True)
     finally:
-        cluster.stop()
+        if cluster is not None:
+            cluster.stop()
         redis_server.kill()
+        postgres.remove()
         signal.alarm(0)
-    if not (args.no_report or args.editors_only):
-        write_report(results, flood, editing, args.quick, time.monotonic() - started)
+    seconds = time.monotonic() - started
+    if args.summary:
+        figures = {"scenarios": [vars(r) for r in results], "flood": flood, "editing": editing}
+        args.summary.write_text(json.dumps({"seconds": seconds, **figures}))
+    if not (args.no_report or args.editors_only or args.short):
+        write_report(results, flood, editing, mode, seconds)
     no_lost_update = editing["lost_final"] == 0 and editing["lost_history"] == 0
     return (
         0 if no_lost_update and all(r.lost == 0 and r.duplicate_rows == 0 for r in results) else 1

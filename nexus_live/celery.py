@@ -5,9 +5,19 @@ in the process that queued it, so `make run` needs no service (docs/decisions/01
 import os
 
 from celery import Celery
+from celery.signals import task_failure
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "nexus_live.settings")
 
 app = Celery("nexus_live")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+def _count_failure(sender=None, **kwargs) -> None:
+    from nexus_live import metrics  # needs Django's settings, set up by then
+
+    metrics.task_failed(sender=sender, **kwargs)
+
+
+task_failure.connect(_count_failure, weak=False)

@@ -17,7 +17,9 @@ from django.http import HttpRequest, HttpResponse
 from nexus_live import metrics
 
 # What the current request or socket is: request_id / socket_id, user, space. Each socket is
-# a task of its own (daphne starts one per connection), so setting it there stays there.
+# a task of its own (daphne starts one per connection), so setting it there stays there. A
+# write thread gets a copy (asgiref's SyncToAsync runs it in the caller's context); a group
+# commit's batch, written for several sockets, gets them all (writes.Batch, `merged`).
 context: ContextVar[dict[str, object] | None] = ContextVar("nexus_log_context", default=None)
 
 log = logging.getLogger("nexus_live.http")
@@ -28,6 +30,18 @@ _STANDARD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
 def bind(**values: object) -> None:
     """Add to this task's log context (a copy: a parent's context is never changed)."""
     context.set({**(context.get() or {}), **values})
+
+
+def merged(contexts: list[dict[str, object] | None]) -> dict[str, object]:
+    """One context for work done for several sockets at once (a group commit's batch): each
+    key's value where they agree, else the list of their different values."""
+    values: dict[str, list[object]] = {}
+    for each in contexts:
+        for key, value in (each or {}).items():
+            seen = values.setdefault(key, [])
+            if value not in seen:
+                seen.append(value)
+    return {key: seen[0] if len(seen) == 1 else seen for key, seen in values.items()}
 
 
 class JsonFormatter(logging.Formatter):

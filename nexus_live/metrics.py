@@ -33,7 +33,7 @@ from prometheus_client import (
     generate_latest,
 )
 from prometheus_client import multiprocess as _multiprocess
-from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 
 MULTIPROCESS_DIR = os.environ.get("PROMETHEUS_MULTIPROC_DIR", "")
 # Seconds: fast things (a Redis publish, a one-row insert) to slow pages.
@@ -156,8 +156,80 @@ class BacklogCollector:
             yield GaugeMetricFamily(f"nexus_{name}", text, value=value)
 
 
+# --- Background tasks: counted where every process (web or worker) sees the same numbers --------
+# A worker's counters could not be scraped (no HTTP in it; one container each in compose):
+# failures are counted in the shared cache (Redis) by the worker, the queue read from the broker,
+# both at each scrape, so any web process answers for every worker.
+TASK_FAILURES_KEY = "metrics:task-failures:"
+
+
+def task_failed(sender=None, **kwargs) -> None:
+    """Celery's task_failure signal (in the worker): one more failure of this task."""
+    from django.core.cache import cache
+
+    key = TASK_FAILURES_KEY + str(getattr(sender, "name", "") or "unknown")
+    try:
+        cache.add(key, 0, timeout=None)
+        cache.incr(key)
+    except Exception:  # noqa: S110 (the cache's Redis is down: the failure is logged by Celery)
+        pass
+
+
+def _our_tasks() -> list[str]:
+    from nexus_live.celery import app
+
+    return sorted(name for name in app.tasks if not name.startswith("celery."))
+
+
+def tasks_queued() -> int | None:
+    """Messages waiting in the broker's queue (CELERY_TASK_DEFAULT_QUEUE): Redis or RabbitMQ.
+    None without a broker (tasks run at once) or when it does not answer."""
+    from kombu.exceptions import ChannelError
+
+    from nexus_live.celery import app
+
+    if app.conf.task_always_eager:
+        return None
+    try:
+        with app.connection_for_read() as conn:
+            conn.ensure_connection(max_retries=1, timeout=2)
+            try:
+                declared = conn.default_channel.queue_declare(
+                    queue=settings.CELERY_TASK_DEFAULT_QUEUE, passive=True
+                )
+            except ChannelError:  # no such queue yet: nothing was ever queued (or all taken)
+                return 0
+            return declared.message_count
+    except Exception:
+        return None
+
+
+class TaskCollector:
+    def collect(self):
+        from django.core.cache import cache
+
+        failures = CounterMetricFamily(
+            "nexus_task_failures", "Background tasks that raised (every worker)", labels=["task"]
+        )
+        names = _our_tasks()
+        try:
+            counted = cache.get_many([TASK_FAILURES_KEY + name for name in names])
+        except Exception:  # the cache's Redis is down: no figure rather than a wrong one
+            counted = None
+        if counted is not None:
+            for name in names:
+                failures.add_metric([name], counted.get(TASK_FAILURES_KEY + name, 0))
+            yield failures
+        queued = tasks_queued()
+        if queued is not None:
+            yield GaugeMetricFamily(
+                "nexus_tasks_queued", "Tasks waiting in the broker's queue for a worker", queued
+            )
+
+
 def collect() -> bytes:
-    """Every process's metrics (multiprocess mode) or this process's, and the backlog."""
+    """Every process's metrics (multiprocess mode) or this process's, the backlog and the
+    background tasks."""
     if MULTIPROCESS_DIR:
         registry = CollectorRegistry()
         _multiprocess.MultiProcessCollector(registry)
@@ -166,6 +238,7 @@ def collect() -> bytes:
         processes = generate_latest(REGISTRY)
     backlog = CollectorRegistry()
     backlog.register(BacklogCollector())
+    backlog.register(TaskCollector())
     return processes + generate_latest(backlog)
 
 

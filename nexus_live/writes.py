@@ -16,7 +16,7 @@ from django.conf import settings
 from django.db import close_old_connections, connections
 
 from nexus_live import events as live_events
-from nexus_live import metrics
+from nexus_live import logs, metrics
 
 # A connection this thread used less than this long ago skips Django's per-request health
 # check (a SELECT 1 before every write): the check is for connections that sat idle (a
@@ -117,7 +117,7 @@ class Batch:
             queues = self._queues[loop] = [_Queue() for _ in range(self.lanes)]
         queue = queues[self.lane(item) % self.lanes if self.lane else 0]
         future = loop.create_future()
-        queue.items.append((item, future))
+        queue.items.append((item, future, logs.context.get()))
         if queue.task is None:
             queue.task = loop.create_task(self._drain(queue))
         return await future
@@ -131,8 +131,11 @@ class Batch:
         try:
             while queue.items:
                 taken, queue.items = queue.items[: self.MAX_SIZE], queue.items[self.MAX_SIZE :]
+                # This task holds the context of the call that started it: its lines (and the
+                # write thread's, which copies it) are about every socket of the batch.
+                logs.context.set(logs.merged([context for _, _, context in taken]))
                 results, events, error = await _in_thread(
-                    "write", self.action, [item for item, _ in taken]
+                    "write", self.action, [item for item, _, _ in taken]
                 )
                 if error is not None:  # the whole write failed: every caller hears it
                     results = [error] * len(taken)
@@ -145,7 +148,7 @@ async def _answer(previous: asyncio.Task | None, events: list, taken: list, resu
     if previous is not None:
         await asyncio.wait([previous])
     await live_events.send_held(events, concurrently=True)
-    for (_, future), result in zip(taken, results, strict=True):
+    for (_, future, _), result in zip(taken, results, strict=True):
         if future.done():  # its socket went away
             continue
         if isinstance(result, BaseException):
@@ -156,6 +159,7 @@ async def _answer(previous: asyncio.Task | None, events: list, taken: list, resu
 
 class _Queue:
     def __init__(self) -> None:
-        self.items: list[tuple[object, asyncio.Future]] = []
+        # (item, its caller's future, its caller's log context)
+        self.items: list[tuple[object, asyncio.Future, dict | None]] = []
         self.task: asyncio.Task | None = None
         self.sending: asyncio.Task | None = None  # the last batch's events and answers

@@ -145,3 +145,58 @@ def test_it_reports_the_webhook_backlog(client, db, team, alice):
     assert "nexus_webhook_events_undispatched 2.0" in text
     assert "nexus_webhook_deliveries_overdue 0.0" in text
     assert "nexus_webhook_endpoints_off 1.0" in text
+
+
+def _purge_task_queue() -> None:
+    from django.conf import settings
+
+    from nexus_live.celery import app
+
+    with app.connection_for_write() as conn:
+        try:
+            conn.default_channel.queue_purge(settings.CELERY_TASK_DEFAULT_QUEUE)
+        except Exception:  # noqa: S110 (no such queue: nothing to purge)
+            pass
+
+
+def test_it_counts_task_failures_in_the_shared_cache(client, db, monkeypatch):
+    from webhooks import delivery, tasks
+
+    def fails() -> None:
+        raise RuntimeError("the receiver's fault")
+
+    monkeypatch.setattr(delivery, "prune", fails)
+    tasks.prune.apply()  # runs here; Celery's task_failure signal counts it
+    tasks.prune.apply()
+    body = client.get("/metrics").content.decode()
+    assert 'nexus_task_failures_total{task="webhooks.tasks.prune"} 2.0' in body
+    assert 'nexus_task_failures_total{task="webhooks.tasks.sweep"} 0.0' in body
+
+
+def test_it_reports_the_tasks_waiting_in_the_broker(client, db, settings):
+    from nexus_live import metrics
+    from nexus_live.celery import app
+    from webhooks import tasks
+
+    if app.conf.task_always_eager:
+        pytest.skip("no broker: tasks run at once (CI has Redis and RabbitMQ)")
+    _purge_task_queue()
+    try:
+        assert metrics.tasks_queued() == 0
+        for _ in range(3):
+            tasks.sweep.apply_async()  # this run's own queue: no worker takes them
+        assert metrics.tasks_queued() == 3
+        assert "nexus_tasks_queued 3.0" in client.get("/metrics").content.decode()
+    finally:
+        _purge_task_queue()
+
+
+def test_without_a_broker_the_queue_is_not_reported(client, db):
+    from nexus_live.celery import app
+
+    eager = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    try:
+        assert "nexus_tasks_queued" not in client.get("/metrics").content.decode()
+    finally:
+        app.conf.task_always_eager = eager
