@@ -92,3 +92,37 @@ def test_the_generated_client_signs_in_lists_rooms_and_posts(nexus_client, live_
         client=anonymous, body=models.SignInRequest(email=alice.email, password="wrong")
     )
     assert isinstance(refused, models.Problem) and refused.code == "bad_credentials"
+
+
+TYPES = Path(__file__).resolve().parents[2] / "node_modules" / ".bin"
+USES = """\
+import type { components, operations } from "./nexus";
+
+type Room = components["schemas"]["Room"];
+type Posted = operations["postMessage"]["responses"][201]["content"]["application/json"];
+type Problem = operations["postMessage"]["responses"][429]["content"]["application/problem+json"];
+
+export function firstSlug(rooms: Room[]): string { return rooms[0].slug; }
+export function said(message: Posted): string { return `${message.author.name}: ${message.body}`; }
+export function code(problem: Problem): string { return problem.code; }
+// @ts-expect-error a message's seq is a number: the types know the schema's fields
+export const wrong: Posted["seq"] = "seven";
+"""
+
+
+def test_typescript_types_generated_from_the_schema_type_check_a_client(tmp_path):
+    """openapi-typescript (an npm devDependency, pinned in package-lock.json) turns the schema
+    into types that a client's code checks against with tsc --strict."""
+    if not (TYPES / "openapi-typescript").exists():
+        pytest.fail("run `make assets` (npm ci): openapi-typescript and tsc come from npm")
+    schema = tmp_path / "nexus.yaml"
+    call_command("spectacular", "--file", str(schema))
+    for command in (
+        [TYPES / "openapi-typescript", schema, "-o", tmp_path / "nexus.d.ts"],
+        [TYPES / "tsc", "--strict", "--noEmit", tmp_path / "client.ts"],
+    ):
+        (tmp_path / "client.ts").write_text(USES)
+        done = subprocess.run(  # noqa: S603 (the installed tools, on our own files)
+            [str(part) for part in command], capture_output=True, text=True, timeout=240
+        )
+        assert done.returncode == 0, done.stdout + done.stderr
