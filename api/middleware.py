@@ -6,7 +6,7 @@ import logging
 from django.http import HttpRequest, HttpResponse
 
 from api.problems import CONTENT_TYPE, TITLES, problem
-from api.throttling import policy_header
+from api.throttling import stamp
 
 log = logging.getLogger(__name__)
 PREFIX = "/api/"
@@ -29,8 +29,7 @@ class ApiProblemsMiddleware:
                 if header in response:
                     replacement[header] = response[header]
             response = replacement
-        response["RateLimit-Policy"] = policy_header()
-        return response
+        return stamp(request, response)
 
     def process_exception(self, request: HttpRequest, exception: Exception):
         if not request.path.startswith(PREFIX):

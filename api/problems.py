@@ -6,7 +6,6 @@ from django.http import Http404, JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.views import exception_handler
 
-from api.throttling import policy
 from nexus_live.ratelimit import RateLimited
 
 CONTENT_TYPE = "application/problem+json"
@@ -70,9 +69,7 @@ def handle(exc: Exception, context: dict):
         extra["errors"] = exc.detail
     result = problem(response.status_code, code, _detail_text(exc.detail), **extra)
     if isinstance(exc, exceptions.Throttled):
-        result = problem(429, "rate_limited", _detail_text(exc.detail))
-        wait = max(1, round((exc.wait or 0) + 0.5))
-        result["RateLimit"] = f"limit={policy()[0]}, remaining=0, reset={wait}"
+        result = problem(429, "rate_limited", _detail_text(exc.detail))  # RateLimit: middleware
     for header in ("WWW-Authenticate", "Retry-After", "Allow"):
         if header in response:
             result[header] = response[header]

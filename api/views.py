@@ -487,6 +487,14 @@ class AttachmentsView(APIView):
         return Response(attachment_data(attachment, room.slug), status=201)
 
 
+# A file answers in its own type (the kinds chat/files.py accepts; a thumbnail is WebP): each
+# named, as generators do not take a media range such as */*.
+FILE_ANSWERS = {
+    (200, media): OpenApiTypes.BINARY
+    for media in dict.fromkeys(kind.content_type.split(";")[0] for kind in chat_files.KINDS)
+}
+
+
 class AttachmentView(APIView):
     @extend_schema(
         operation_id="getAttachment",
@@ -497,7 +505,7 @@ class AttachmentView(APIView):
                 "thumbnail", OpenApiTypes.BOOL, description="An image's WebP thumbnail."
             )
         ],
-        responses={(200, "*/*"): OpenApiTypes.BINARY, **READ_ERRORS},
+        responses={**FILE_ANSWERS, **READ_ERRORS},
     )
     def get(self, request: Request, slug: str, attachment_id: int):
         room = chat_queries.room_for(request.user, slug)

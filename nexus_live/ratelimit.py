@@ -9,6 +9,7 @@ import functools
 import math
 import threading
 import time
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import caches
@@ -18,17 +19,21 @@ from redis.commands.core import Script
 
 from nexus_live import redis as shared_redis
 
-# KEYS[1]: the limited thing. ARGV: interval, burst. Returns the wait in seconds ("0": go).
-# The key holds the theoretical arrival time (TAT) and expires once it is in the past.
+# KEYS[1]: the limited thing. ARGV: interval, burst, take ("1": take one, "0": only look).
+# Returns {wait, backlog}: the seconds to wait ("0": it went), and how far the theoretical
+# arrival time (TAT) now is ahead of the clock (what is used of the burst, in seconds). The key
+# holds the TAT and expires once it is in the past.
 _GCRA = """
 local interval, burst = tonumber(ARGV[1]), tonumber(ARGV[2])
 local clock = redis.call('TIME')
 local now = tonumber(clock[1]) + tonumber(clock[2]) / 1000000
-local tat = math.max(tonumber(redis.call('GET', KEYS[1]) or now), now) + interval
+local held = math.max(tonumber(redis.call('GET', KEYS[1]) or now), now)
+if ARGV[3] == '0' then return {'0', tostring(held - now)} end
+local tat = held + interval
 local wait = tat - now - burst * interval
-if wait > 0 then return tostring(wait) end
+if wait > 0 then return {tostring(wait), tostring(held - now)} end
 redis.call('SET', KEYS[1], tostring(tat), 'PX', math.ceil((tat - now) * 1000) + 1)
-return '0'
+return {'0', tostring(tat - now)}
 """
 _script = Script(None, _GCRA.encode())  # bytes: no client needed to take its SHA
 
@@ -48,34 +53,65 @@ def _key(name: str) -> str:
     return f"{settings.CACHES['default'].get('KEY_PREFIX', 'nexus')}:rate:{name}"
 
 
-def _local_wait(store, key: str, burst: int, interval: float) -> float:
+@dataclass(frozen=True)
+class Allowance:
+    """One look at a limit: `wait` seconds before the next action may go (0.0: this one went),
+    `remaining` actions left in the burst now, `reset` seconds until the burst is whole again."""
+
+    wait: float
+    remaining: int
+    reset: float
+
+
+def _allowance(wait: float, backlog: float, *, burst: int, interval: float) -> Allowance:
+    # A hair of slack: the TAT is kept as text, and (burst - k) * interval must count as k used.
+    remaining = math.floor((burst * interval - backlog) / interval + 1e-6)
+    return Allowance(wait, max(0, min(burst, remaining)), max(0.0, backlog))
+
+
+def _local_take(store, key: str, burst: int, interval: float, *, take: bool) -> Allowance:
     """The script's arithmetic, on the local clock and store."""
     with _local_lock:
         now = time.time()
-        tat = max(store.get(key, now), now) + interval
+        held = max(store.get(key, now), now)
+        if not take:
+            return _allowance(0.0, held - now, burst=burst, interval=interval)
+        tat = held + interval
         wait = tat - now - burst * interval
         if wait > 0:
-            return wait
+            return _allowance(wait, held - now, burst=burst, interval=interval)
         store.set(key, tat, timeout=math.ceil(tat - now) + 1)
-        return 0.0
+        return _allowance(0.0, tat - now, burst=burst, interval=interval)
+
+
+def _from_script(answer: list, *, burst: int, interval: float) -> Allowance:
+    wait, backlog = (float(part) for part in answer)
+    return _allowance(wait, backlog, burst=burst, interval=interval)
+
+
+def take(name: str, *, burst: int, interval: float, only_look: bool = False) -> Allowance:
+    """Take one action from `name`'s allowance (nothing is taken when it must wait, nor with
+    `only_look`) and say what is left. Never fails because Redis is down."""
+    if not settings.REDIS_URL:
+        return _local_take(_local_cache(), _key(name), burst, interval, take=not only_look)
+    breaker = shared_redis.breaker()
+    if breaker.available():
+        try:
+            client = shared_redis.sync_client()
+            args = [interval, burst, 0 if only_look else 1]
+            answer = _script(keys=[_key(name)], args=args, client=client)
+        except shared_redis.ERRORS as exc:
+            breaker.failed(exc)
+        else:
+            breaker.answered()
+            return _from_script(answer, burst=burst, interval=interval)
+    return _local_take(_fallback, _key(name), burst, interval, take=not only_look)
 
 
 def wait_for(name: str, *, burst: int, interval: float) -> float:
     """Take one action from `name`'s allowance: 0.0 if it may go now, else the seconds to wait
     (and nothing is taken). Never fails because Redis is down."""
-    if not settings.REDIS_URL:
-        return _local_wait(_local_cache(), _key(name), burst, interval)
-    breaker = shared_redis.breaker()
-    if breaker.available():
-        try:
-            client = shared_redis.sync_client()
-            wait = float(_script(keys=[_key(name)], args=[interval, burst], client=client))
-        except shared_redis.ERRORS as exc:
-            breaker.failed(exc)
-        else:
-            breaker.answered()
-            return wait
-    return _local_wait(_fallback, _key(name), burst, interval)
+    return take(name, burst=burst, interval=interval).wait
 
 
 def waits_for(names: list[str], *, burst: int, interval: float) -> list[float]:
@@ -84,20 +120,21 @@ def waits_for(names: list[str], *, burst: int, interval: float) -> list[float]:
     if not names:
         return []
     if not settings.REDIS_URL:
-        return [_local_wait(_local_cache(), _key(n), burst, interval) for n in names]
+        store = _local_cache()
+        return [_local_take(store, _key(n), burst, interval, take=True).wait for n in names]
     breaker = shared_redis.breaker()
     if breaker.available():
         try:
             pipe = shared_redis.sync_client().pipeline(transaction=False)
             for name in names:
-                _script(keys=[_key(name)], args=[interval, burst], client=pipe)
-            waits = [float(wait) for wait in pipe.execute()]
+                _script(keys=[_key(name)], args=[interval, burst, 1], client=pipe)
+            waits = [float(answer[0]) for answer in pipe.execute()]
         except shared_redis.ERRORS as exc:
             breaker.failed(exc)
         else:
             breaker.answered()
             return waits
-    return [_local_wait(_fallback, _key(n), burst, interval) for n in names]
+    return [_local_take(_fallback, _key(n), burst, interval, take=True).wait for n in names]
 
 
 class RateLimited(ValidationError):

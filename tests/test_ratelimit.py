@@ -53,3 +53,30 @@ def test_a_refused_check_says_at_least_a_second(store):
         ratelimit.check("t:said", burst=1, interval=0.3)
     assert 0 < refused.value.retry_after <= 0.3
     assert "Try again in 1 s." in refused.value.messages[0]
+
+
+def test_each_take_says_what_is_left_and_when_the_burst_is_whole(store):
+    taken = [ratelimit.take("t:left", burst=3, interval=10) for _ in range(4)]
+    assert [a.remaining for a in taken] == [2, 1, 0, 0]
+    assert [a.wait == 0 for a in taken] == [True, True, True, False]
+    assert 9 < taken[0].reset <= 10
+    assert 29 < taken[2].reset <= 30
+    assert 29 < taken[3].reset <= 30  # the refusal took nothing
+    assert 9 < taken[3].wait <= 10  # wait: until the next one; reset: until all of them
+
+
+def test_only_looking_takes_nothing(store):
+    fresh = ratelimit.take("t:look", burst=2, interval=10, only_look=True)
+    assert (fresh.wait, fresh.remaining, fresh.reset) == (0.0, 2, 0.0)
+    ratelimit.take("t:look", burst=2, interval=10)
+    for _ in range(3):
+        looked = ratelimit.take("t:look", burst=2, interval=10, only_look=True)
+        assert looked.remaining == 1 and 9 < looked.reset <= 10
+
+
+def test_time_gives_the_allowance_back_one_by_one(store):
+    for _ in range(3):
+        ratelimit.take("t:back", burst=3, interval=0.2)
+    assert ratelimit.take("t:back", burst=3, interval=0.2, only_look=True).remaining == 0
+    time.sleep(0.25)
+    assert ratelimit.take("t:back", burst=3, interval=0.2, only_look=True).remaining == 1

@@ -14,7 +14,7 @@ from strawberry.django.views import GraphQLView
 
 from api import tokens
 from api.gql.schema import schema
-from api.throttling import RequestRate, policy, policy_header
+from api.throttling import RequestRate, stamp
 
 BEARER = "bearer "
 
@@ -44,6 +44,10 @@ def _csrf_failure(request: HttpRequest) -> str | None:
 @method_decorator(csrf_exempt, name="dispatch")  # checked below, for the session only
 class NexusGraphQLView(GraphQLView):
     def dispatch(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        """Every answer says where the person's request budget stands (api/throttling.py)."""
+        return stamp(request, self._answer(request))
+
+    def _answer(self, request: HttpRequest) -> HttpResponse:
         header = request.headers.get("Authorization", "")
         if header:
             if not header.lower().startswith(BEARER):
@@ -60,19 +64,12 @@ class NexusGraphQLView(GraphQLView):
         throttle = RequestRate()
         if not throttle.allow_request(request, self):
             wait = max(1, round(throttle.wait() + 0.5))
-            return error_response(
-                429,
-                "rate_limited",
-                "Too many requests.",
-                Retry_After=str(wait),
-                RateLimit=f"limit={policy()[0]}, remaining=0, reset={wait}",
-            )
+            return error_response(429, "rate_limited", "Too many requests.", Retry_After=str(wait))
         try:
             response = self.run(request=request)
         except HTTPException as error:  # not a GraphQL request at all
             code = "method_not_allowed" if error.status_code == 405 else "parse_error"
             response = error_response(error.status_code, code, error.reason)
-        response["RateLimit-Policy"] = policy_header()
         return response
 
     def get_context(self, request: HttpRequest, response: HttpResponse) -> dict:

@@ -73,6 +73,57 @@ def test_too_many_requests_get_429_with_retry_after_and_ratelimit(bearer, bob, c
     assert bearer(charlie).get("/api/v1/me/").status_code == 200  # per person
 
 
+def _ratelimit(response) -> dict[str, int]:
+    return {
+        name.strip(): int(value)
+        for name, value in (part.split("=") for part in response["RateLimit"].split(","))
+    }
+
+
+@override_settings(API_RATE_BURST=5, API_RATE_PER_MINUTE=6)
+def test_every_answer_says_how_many_requests_are_left(bearer, bob, charlie):
+    client = bearer(bob)
+    answers = [client.get("/api/v1/me/") for _ in range(6)]
+    assert [a.status_code for a in answers] == [200, 200, 200, 200, 200, 429]
+    assert [_ratelimit(a)["remaining"] for a in answers] == [4, 3, 2, 1, 0, 0]
+    assert {_ratelimit(a)["limit"] for a in answers} == {5}
+    # reset: seconds until the burst of 5 is whole again, at 10 s a request
+    assert [_ratelimit(a)["reset"] for a in answers] == [10, 20, 30, 40, 50, 50]
+    assert answers[-1]["Retry-After"] == "10"  # the next request, not the whole burst
+    assert all(a["RateLimit-Policy"] == "5;w=50" for a in answers)
+    assert _ratelimit(bearer(charlie).get("/api/v1/rooms/"))["remaining"] == 4  # per person
+
+
+@override_settings(API_RATE_BURST=5, API_RATE_PER_MINUTE=6)
+def test_answers_no_view_charged_still_show_the_budget(api, bearer, bob):
+    client = bearer(bob)
+    client.get("/api/v1/me/")
+    unknown = client.get("/api/v1/no-such-thing/")
+    assert unknown.status_code == 404
+    assert "remaining=" in unknown["RateLimit"]
+    signed_out = [api.get("/api/v1/me/") for _ in range(2)]  # 401 before the throttle
+    assert [a.status_code for a in signed_out] == [401, 401]
+    assert [_ratelimit(a)["remaining"] for a in signed_out] == [5, 5]  # looked, took nothing
+    assert _ratelimit(client.get("/api/v1/me/"))["remaining"] == 3
+
+
+@override_settings(API_RATE_BURST=5, API_RATE_PER_MINUTE=6)
+def test_graphql_answers_carry_the_same_budget(bob):
+    token = sign_in(bob).access
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+    bearer_rest = client.get("/api/v1/me/")
+    query = client.post("/graphql/", {"query": "{ me { id } }"}, format="json")
+    assert query.status_code == 200
+    assert _ratelimit(bearer_rest)["remaining"] == 4
+    assert _ratelimit(query)["remaining"] == 3  # one budget for REST and GraphQL
+    assert query["RateLimit-Policy"] == "5;w=50"
+    bad = APIClient().post(
+        "/graphql/", {"query": "{ me { id } }"}, format="json", HTTP_AUTHORIZATION="Basic x"
+    )
+    assert bad.status_code == 401 and "remaining=" in bad["RateLimit"]
+
+
 @override_settings(CORS_ALLOWED_ORIGINS=["http://localhost:5173"])
 def test_cors_answers_listed_origins_and_only_those(api):
     preflight = api.options(
@@ -87,6 +138,7 @@ def test_cors_answers_listed_origins_and_only_those(api):
     answer = api.get("/api/v1/me/", HTTP_ORIGIN="http://localhost:5173")
     assert "ETag" in answer["Access-Control-Expose-Headers"]
     assert "RateLimit" in answer["Access-Control-Expose-Headers"]
+    assert "remaining=" in answer["RateLimit"]
     foreign = api.options(
         "/api/v1/rooms/",
         HTTP_ORIGIN="https://evil.example",

@@ -16,6 +16,9 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from functools import partial
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit, urlunsplit
@@ -125,11 +128,44 @@ def _answers(url: str) -> bool:
         return False
 
 
+@dataclass(frozen=True)
+class OtherOrigins:
+    """Two tiny static servers on other ports of 127.0.0.1: another site's pages, as a frontend
+    learner's dev server serves them. `allowed` is in the app's CORS_ALLOWED_ORIGINS, `refused`
+    is not. A test writes its page into `folder`; both serve it."""
+
+    folder: Path
+    allowed: str
+    refused: str
+
+
+class _QuietFiles(SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture(scope="session")
+def other_origins(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OtherOrigins]:
+    folder = tmp_path_factory.mktemp("other-origin")
+    servers = [
+        ThreadingHTTPServer(("127.0.0.1", 0), partial(_QuietFiles, directory=str(folder)))
+        for _ in range(2)
+    ]
+    for server in servers:
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+    allowed, refused = (f"http://127.0.0.1:{server.server_address[1]}" for server in servers)
+    yield OtherOrigins(folder, allowed, refused)
+    for server in servers:
+        server.shutdown()
+        server.server_close()
+
+
 @pytest.fixture(scope="session")
 def live_server_url(
     django_db_setup: None,
     django_db_blocker: Any,
     tmp_path_factory: pytest.TempPathFactory,
+    other_origins: OtherOrigins,
 ) -> Iterator[str]:
     """Start daphne on a free port against the test database; yield its base URL."""
     with django_db_blocker.unblock():
@@ -140,6 +176,7 @@ def live_server_url(
     env["PYTHONUNBUFFERED"] = "1"
     env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)  # the server keeps Django's async safety checks
     env.setdefault("OUTBOUND_ALLOWED_NETWORKS", "127.0.0.0/8")  # tests' webhook receivers
+    env["CORS_ALLOWED_ORIGINS"] = other_origins.allowed  # the API's browser clients elsewhere
     logs = tmp_path_factory.mktemp("daphne")
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
