@@ -168,3 +168,11 @@ def can_pin(user: User, room: RoomLike) -> bool:
     if _is_direct(room):
         return can_view_space(user, room)
     return can_moderate(user, room)
+
+
+def can_export(user: User, space: Space | None) -> bool:
+    """Export a board or a room's history: whoever may see it (an export shows nothing its
+    pages do not). `None`: one's own solved cards, which anyone signed in may export."""
+    if space is None:
+        return user.is_authenticated and user.is_active
+    return can_view_space(user, space)

@@ -373,3 +373,38 @@ class ActivityEntry(serializers.Serializer):
 class Ticket(serializers.Serializer):
     ticket = serializers.CharField(help_text="Connect with /ws/v1/events/?ticket=<it>.")
     expires_in = serializers.IntegerField(help_text="Seconds it stays good for; used once.")
+
+
+# --- Exports -----------------------------------------------------------------------------------
+class NewExport(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=["board", "room", "portfolio"])
+    format = serializers.ChoiceField(
+        choices=["md", "json", "csv"],
+        help_text="board: md, json or csv; room: md or json; portfolio: md.",
+    )
+    board = serializers.IntegerField(required=False, help_text="The board's id (kind board).")
+    room = serializers.CharField(required=False, help_text="The room's slug (kind room).")
+
+
+class Export(serializers.Serializer):
+    id = serializers.IntegerField()
+    kind = serializers.ChoiceField(choices=["board", "room", "portfolio"])
+    format = serializers.ChoiceField(choices=["md", "json", "csv"])
+    title = serializers.CharField()
+    board = serializers.IntegerField(allow_null=True)
+    room = serializers.CharField(allow_null=True, help_text="The room's slug.")
+    status = serializers.ChoiceField(choices=["pending", "running", "done", "failed"])
+    progress = serializers.IntegerField(help_text="Per cent, 100 once done.")
+    items_done = serializers.IntegerField(help_text="Cards or messages written so far.")
+    items_total = serializers.IntegerField()
+    size = serializers.IntegerField(help_text="Bytes of the file, once done.")
+    error = serializers.CharField(help_text="Why it failed (empty otherwise).")
+    created_at = serializers.DateTimeField()
+    finished_at = serializers.DateTimeField(allow_null=True)
+    expires_at = serializers.DateTimeField(help_text="The file is removed after this.")
+    download_url = serializers.CharField(
+        allow_null=True, help_text="The page's download (a signed-in browser), once done."
+    )
+    file_url = serializers.CharField(
+        allow_null=True, help_text="The file with a token: GET it with the Bearer header."
+    )

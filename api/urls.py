@@ -66,6 +66,9 @@ v1 = [
         name="column",
     ),
     path("cards/<int:card_id>/", views.CardView.as_view(), name="card"),
+    path("exports/", views.ExportsView.as_view(), name="exports"),
+    path("exports/<int:export_id>/", views.ExportDetailView.as_view(), name="export-detail"),
+    path("exports/<int:export_id>/file/", views.ExportFileView.as_view(), name="export-file"),
 ]
 
 docs = SpectacularSwaggerSplitView.as_view(url_name="api:schema")

@@ -3,6 +3,7 @@ same action the pages and sockets call, answer with the data the live events car
 
 import re
 
+from django.conf import settings
 from django.contrib.auth import authenticate
 from django.core.exceptions import ValidationError
 from django.db.models import prefetch_related_objects
@@ -26,13 +27,17 @@ from api.problems import CONTENT_TYPE, problem
 from boards import actions as board_actions
 from boards import queries as board_queries
 from boards.events import card_data
-from boards.export import board_as_data
 from boards.models import Card, Column
 from chat import actions as chat_actions
 from chat import files as chat_files
 from chat import queries as chat_queries
 from chat.events import attachment_data, message_data, pins_data
 from chat.models import Message
+from exports import actions as export_actions
+from exports import queries as export_queries
+from exports.events import export_data
+from exports.formats import board_as_data, board_cards
+from exports.views import file_response
 from nexus_live.text import as_int
 
 PAGE_MAX = 100
@@ -860,10 +865,18 @@ class ExportView(APIView):
         operation_id="exportBoard",
         tags=["boards"],
         summary="The whole board as one JSON document (the page's JSON export)",
-        responses={200: OpenApiTypes.OBJECT, **READ_ERRORS},
+        description="Boards of up to `EXPORT_INLINE_MAX_CARDS` (500) cards; a larger one "
+        "answers 413 `too_large`: export it in the background (`POST /api/v1/exports/`).",
+        responses={200: OpenApiTypes.OBJECT, **_errors(401, 404, 413, 429)},
     )
     def get(self, request: Request, board_id: int) -> Response:
-        return Response(board_as_data(_board_for(request.user, board_id)))
+        board = _board_for(request.user, board_id)
+        if board_cards(board).count() > settings.EXPORT_INLINE_MAX_CARDS:
+            return problem(
+                413, "too_large", "This board is too large to answer at once: "
+                "POST /api/v1/exports/ {\"kind\": \"board\", …} writes it in the background.",
+            )  # fmt: skip
+        return Response(board_as_data(board))
 
 
 class BoardView(APIView):
@@ -985,3 +998,76 @@ class CardView(APIView):
         )
         response["ETag"] = etag(fresh)
         return response
+
+
+# --- Exports -----------------------------------------------------------------------------------
+def _export_for(user, export_id: int):
+    export = export_queries.export_for(user, export_id)
+    if export is None:
+        raise Http404("No such export")
+    return export
+
+
+class ExportsView(APIView):
+    @extend_schema(
+        operation_id="listExports",
+        tags=["exports"],
+        summary="My exports not yet expired, newest first",
+        responses={200: s.Export(many=True), **READ_ERRORS},
+    )
+    def get(self, request: Request) -> Response:
+        found = export_queries.exports_of(request.user)[: export_queries.LISTED]
+        return Response([export_data(export) for export in found])
+
+    @extend_schema(
+        operation_id="startExport",
+        tags=["exports"],
+        summary="Export a board, a room's history or my solved cards, in the background",
+        description="Answers at once (202) with the export waiting; its progress comes as "
+        "`export` frames on the live socket (`me`), or poll `GET /api/v1/exports/<id>/`.",
+        request=s.NewExport,
+        responses={202: s.Export, **WRITE_ERRORS},
+    )
+    def post(self, request: Request) -> Response:
+        given = s.NewExport(data=request.data)
+        given.is_valid(raise_exception=True)
+        fields = given.validated_data
+        target = {}
+        if fields["kind"] == "board":
+            if "board" not in fields:
+                return problem(400, "invalid", "Name the board: `board` (its id).")
+            target["board"] = _board_for(request.user, fields["board"])
+        elif fields["kind"] == "room":
+            if "room" not in fields:
+                return problem(400, "invalid", "Name the room: `room` (its slug).")
+            target["room"] = chat_queries.room_for(request.user, fields["room"])
+        export = export_actions.start_export(
+            user=request.user, kind=fields["kind"], format=fields["format"], **target
+        )
+        export.refresh_from_db()  # in the embedded default it is written already
+        return Response(export_data(export), status=202)
+
+
+class ExportDetailView(APIView):
+    @extend_schema(
+        operation_id="getExport",
+        tags=["exports"],
+        summary="One of my exports: its status, progress and, once done, where its file is",
+        responses={200: s.Export, **READ_ERRORS},
+    )
+    def get(self, request: Request, export_id: int) -> Response:
+        return Response(export_data(_export_for(request.user, export_id)))
+
+
+class ExportFileView(APIView):
+    @extend_schema(
+        operation_id="getExportFile",
+        tags=["exports"],
+        summary="The file of one of my exports, once done (a download)",
+        responses={(200, "*/*"): OpenApiTypes.BINARY, **READ_ERRORS},
+    )
+    def get(self, request: Request, export_id: int):
+        export = _export_for(request.user, export_id)
+        if export.download_url() is None:
+            raise Http404("This export has no file (yet)")
+        return file_response(export)

@@ -1,18 +1,21 @@
 """Board pages and their HTTP endpoints. Thin: who is asking, may they, parse, call an action."""
 
+from django.conf import settings
 from django.contrib import messages as flash
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from accounts import policies
 from accounts.models import Team
 from boards import actions, queries
-from boards.export import board_as_data, board_as_markdown
 from boards.forms import BoardForm
 from boards.models import Board, Card, Column, Label
+from exports import formats
+from exports.models import CONTENT_TYPES
 from nexus_live.markdown import render_markdown
 from nexus_live.text import as_int
 
@@ -251,16 +254,17 @@ def activity(request: HttpRequest, board_id: int) -> HttpResponse:
 
 @login_required
 def export(request: HttpRequest, board_id: int, fmt: str) -> HttpResponse:
+    """The first export addresses, kept: a board of up to EXPORT_INLINE_MAX_CARDS cards is
+    answered at once; a larger one is offered as a background export (docs/decisions/019)."""
     if fmt not in ("md", "json"):
         raise Http404("No such export format")
     board = _get_board_for_user(request, board_id)
-    filename = f"board-{board.pk}"
-    if fmt == "json":
-        response = JsonResponse(board_as_data(board), json_dumps_params={"indent": 2})
-        response["Content-Disposition"] = f'attachment; filename="{filename}.json"'
-        return response
-    response = HttpResponse(board_as_markdown(board), content_type="text/markdown; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}.md"'
+    if formats.board_cards(board).count() > settings.EXPORT_INLINE_MAX_CARDS:
+        return redirect(f"{reverse('exports:list')}?kind=board&board={board.pk}&format={fmt}")
+    writer = formats.board_json if fmt == "json" else formats.board_markdown
+    response = HttpResponse("".join(text for text, _ in writer(board)))
+    response["Content-Type"] = CONTENT_TYPES[fmt]
+    response["Content-Disposition"] = f'attachment; filename="board-{board.pk}.{fmt}"'
     return response
 
 

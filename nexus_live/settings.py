@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "boards",
     "api",
     "webhooks",
+    "exports",
 ]
 
 MIDDLEWARE = [
@@ -231,6 +232,8 @@ CELERY_BEAT_SCHEDULE = {
     "webhooks-prune": {"task": "webhooks.tasks.prune", "schedule": 3600.0},
     "notifications-away": {"task": "chat.tasks.email_away", "schedule": 60.0},
     "uploads-prune": {"task": "chat.tasks.prune_uploads", "schedule": 3600.0},
+    "exports-sweep": {"task": "exports.tasks.sweep", "schedule": CELERY_SWEEP_SECONDS},
+    "exports-prune": {"task": "exports.tasks.prune", "schedule": 3600.0},
     "notifications-digest": {
         "task": "chat.tasks.email_digests",
         "schedule": crontab(hour=env.int("NOTIFY_DIGEST_HOUR", default=7), minute=0),
@@ -240,6 +243,14 @@ CELERY_BEAT_SCHEDULE = {
 # seconds after it came is emailed to those who want it right away (one email for all their
 # unread ones); the daily digest leaves at NOTIFY_DIGEST_HOUR:00 UTC.
 NOTIFY_EMAIL_DELAY_SECONDS = env.int("NOTIFY_EMAIL_DELAY_SECONDS", default=300)
+
+# Exports (exports/runner.py): written in the background, kept EXPORT_KEEP_HOURS, then pruned;
+# at most EXPORT_MAX_ACTIVE being written per person; one may run EXPORT_TIME_LIMIT_SECONDS.
+# The old board export addresses answer at once for boards of up to EXPORT_INLINE_MAX_CARDS.
+EXPORT_KEEP_HOURS = env.int("EXPORT_KEEP_HOURS", default=72)
+EXPORT_MAX_ACTIVE = env.int("EXPORT_MAX_ACTIVE", default=3)
+EXPORT_TIME_LIMIT_SECONDS = env.int("EXPORT_TIME_LIMIT_SECONDS", default=900)
+EXPORT_INLINE_MAX_CARDS = env.int("EXPORT_INLINE_MAX_CARDS", default=500)
 
 # Requests to addresses people give (webhooks): http(s) only, and never to loopback, private,
 # link-local or metadata addresses, checked on the address connected to (nexus_live/outbound.py).

@@ -18,6 +18,7 @@ urlpatterns = [
     path("rooms/", include("chat.urls")),
     path("dm/", include("chat.direct_urls")),
     path("boards/", include("boards.urls")),
+    path("exports/", include("exports.urls")),
     path("api/", include("api.urls")),
     path("graphql/", graphql_view, name="graphql"),
     path("admin/", admin.site.urls),

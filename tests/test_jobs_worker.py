@@ -146,6 +146,40 @@ def test_a_broker_down_at_commit_delays_the_delivery_and_loses_nothing(
     assert receiver.received[0].headers["webhook-id"] == event.pk
 
 
+def test_an_export_is_written_once_by_a_worker(broker, team, alice, bob, settings, tmp_path):
+    """The task queued at commit, run by the worker; run again (a redelivery, the sweep), it
+    writes nothing more: one file."""
+    from celery.signals import task_postrun
+
+    from boards.actions import create_board, create_card
+    from exports import tasks as export_tasks
+    from exports.actions import start_export
+    from exports.models import Export
+
+    settings.MEDIA_ROOT = str(tmp_path)
+    board = create_board(user=alice, name="Challenges", team=team)
+    create_card(board=board, user=alice, title="Slow API")
+    builds = []
+
+    def ran(sender=None, **kwargs) -> None:
+        if getattr(sender, "name", None) == export_tasks.build.name:
+            builds.append(kwargs["args"])
+
+    task_postrun.connect(ran, weak=False)
+    try:
+        with worker():
+            export = start_export(user=bob, kind="board", format="json", board=board)
+            _wait(lambda: Export.objects.filter(pk=export.pk, status="done").exists())
+            export_tasks.build.delay(export.pk)
+            _wait(lambda: len(builds) == 2)
+    finally:
+        task_postrun.disconnect(ran)
+    export.refresh_from_db()
+    files = [path for path in tmp_path.rglob("*") if path.is_file()]
+    assert [path.name for path in files] == [export.file.name.rsplit("/", 1)[-1]]
+    assert b'"title": "Slow API"' in files[0].read_bytes()
+
+
 def _settled(status: str, timeout: float = 30) -> None:
     _wait(lambda: Delivery.objects.filter(status=status).exists(), timeout)
 

@@ -24,6 +24,18 @@ def test_reading_a_team_board(as_person, board, card, who):
 
 
 @pytest.mark.parametrize("who", PEOPLE)
+def test_exporting_a_team_board_in_the_background(as_person, board, who):
+    """Whoever reads the board may export it (viewers too): an export shows what the page does."""
+    from exports.models import Export
+
+    response = as_person(who).post(
+        "/exports/", {"kind": "board", "board": board.pk, "format": "md"}
+    )
+    assert response.status_code == {**READ, "vera": 302, "bob": 302, "alice": 302}[who]
+    assert Export.objects.filter(board=board).exists() is (who in ("vera", "bob", "alice"))
+
+
+@pytest.mark.parametrize("who", PEOPLE)
 def test_adding_a_card(as_person, board, who):
     url = reverse("boards:add_card", args=[board.pk])
     response = as_person(who).post(url, {"title": "New", "column": board.columns.first().pk})

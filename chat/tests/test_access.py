@@ -35,6 +35,16 @@ def test_reading_a_private_room(as_person, private_room, edited, who):
     assert [client.get(url).status_code for url in urls] == [READ[who]] * len(urls)
 
 
+@pytest.mark.parametrize("who", PEOPLE)
+def test_exporting_a_private_rooms_history(as_person, private_room, who):
+    from exports.models import Export
+
+    fields = {"kind": "room", "room": private_room.slug, "format": "json"}
+    response = as_person(who).post("/exports/", fields)
+    assert response.status_code == {**READ, "vera": 302, "bob": 302, "alice": 302}[who]
+    assert Export.objects.filter(room=private_room).exists() is (who in ("vera", "bob", "alice"))
+
+
 @pytest.mark.parametrize(
     ("who", "status", "stored"),
     [

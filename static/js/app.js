@@ -111,12 +111,16 @@ document.addEventListener("submit", (event) => {
     if (frame.type === "state") {   // on every (re)connect: the counts as they are now
       Object.assign(state, { rooms: frame.rooms, mentions: frame.mentions, mentioned: frame.mentioned || {}, direct: frame.direct || [] });
       render();
+      refreshExports();
       return;
     }
     if (frame.type === "mention") {
       state.mentions = frame.count;
       if (frame.count === 0) state.mentioned = {};
       else if (frame.room !== undefined) (state.mentioned[String(frame.room)] ||= []).push(frame.seq);
+    } else if (frame.type === "export") {   // an export of mine progressed: its row, as the server drew it
+      showExport(frame);
+      return;
     } else if (frame.type === "activity" || frame.type === "read") {
       const entry = state.rooms[String(frame.room)] || (state.rooms[String(frame.room)] = [0, 0]);
       entry[0] = Math.max(entry[0], frame.seq);
@@ -126,6 +130,37 @@ document.addEventListener("submit", (event) => {
       return;
     }
     render();
+  }
+
+  // The Exports page: a row replaced as its export progresses, a new one (another tab) added on
+  // top. A row never goes back (a page read overtaken by a frame): finished stays finished.
+  const finished = (row) => row.dataset.status === "done" || row.dataset.status === "failed";
+  function showRow(list, row) {
+    const shown = document.getElementById(row.id);
+    if (!shown) {
+      document.getElementById("exports-empty")?.remove();
+      list.prepend(row);
+    } else if (!finished(shown) && (finished(row) || Number(row.dataset.progress) >= Number(shown.dataset.progress))) {
+      shown.replaceWith(row);
+    }
+  }
+  function showExport(frame) {
+    const list = document.getElementById("exports");
+    if (list) showRow(list, window.NexusLive.fragment(frame.html));
+  }
+
+  // Frames sent before this socket opened are missed: an export still being written when the
+  // page was drawn is read again once the socket is there (on every `state`, i.e. every open).
+  function refreshExports() {
+    const list = document.getElementById("exports");
+    if (!list?.querySelector('[data-status="pending"], [data-status="running"]')) return;
+    fetch(window.location.pathname, { credentials: "same-origin" })
+      .then((response) => (response.ok ? response.text() : Promise.reject(response.status)))
+      .then((html) => {
+        const fresh = new DOMParser().parseFromString(html, "text/html").getElementById("exports");
+        for (const row of [...(fresh?.querySelectorAll(".export") || [])].reverse()) showRow(list, row);
+      })
+      .catch(() => {});   // the next frame, or the next reconnect, brings it
   }
 
   render();

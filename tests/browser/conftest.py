@@ -306,3 +306,30 @@ def new_person_page(
     yield open_page
     for context in contexts:
         context.close()
+
+
+@pytest.fixture
+def worker(live_server_url):
+    """A Celery worker process on the test database, when there is a broker to take from."""
+    if not (os.environ.get("CELERY_BROKER_URL") or os.environ.get("REDIS_URL")):
+        yield None  # tasks run in the server, at once
+        return
+    env = {
+        **os.environ,
+        "DATABASE_URL": _test_database_url(),
+        "OUTBOUND_ALLOWED_NETWORKS": "127.0.0.0/8",
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "nexus_live", "worker", "--pool", "solo",
+         "--loglevel", "WARNING", "--without-mingle", "--without-gossip"],
+        cwd=PROJECT_DIR, env=env,
+    )  # fmt: skip
+    try:
+        yield process
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()

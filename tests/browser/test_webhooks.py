@@ -2,46 +2,15 @@
 its delivery; a message posted in a room of the team reaches the receiver, signed. With a
 broker (CI: Redis), a real Celery worker delivers; in the embedded default, the server does."""
 
-import os
-import subprocess
-import sys
-
 import pytest
 from playwright.sync_api import expect
 from standardwebhooks import Webhook
 
 from chat.models import Room
-from tests.browser.conftest import PHONE, PROJECT_DIR, SCREENSHOTS_DIR, _test_database_url
+from tests.browser.conftest import PHONE, SCREENSHOTS_DIR
 from webhooks.tests.receiver import Receiver
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-def worker(live_server_url):
-    """A Celery worker process on the test database, when there is a broker to take from."""
-    if not (os.environ.get("CELERY_BROKER_URL") or os.environ.get("REDIS_URL")):
-        yield None  # tasks run in the server, at once
-        return
-    env = {
-        **os.environ,
-        "DATABASE_URL": _test_database_url(),
-        "OUTBOUND_ALLOWED_NETWORKS": "127.0.0.0/8",
-    }
-    process = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "nexus_live", "worker", "--pool", "solo",
-         "--loglevel", "WARNING", "--without-mingle", "--without-gossip"],
-        cwd=PROJECT_DIR, env=env,
-    )  # fmt: skip
-    try:
-        yield process
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 def _delivered(page, kind: str) -> None:
