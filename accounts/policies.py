@@ -168,3 +168,25 @@ def can_pin(user: User, room: RoomLike) -> bool:
     if _is_direct(room):
         return can_view_space(user, room)
     return can_moderate(user, room)
+
+
+def can_promote(user: User, message: MessageLike, board: Space) -> bool:
+    """Promote a thread to a challenge card: whoever sees the message and edits the board."""
+    return can_view_space(user, message.room) and can_edit_board(user, board)
+
+
+def can_accept(user: User, question: MessageLike) -> bool:
+    """Accept a reply as a thread's answer (or change or take back the choice): its asker."""
+    room = question.room
+    return question.author_id == user.pk and not room.is_archived and can_view_space(user, room)
+
+
+def can_verify(user: User, answer: MessageLike) -> bool:
+    """Mark an accepted answer verified: a mentor of the room, not its own author (two
+    people, two levels)."""
+    return (
+        user.track == "mentor"
+        and answer.author_id != user.pk
+        and not answer.room.is_archived
+        and can_moderate(user, answer.room)
+    )
