@@ -181,12 +181,13 @@ def can_accept(user: User, question: MessageLike) -> bool:
     return question.author_id == user.pk and not room.is_archived and can_view_space(user, room)
 
 
+def can_verify_in(user: User, room: RoomLike) -> bool:
+    """Verify accepted answers in `room`: its mentors (not owners: a mentor's word is the
+    second level). Not in an archived room."""
+    return user.track == "mentor" and not room.is_archived and can_moderate(user, room)
+
+
 def can_verify(user: User, answer: MessageLike) -> bool:
     """Mark an accepted answer verified: a mentor of the room, not its own author (two
     people, two levels)."""
-    return (
-        user.track == "mentor"
-        and answer.author_id != user.pk
-        and not answer.room.is_archived
-        and can_moderate(user, answer.room)
-    )
+    return answer.author_id != user.pk and can_verify_in(user, answer.room)

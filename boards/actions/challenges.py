@@ -136,7 +136,7 @@ def thread_follows_card(card: Card, user: User, *, source_column: int) -> None:
         set_resolved(message=question, user=user, resolved=False)
 
 
-# --- The accepted answer on the card --------------------------------------------------------------
+# --- The accepted answer on the card -------------------------------------------------------------
 def draft_section(answer: Message) -> str:
     """How an accepted answer joins a solution someone already wrote: a marked section."""
     return f"---\n**Draft from the accepted answer** (by {answer.author.name}):\n\n{answer.body}\n"
