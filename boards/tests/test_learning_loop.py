@@ -331,3 +331,34 @@ def test_a_verification_renews_the_cards_tile_for_every_viewer(
     card_frame = next(frame for frame in frames if frame["type"] == "card")
     assert card_frame["data"]["verified"]["by"]["name"] == "Maya"
     assert "Verified by Maya" in card_frame["html"]
+
+
+def test_promoted_threads_cost_no_query_each(client, board, room, alice, bob, mentor, settings):
+    """The room's timeline, a thread and the board read cards, answers and verifiers with
+    their rows: ten promoted, answered, verified threads cost what one does."""
+    settings.CHAT_RATE_BURST = 1000
+
+    def make(count):
+        for _ in range(count):
+            question = _post(room, bob, "Why is it slow?")
+            answer = _post(room, alice, "An index.", parent=question)
+            chat_actions.accept_answer(message=answer, user=bob)
+            chat_actions.verify_answer(message=_fresh(answer), user=mentor)
+            actions.promote_message(message=_fresh(question), user=bob, board=board)
+
+    def count_queries(url):
+        from django.core.cache import cache
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        cache.clear()  # tiles rendered, not read from the cache
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(url).status_code == 200
+        return len(captured)
+
+    client.force_login(bob)
+    make(1)
+    urls = [room.get_absolute_url(), board.get_absolute_url()]
+    one = [count_queries(url) for url in urls]
+    make(9)
+    assert [count_queries(url) for url in urls] == one
