@@ -176,3 +176,26 @@ def can_export(user: User, space: Space | None) -> bool:
     if space is None:
         return user.is_authenticated and user.is_active
     return can_view_space(user, space)
+
+
+def can_promote(user: User, message: MessageLike, board: Space) -> bool:
+    """Promote a thread to a challenge card: whoever sees the message and edits the board."""
+    return can_view_space(user, message.room) and can_edit_board(user, board)
+
+
+def can_accept(user: User, question: MessageLike) -> bool:
+    """Accept a reply as a thread's answer (or change or take back the choice): its asker."""
+    room = question.room
+    return question.author_id == user.pk and not room.is_archived and can_view_space(user, room)
+
+
+def can_verify_in(user: User, room: RoomLike) -> bool:
+    """Verify accepted answers in `room`: its mentors (not owners: a mentor's word is the
+    second level). Not in an archived room."""
+    return user.track == "mentor" and not room.is_archived and can_moderate(user, room)
+
+
+def can_verify(user: User, answer: MessageLike) -> bool:
+    """Mark an accepted answer verified: a mentor of the room, not its own author (two
+    people, two levels)."""
+    return answer.author_id != user.pk and can_verify_in(user, answer.room)

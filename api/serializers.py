@@ -137,6 +137,17 @@ class Attachment(serializers.Serializer):
     thumbnail_url = serializers.CharField(allow_null=True, help_text="A WebP of at most 480 x 360.")
 
 
+class Verified(serializers.Serializer):
+    by = Person(help_text="The mentor who verified the answer.")
+    at = serializers.DateTimeField()
+
+
+class MessageCard(serializers.Serializer):
+    id = serializers.IntegerField()
+    board = serializers.IntegerField()
+    url = serializers.CharField(help_text="The card's page.")
+
+
 class Message(serializers.Serializer):
     id = serializers.IntegerField()
     room = serializers.IntegerField()
@@ -155,6 +166,12 @@ class Message(serializers.Serializer):
     reactions = Reaction(many=True)
     attachments = Attachment(many=True)
     pinned = serializers.BooleanField(help_text="Pinned to its room's header.")
+    accepted = serializers.BooleanField(help_text="A reply its thread's asker accepted.")
+    verified = Verified(allow_null=True, help_text="The accepted answer, verified by a mentor.")
+    answer = serializers.IntegerField(
+        allow_null=True, help_text="A thread's first message: its accepted reply."
+    )
+    card = MessageCard(allow_null=True, help_text="The challenge card this thread was promoted to.")
 
 
 class MessagePage(serializers.Serializer):
@@ -282,6 +299,22 @@ class Label(serializers.Serializer):
     )
 
 
+class CardSource(serializers.Serializer):
+    message = serializers.IntegerField(help_text="The thread's first message.")
+    room = serializers.IntegerField()
+    url = serializers.CharField(help_text="The thread's page (for people who may see it).")
+
+
+class AcceptedAnswer(serializers.Serializer):
+    message = serializers.IntegerField()
+    author = Person()
+    url = serializers.CharField()
+
+
+class Promotion(serializers.Serializer):
+    board = serializers.IntegerField(min_value=1, help_text="A board I can add cards to.")
+
+
 class Card(serializers.Serializer):
     id = serializers.IntegerField()
     board = serializers.IntegerField()
@@ -307,6 +340,9 @@ class Card(serializers.Serializer):
     has_conflict = serializers.BooleanField()
     archived = serializers.BooleanField()
     updated_at = serializers.DateTimeField(allow_null=True)
+    source = CardSource(allow_null=True, help_text="The thread it was promoted from.")
+    accepted = AcceptedAnswer(allow_null=True, help_text="That thread's accepted answer.")
+    verified = Verified(allow_null=True, help_text="That answer, verified by a mentor.")
 
 
 class Column(serializers.Serializer):

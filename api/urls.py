@@ -48,6 +48,21 @@ v1 = [
         views.ResolveView.as_view(),
         name="resolved",
     ),
+    path(
+        "rooms/<slug:slug>/messages/<int:message_id>/accepted/",
+        views.AcceptedView.as_view(),
+        name="accepted",
+    ),
+    path(
+        "rooms/<slug:slug>/messages/<int:message_id>/verified/",
+        views.VerifiedView.as_view(),
+        name="verified",
+    ),
+    path(
+        "rooms/<slug:slug>/messages/<int:message_id>/card/",
+        views.PromoteView.as_view(),
+        name="promote",
+    ),
     path("rooms/<slug:slug>/pins/", views.PinsView.as_view(), name="pins"),
     path(
         "rooms/<slug:slug>/messages/<int:message_id>/pinned/",

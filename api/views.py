@@ -544,6 +544,81 @@ class ResolveView(APIView):
         return self.post(request, slug, message_id, resolved=False)
 
 
+class AcceptedView(APIView):
+    @extend_schema(
+        operation_id="acceptAnswer",
+        tags=["messages"],
+        summary="Accept a reply as its thread's answer (the asker; one at a time)",
+        description="Another reply accepted before is no longer (and loses its verification). "
+        "A thread promoted to a card: the answer becomes the card's solution draft.",
+        request=None,
+        responses={200: s.Message, **WRITE_ERRORS},
+    )
+    def post(self, request: Request, slug: str, message_id: int, accepted: bool = True):
+        message = _message_for(request.user, slug, message_id)
+        chat_actions.accept_answer(message=message, user=request.user, accepted=accepted)
+        return Response(message_data(_message_for(request.user, slug, message_id)))
+
+    @extend_schema(
+        operation_id="unacceptAnswer",
+        tags=["messages"],
+        summary="Take back the accepted answer",
+        responses={200: s.Message, **WRITE_ERRORS},
+    )
+    def delete(self, request: Request, slug: str, message_id: int) -> Response:
+        return self.post(request, slug, message_id, accepted=False)
+
+
+class VerifiedView(APIView):
+    @extend_schema(
+        operation_id="verifyAnswer",
+        tags=["messages"],
+        summary="Verify the accepted answer (a mentor of the room, not its author)",
+        request=None,
+        responses={200: s.Message, **WRITE_ERRORS},
+    )
+    def post(self, request: Request, slug: str, message_id: int, verified: bool = True):
+        message = _message_for(request.user, slug, message_id)
+        chat_actions.verify_answer(message=message, user=request.user, verified=verified)
+        return Response(message_data(_message_for(request.user, slug, message_id)))
+
+    @extend_schema(
+        operation_id="unverifyAnswer",
+        tags=["messages"],
+        summary="Take back a verification",
+        responses={200: s.Message, **WRITE_ERRORS},
+    )
+    def delete(self, request: Request, slug: str, message_id: int) -> Response:
+        return self.post(request, slug, message_id, verified=False)
+
+
+class PromoteView(APIView):
+    @extend_schema(
+        operation_id="promoteThread",
+        tags=["cards"],
+        summary="Promote a thread to a challenge card on one of my boards",
+        description="Title from the question's first line, problem from its text, the "
+        "accepted answer as the solution draft. A thread has one card: promoting it again "
+        "answers that card (200) instead of a new one (201).",
+        request=s.Promotion,
+        responses={201: s.Card, 200: s.Card, **WRITE_ERRORS},
+    )
+    def post(self, request: Request, slug: str, message_id: int) -> Response:
+        message = _message_for(request.user, slug, message_id)
+        given = s.Promotion(data=request.data)
+        given.is_valid(raise_exception=True)
+        board = (
+            board_queries.visible_boards(request.user)
+            .filter(pk=given.validated_data["board"])
+            .first()
+        )
+        if board is None:
+            return problem(400, "invalid", "No such board of yours.")
+        promoted = board_actions.promote_message(message=message, user=request.user, board=board)
+        card = board_queries.card_for(request.user, promoted.card.pk)
+        return _card_response(card, status=201 if promoted.created else 200)
+
+
 class PinsView(APIView):
     @extend_schema(
         operation_id="listPins",

@@ -5,7 +5,13 @@ from django.template.loader import render_to_string
 
 from accounts.models import User
 from boards.models import Activity, Board, Card, Comment, Label
-from boards.queries import board_context, card_for_render, column_order, render_card
+from boards.queries import (
+    CARD_SOURCE,
+    board_context,
+    card_for_render,
+    column_order,
+    render_card,
+)
 from nexus_live.events import frame
 
 FIELD_LABELS = {
@@ -45,7 +51,37 @@ def card_data(card: Card, labels: list[Label] | None = None) -> dict:
         "has_conflict": card.has_conflict,
         "archived": card.archived_at is not None,
         "updated_at": card.updated_at.isoformat() if card.updated_at else None,
+        **loop_data(card),
     }
+
+
+def loop_data(card: Card) -> dict:
+    """Where a promoted card came from and how far its answer got (decision 019): `source`
+    (the thread: ids and its address, never the room's name), `accepted` (the reply its
+    asker accepted) and `verified` (by which mentor); each null when there is none."""
+    question = card.source
+    answer = question.answer if question is not None else None
+    return {
+        "source": None
+        if question is None
+        else {"message": question.pk, "room": question.room_id, "url": question.thread_url},
+        "accepted": None
+        if answer is None
+        else {
+            "message": answer.pk,
+            "author": {"id": answer.author_id, "name": answer.author.name},
+            "url": answer.get_absolute_url(),
+        },
+        "verified": verified_data(answer),
+    }
+
+
+def verified_data(answer) -> dict | None:
+    """{by: {id, name}, at} of a verified accepted answer, else None."""
+    if answer is None or answer.verified_at is None or answer.verified_by is None:
+        return None
+    by = answer.verified_by
+    return {"by": {"id": by.pk, "name": by.name}, "at": answer.verified_at.isoformat()}
 
 
 def label_data(label: Label) -> dict:
@@ -133,7 +169,7 @@ def events_since(board: Board, since: int) -> list[str]:
             changed = Card.objects.filter(board=board, event__gt=since)
             columns = set(changed.values_list("column_id", flat=True))
             order = column_order(columns) if columns else None
-            for card in changed.select_related("column").prefetch_related(
+            for card in changed.select_related("column", *CARD_SOURCE).prefetch_related(
                 "tags", "assignees", "labels"
             ):
                 card.board = board

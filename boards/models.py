@@ -117,6 +117,10 @@ class Card(models.Model):
     event = models.BigIntegerField(default=0, db_index=True)  # the board event of its last change
     has_conflict = models.BooleanField(default=False)
     archived_at = models.DateTimeField(null=True, blank=True)
+    # The thread this card was promoted from (decision 019): one card per thread.
+    source = models.OneToOneField(
+        "chat.Message", on_delete=models.SET_NULL, null=True, blank=True, related_name="card"
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )

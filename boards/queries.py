@@ -33,6 +33,9 @@ from nexus_live.models import SpaceQuerySet
 from nexus_live.text import SEARCH_CONFIG, as_int, search_text
 
 CARD_CACHE_SECONDS = 24 * 3600
+# What a card shows of the thread it was promoted from (its answer, who verified it), read
+# with the card: tiles and card data never ask once per card.
+CARD_SOURCE = ("source__room", "source__answer__author", "source__answer__verified_by")
 FILTERS = ("q", "tag", "label", "assignee", "column")
 
 
@@ -44,7 +47,9 @@ def card_for(user: User, card_id: int) -> Card:
     """A card of a board the person may see, with its tags and assignees; another is as absent
     as one that does not exist (Http404)."""
     card = get_object_or_404(
-        Card.objects.select_related("board__team").prefetch_related("tags", "assignees", "labels"),
+        Card.objects.select_related("board__team", *CARD_SOURCE).prefetch_related(
+            "tags", "assignees", "labels"
+        ),
         pk=card_id,
     )
     if not policies.can_view_space(user, card.board):
@@ -55,8 +60,10 @@ def card_for(user: User, card_id: int) -> Card:
 def live_columns(board: Board) -> list[tuple[Column, list[Card]]]:
     """The board's columns in order, each with its live cards in order (tags, assignees
     loaded): what a board reads as over the API."""
-    cards = board.cards.filter(archived_at__isnull=True).prefetch_related(
-        "tags", "assignees", "labels"
+    cards = (
+        board.cards.filter(archived_at__isnull=True)
+        .select_related(*CARD_SOURCE)
+        .prefetch_related("tags", "assignees", "labels")
     )
     by_column: dict[int, list[Card]] = {}
     for card in cards.order_by("position", "pk"):
@@ -66,7 +73,7 @@ def live_columns(board: Board) -> list[tuple[Column, list[Card]]]:
 
 def card_for_render(card_id: int) -> Card:
     return (
-        Card.objects.select_related("board", "column")
+        Card.objects.select_related("board", "column", *CARD_SOURCE)
         .prefetch_related("tags", "assignees", "labels")
         .get(pk=card_id)
     )
@@ -113,7 +120,7 @@ def board_context(board: Board, cards: QuerySet[Card] | None = None) -> dict[str
     """What rendering a board's columns needs, in a fixed number of queries."""
     if cards is None:
         cards = board.cards.filter(archived_at__isnull=True)
-    cards = list(cards.select_related("column").order_by("position", "pk"))
+    cards = list(cards.select_related("column", *CARD_SOURCE).order_by("position", "pk"))
     card_tiles(board, cards)
     columns = list(board.columns.all())
     by_column: dict[int, list[Card]] = {column.pk: [] for column in columns}
@@ -169,7 +176,7 @@ def search_cards(user: User, text: str) -> QuerySet[Card] | list[Card]:
         return []
     visible: SpaceQuerySet = Board.objects.visible_to(user)
     found = Card.objects.filter(board__in=visible.values("pk"), archived_at__isnull=True)
-    found = found.select_related("board", "column").annotate(
+    found = found.select_related("board", "column", *CARD_SOURCE).annotate(
         board_has_labels=Exists(Label.objects.filter(board=OuterRef("board_id")))
     )  # cards of boards without labels need no labels query (card_data(card, labels=[]))
     if connection.vendor == "postgresql":
@@ -264,3 +271,10 @@ def similar_solved(user: User, text: str, limit: int = SIMILAR_LIMIT) -> list[Ca
             scored.append(card)
     scored.sort(key=lambda card: (-card.score, -card.updated_at.timestamp()))
     return scored[:limit]
+
+
+def editable_boards(user: User) -> list[Board]:
+    """The boards a person may add cards to, by name: where a thread can be promoted."""
+    boards = Board.objects.visible_to(user).select_related("team").order_by("name")
+    with policies.roles_remembered(user):
+        return [board for board in boards if policies.can_edit_board(user, board)]

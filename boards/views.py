@@ -81,7 +81,10 @@ def _detail(request: HttpRequest, board_id: int) -> HttpResponse:
 
 
 def _card_context(request: HttpRequest, board: Board, card: Card) -> dict[str, object]:
+    question = card.source
     return {
+        "can_see_thread": question is not None
+        and policies.can_view_space(request.user, question.room),
         "board": board,
         "card": card,
         "event": board.last_event,
@@ -102,7 +105,9 @@ def card(request: HttpRequest, board_id: int, card_id: int) -> HttpResponse:
     """The card's permalink; htmx asks for just its editor. POST saves (without JavaScript)."""
     board = _get_board_for_user(request, board_id)
     card = get_object_or_404(
-        Card.objects.select_related("column").prefetch_related("tags", "assignees", "labels"),
+        Card.objects.select_related("column", *queries.CARD_SOURCE).prefetch_related(
+            "tags", "assignees", "labels"
+        ),
         pk=card_id, board=board,
     )  # fmt: skip
     if request.method == "POST":
@@ -255,7 +260,7 @@ def activity(request: HttpRequest, board_id: int) -> HttpResponse:
 @login_required
 def export(request: HttpRequest, board_id: int, fmt: str) -> HttpResponse:
     """The first export addresses, kept: a board of up to EXPORT_INLINE_MAX_CARDS cards is
-    answered at once; a larger one is offered as a background export (docs/decisions/019)."""
+    answered at once; a larger one is offered as a background export (docs/decisions/020)."""
     if fmt not in ("md", "json"):
         raise Http404("No such export format")
     board = _get_board_for_user(request, board_id)

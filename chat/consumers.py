@@ -100,6 +100,24 @@ class RoomConsumer(SpaceConsumer):
             )
         )
 
+    async def do_accept(self, frame: dict) -> None:
+        """{"action": "accept", "id": <reply>, "accepted": false to take it back}."""
+        accepted = frame.get("accepted") is not False
+        await write(
+            lambda: actions.accept_answer(
+                message=self._message(frame), user=self.user, accepted=accepted
+            )
+        )
+
+    async def do_verify(self, frame: dict) -> None:
+        """{"action": "verify", "id": <accepted reply>, "verified": false to take it back}."""
+        verified = frame.get("verified") is not False
+        await write(
+            lambda: actions.verify_answer(
+                message=self._message(frame), user=self.user, verified=verified
+            )
+        )
+
     async def do_pin(self, frame: dict) -> None:
         """{"action": "pin", "id": <message>, "pinned": false to unpin}: everyone gets `pins`."""
         pinned = frame.get("pinned") is not False

@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from accounts.models import User
 from chat.models import Attachment, Message, Room
-from chat.queries import pinned_messages
+from chat.queries import MESSAGE_RELATED, pinned_messages
 from nexus_live.context_processors import all_limits
 from nexus_live.events import frame
 
@@ -87,6 +87,7 @@ def message_data(message: Message) -> dict:
         "resolved": message.resolved_at is not None,
         "reply_count": message.reply_count,
         "pinned": message.pinned_at is not None,
+        **_loop_data(message),
         "reactions": [
             {
                 "emoji": reaction["emoji"],
@@ -98,6 +99,23 @@ def message_data(message: Message) -> dict:
         "attachments": []
         if deleted
         else [attachment_data(file, message.room.slug) for file in message.attachment_list],
+    }
+
+
+def _loop_data(message: Message) -> dict:
+    """The learning loop's part (decision 019): `accepted` (this reply is its thread's
+    accepted answer), `verified` ({by, at}: a mentor verified it), `answer` (a thread's first
+    message: its accepted reply) and `card` (the challenge card it was promoted to)."""
+    from boards.events import verified_data
+
+    card = message.challenge_card
+    return {
+        "accepted": message.accepted_at is not None,
+        "verified": verified_data(message) if message.accepted_at else None,
+        "answer": message.answer_id,
+        "card": None
+        if card is None
+        else {"id": card.pk, "board": card.board_id, "url": card.get_absolute_url()},
     }
 
 
@@ -226,7 +244,7 @@ def events_since(room: Room, since: int) -> list[str]:
     changed = Message.objects.filter(room=room, event__gt=since, event__lte=last_event)
     if changed.count() > CATCH_UP_MAX:
         return [frame("reset", event=last_event, reason="too far behind: reload the page")]
-    messages = changed.select_related("author", "room").prefetch_related(
+    messages = changed.select_related(*MESSAGE_RELATED).prefetch_related(
         "reactions__user", "attachments"
     )
     frames = [message_frame("message", message) for message in messages.order_by("event")]

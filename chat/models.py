@@ -3,6 +3,7 @@
 import uuid
 
 from django.conf import settings
+from django.core.exceptions import ObjectDoesNotExist
 from django.db import models
 from django.db.models import F, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
@@ -152,6 +153,16 @@ class Message(models.Model):
     pinned_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    # The learning loop (decision 019): a thread's first message names the reply its asker
+    # accepted; that reply carries when, and which mentor verified it.
+    answer = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    verified_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         indexes = [
@@ -166,6 +177,11 @@ class Message(models.Model):
             models.UniqueConstraint(fields=["room", "seq"], name="one_message_per_seq"),
             models.UniqueConstraint(
                 fields=["room", "author", "client_id"], name="one_message_per_client_id"
+            ),
+            models.UniqueConstraint(
+                fields=["parent"],
+                condition=Q(accepted_at__isnull=False),
+                name="one_accepted_answer_per_thread",
             ),
         ]
 
@@ -184,6 +200,15 @@ class Message(models.Model):
     @property
     def is_deleted(self) -> bool:
         return self.deleted_at is not None
+
+    @property
+    def challenge_card(self):
+        """The challenge card this thread was promoted to (boards.Card.source), or None;
+        loaded with the message by chat.queries (`select_related("card")`)."""
+        try:
+            return self.card
+        except ObjectDoesNotExist:
+            return None
 
     @cached_property
     def attachment_list(self) -> list["Attachment"]:

@@ -20,11 +20,15 @@ SEARCH_LIMIT = 50
 SEARCH_CANDIDATES = 2000  # the newest matches ranked; older ones wait for more precise words
 
 
+# What rendering a message reads besides itself: its card chip and verifier come along.
+MESSAGE_RELATED = ("author", "room", "card", "verified_by")
+
+
 def messages_of(room: Room) -> QuerySet[Message]:
     """A room's messages with what rendering them needs, in a fixed number of queries."""
     return (
         Message.objects.filter(room=room)
-        .select_related("author", "room")
+        .select_related(*MESSAGE_RELATED)
         .prefetch_related("reactions__user", "attachments")
     )
 
@@ -158,7 +162,7 @@ def mentions_of(user: User, limit: int = 100) -> QuerySet[Mention]:
     """Where the person was @mentioned, newest first, in rooms they may still see."""
     return (
         Mention.objects.filter(user=user, message__room__in=Room.objects.visible_to(user))
-        .select_related("message__author", "message__room")
+        .select_related(*(f"message__{name}" for name in MESSAGE_RELATED))
         .prefetch_related("message__reactions__user", "message__attachments")
         .order_by("-created_at")[:limit]
     )
@@ -333,7 +337,7 @@ def search_messages(user: User, text: str) -> QuerySet[Message] | list[Message]:
     rooms = Room.objects.visible_to(user).values("pk")
     found = (
         Message.objects.filter(room__in=rooms, deleted_at__isnull=True)
-        .select_related("author", "room")
+        .select_related(*MESSAGE_RELATED)
         .prefetch_related("reactions__user", "attachments")
     )
     if connection.vendor == "postgresql":

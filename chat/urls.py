@@ -17,6 +17,7 @@ urlpatterns = [
     path("<slug:slug>/pins", views.pins, name="pins"),
     path("<slug:slug>/messages/<int:message_id>/pin", views.pin, name="pin"),
     path("<slug:slug>/threads/<int:message_id>/", views.thread, name="thread"),
+    path("<slug:slug>/messages/<int:message_id>/promote", views.promote, name="promote"),
     path("<slug:slug>/messages/<int:message_id>/history", views.history, name="history"),
     path("<slug:slug>/archive", views.archive, name="archive"),
     path("<slug:slug>/attachments", views.upload, name="upload"),

@@ -19,11 +19,15 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts import policies
 from accounts.models import Team
+from boards import actions as board_actions
+from boards import queries as board_queries
+from boards.actions.challenges import question_title
 from chat import actions, files, queries
 from chat.events import attachment_data, render_pins
 from chat.forms import DirectForm, RoomForm
 from chat.models import REACTIONS, Attachment, Room
 from nexus_live import ratelimit
+from nexus_live.errors import inline_error
 from nexus_live.text import as_int
 
 MESSAGE_CONTEXT = {"reactions_palette": REACTIONS}  # what a page of messages needs
@@ -113,6 +117,7 @@ def room(request: HttpRequest, slug: str) -> HttpResponse:
         "can_moderate": policies.can_moderate(request.user, room),
         "can_manage": policies.can_manage_space(request.user, room),
         "can_pin": policies.can_pin(request.user, room),
+        "can_verify": policies.can_verify_in(request.user, room),
         "client_id": uuid.uuid4().hex,
         "composer_body": request.session.pop(f"draft-{room.pk}", ""),
         "nav": "dms" if room.is_direct else "rooms",
@@ -161,6 +166,40 @@ def pin(request: HttpRequest, slug: str, message_id: int) -> HttpResponse:
 
 
 @login_required
+def promote(request: HttpRequest, slug: str, message_id: int) -> HttpResponse:
+    """A thread's question to a challenge card: the board picker (the thread panel's htmx
+    form, or this page without JavaScript), and its POST. Answers the card's link."""
+    room = _get_room_for_user(request, slug)
+    message = get_object_or_404(queries.timeline(room), pk=message_id)
+    boards = board_queries.editable_boards(request.user)
+    context = {
+        "room": room, "message": message, "promote_boards": boards,
+        "title": question_title(message.body), "nav": "rooms",
+    }  # fmt: skip
+    if request.method == "POST":
+        chosen = next((b for b in boards if str(b.pk) == request.POST.get("board", "")), None)
+        try:
+            if chosen is None:
+                raise ValidationError("Choose one of the boards you can add cards to.")
+            promoted = board_actions.promote_message(
+                message=message, user=request.user, board=chosen
+            )
+        except (ValidationError, PermissionDenied) as exc:
+            status = 403 if isinstance(exc, PermissionDenied) else 400
+            text = str(exc) if status == 403 else exc.messages[0]
+            if request.htmx:
+                return inline_error(request, text, status)
+            flash.error(request, text)
+            return render(request, "chat/promote.html", context, status=status)
+        if not request.htmx:
+            return redirect(promoted.card)
+        message = queries.timeline(room).get(pk=message.pk)
+        context.update(message=message, promoted_now=promoted.created)
+    template = "chat/promote.html#promote" if request.htmx else "chat/promote.html"
+    return render(request, template, context)
+
+
+@login_required
 def direct(request: HttpRequest) -> HttpResponse:
     """My direct conversations, latest first, and the New message form."""
     form = DirectForm(request.POST or None, user=request.user)
@@ -191,7 +230,11 @@ def thread(request: HttpRequest, slug: str, message_id: int) -> HttpResponse:
         "replies": replies,
         "can_post": policies.can_post(request.user, room),
         "can_moderate": policies.can_moderate(request.user, room),
+        "can_verify": policies.can_verify_in(request.user, room),
         "can_manage": False,
+        "promote_boards": None
+        if root.challenge_card or root.is_deleted
+        else board_queries.editable_boards(request.user),
         "client_id": uuid.uuid4().hex,
         "nav": "rooms",
         **MESSAGE_CONTEXT,

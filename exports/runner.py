@@ -1,7 +1,7 @@
 """Writing an export, in a worker: take it (a lease), write its file a chunk at a time while
 telling its owner how far it got, and finish it once. Idempotent: a second run of the same
 export, at the same time or later, finds it taken or done and writes nothing
-(docs/decisions/019)."""
+(docs/decisions/020)."""
 
 import logging
 import tempfile

@@ -25,6 +25,7 @@ from boards.actions.cards import (
     move_card,
     update_card,
 )
+from boards.actions.challenges import Promoted, promote_message
 from boards.actions.comments import COMMENT_MAX, add_comment
 from boards.actions.editing import send_editing
 from boards.actions.labels import LABEL_NAME_MAX, create_label, remove_label
@@ -43,6 +44,7 @@ __all__ = [
     "TITLE_MAX",
     "CardEdit",
     "EditConflict",
+    "Promoted",
     "add_column",
     "add_comment",
     "archive_card",
@@ -51,6 +53,7 @@ __all__ = [
     "create_label",
     "move_card",
     "move_column",
+    "promote_message",
     "remove_column",
     "remove_label",
     "rename_column",

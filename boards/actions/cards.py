@@ -16,6 +16,7 @@ from boards import events as board_events
 from boards.actions.boards import GAP, log, next_event, publish, require_edit
 from boards.merge import MINE_END, THEIRS_START, merge_fields
 from boards.models import Board, Card, CardRevision, Column, Tag
+from boards.queries import CARD_SOURCE
 from nexus_live import metrics
 from nexus_live.text import one_line, plain_text
 from webhooks import outbox
@@ -192,20 +193,28 @@ def create_card(
         raise ValidationError("Add the card to a column of this board.")
     values = _clean_changes(board, {"title": title, **fields})
     with transaction.atomic():
-        event = next_event(board)
-        last = Card.objects.filter(column=column).aggregate(last=Max("position"))["last"] or 0
-        plain = _columns({k: v for k, v in values.items() if k not in SET_FIELDS})
-        card = Card.objects.create(
-            board=board, column=column, position=last + GAP, event=event,
-            created_by=user, updated_by=user, **plain,
-        )  # fmt: skip
-        _apply(card, values)
-        state = card.snapshot()
-        CardRevision.objects.create(card=card, version=1, snapshot=state, author=user)
-        log(board, user, "added a card", event, card=card, title=[None, card.title])
-        metrics.written("card_added")
-        _card_changed(board, card.pk, user, columns={column.pk})
-        outbox.card_created(card, user)
+        return insert_card(board=board, user=user, column=column, values=values)
+
+
+def insert_card(
+    *, board: Board, user: User, column: Column, values: dict, source: object = None
+) -> Card:
+    """Store a card of checked `values` (inside the caller's transaction, permission checked
+    by the caller); `source`: the thread it was promoted from (boards/actions/challenges)."""
+    event = next_event(board)
+    last = Card.objects.filter(column=column).aggregate(last=Max("position"))["last"] or 0
+    plain = _columns({k: v for k, v in values.items() if k not in SET_FIELDS})
+    card = Card.objects.create(
+        board=board, column=column, position=last + GAP, event=event, source=source,
+        created_by=user, updated_by=user, **plain,
+    )  # fmt: skip
+    _apply(card, values)
+    state = card.snapshot()
+    CardRevision.objects.create(card=card, version=1, snapshot=state, author=user)
+    log(board, user, "added a card", event, card=card, title=[None, card.title])
+    metrics.written("card_added")
+    _card_changed(board, card.pk, user, columns={column.pk})
+    outbox.card_created(card, user)
     return card
 
 
@@ -221,83 +230,92 @@ def update_card(
         raise ValidationError("Say which version of the card the edit started from.")
     mine = _clean_changes(board, changes)
     with transaction.atomic():
-        event = next_event(board)
-        current = (
-            Card.objects.select_related("board", "column")
-            .prefetch_related("tags", "assignees", "labels")
-            .get(pk=card.pk)
+        return edit_card(
+            card=card, user=user, base_version=base_version, mine=mine,
+            keep_conflicts=keep_conflicts,
+        )  # fmt: skip
+
+
+def edit_card(
+    *, card: Card, user: User, base_version: int, mine: dict, keep_conflicts: bool = True
+) -> CardEdit:
+    """The edit itself, of checked changes `mine`, inside the caller's transaction (the
+    caller checked who may: update_card, or the thread a card follows)."""
+    board = card.board
+    event = next_event(board)
+    current = (
+        Card.objects.select_related("board", "column", *CARD_SOURCE)
+        .prefetch_related("tags", "assignees", "labels")
+        .get(pk=card.pk)
+    )
+    if current.archived_at is not None:
+        raise ValidationError("This card is archived: restore it first.")
+    if base_version > current.version:
+        raise ValidationError(
+            f"Version {base_version} of this card does not exist yet (it is at {current.version})."
         )
-        if current.archived_at is not None:
-            raise ValidationError("This card is archived: restore it first.")
-        if base_version > current.version:
-            raise ValidationError(
-                f"Version {base_version} of this card does not exist yet "
-                f"(it is at {current.version})."
-            )
-        theirs = current.snapshot()
-        base = (
-            theirs
-            if base_version == current.version
-            else CardRevision.objects.get(card=current, version=base_version).snapshot
+    theirs = current.snapshot()
+    base = (
+        theirs
+        if base_version == current.version
+        else CardRevision.objects.get(card=current, version=base_version).snapshot
+    )
+    conflicts: list[str] = []
+    if base_version == current.version:
+        merged = {**theirs, **mine}
+    else:
+        merged, conflicts = merge_fields(
+            base, mine, theirs, lines=LINE_FIELDS, text=TEXT_FIELDS, sets=SET_FIELDS
         )
-        conflicts: list[str] = []
-        if base_version == current.version:
-            merged = {**theirs, **mine}
-        else:
-            merged, conflicts = merge_fields(
-                base, mine, theirs, lines=LINE_FIELDS, text=TEXT_FIELDS, sets=SET_FIELDS
-            )
-            merged = {k: sorted(v) if k in SET_FIELDS else v for k, v in merged.items()}
-            if "due" in conflicts:  # two new dates: a date has no middle, the later save wins
-                merged["due"] = mine["due"]
-                conflicts.remove("due")
-            if conflicts and not keep_conflicts:
-                raise EditConflict(current, conflicts)
-            if len(merged["title"]) > TITLE_MAX:
-                # Both titles do not fit side by side: keep theirs as the title and mine where
-                # the person resolving will see it, so neither is lost.
-                merged["title"] = theirs["title"]
-                note = f"{THEIRS_START}Your title: {mine['title']}\n{MINE_END}"
-                merged["problem"] = note + merged["problem"]
-        changed = {k for k in EDITABLE if merged[k] != theirs[k]}
-        if not changed:  # nothing new; still one frame per event, so viewers see no gap
-            Card.objects.filter(pk=current.pk).update(event=event)
-            _card_changed(board, current.pk, user)
-            return CardEdit(current, current.version, merged=base_version != current.version)
-        new_version = current.version + 1
-        plain = _columns({k: merged[k] for k in changed if k not in SET_FIELDS})
-        has_conflict = any(CONFLICT_MARK in merged[k] for k in TEXT_FIELDS) or "title" in conflicts
-        now = timezone.now()
-        written = Card.objects.filter(pk=current.pk, version=current.version).update(
-            **plain,
-            version=new_version,
-            event=event,
-            updated_by=user,
-            updated_at=now,
-            has_conflict=has_conflict,
-        )
-        if not written:  # cannot happen while the board row is locked; never write blind
-            raise ValidationError("The card changed while saving; try again.")
-        _apply(current, {k: merged[k] for k in changed if k in SET_FIELDS})
-        CardRevision.objects.create(card=current, version=new_version, snapshot=merged, author=user)
-        metrics.written("card_edited")
-        if has_conflict:
-            metrics.written("card_conflict_kept")
-        logged = {k: [theirs[k], merged[k]] for k in sorted(changed)}
-        if "labels" in logged:  # the activity names them: ids would mean nothing to a reader
-            names = dict(board.labels.values_list("pk", "name"))
-            logged["labels"] = [
-                [names[pk] for pk in ids if pk in names] for ids in logged["labels"]
-            ]
-        log(board, user, "edited a card", event, card=current, **logged)
-        if changed & SET_FIELDS:
-            _card_changed(board, current.pk, user)  # tags or assignees: read them back
-        else:
-            for name, value in plain.items():
-                setattr(current, name, value)
-            current.version, current.event = new_version, event
-            current.has_conflict, current.updated_at, current.updated_by = has_conflict, now, user
-            _card_changed(board, current, user)
+        merged = {k: sorted(v) if k in SET_FIELDS else v for k, v in merged.items()}
+        if "due" in conflicts:  # two new dates: a date has no middle, the later save wins
+            merged["due"] = mine["due"]
+            conflicts.remove("due")
+        if conflicts and not keep_conflicts:
+            raise EditConflict(current, conflicts)
+        if len(merged["title"]) > TITLE_MAX:
+            # Both titles do not fit side by side: keep theirs as the title and mine where
+            # the person resolving will see it, so neither is lost.
+            merged["title"] = theirs["title"]
+            note = f"{THEIRS_START}Your title: {mine['title']}\n{MINE_END}"
+            merged["problem"] = note + merged["problem"]
+    changed = {k for k in EDITABLE if merged[k] != theirs[k]}
+    if not changed:  # nothing new; still one frame per event, so viewers see no gap
+        Card.objects.filter(pk=current.pk).update(event=event)
+        _card_changed(board, current.pk, user)
+        return CardEdit(current, current.version, merged=base_version != current.version)
+    new_version = current.version + 1
+    plain = _columns({k: merged[k] for k in changed if k not in SET_FIELDS})
+    has_conflict = any(CONFLICT_MARK in merged[k] for k in TEXT_FIELDS) or "title" in conflicts
+    now = timezone.now()
+    written = Card.objects.filter(pk=current.pk, version=current.version).update(
+        **plain,
+        version=new_version,
+        event=event,
+        updated_by=user,
+        updated_at=now,
+        has_conflict=has_conflict,
+    )
+    if not written:  # cannot happen while the board row is locked; never write blind
+        raise ValidationError("The card changed while saving; try again.")
+    _apply(current, {k: merged[k] for k in changed if k in SET_FIELDS})
+    CardRevision.objects.create(card=current, version=new_version, snapshot=merged, author=user)
+    metrics.written("card_edited")
+    if has_conflict:
+        metrics.written("card_conflict_kept")
+    logged = {k: [theirs[k], merged[k]] for k in sorted(changed)}
+    if "labels" in logged:  # the activity names them: ids would mean nothing to a reader
+        names = dict(board.labels.values_list("pk", "name"))
+        logged["labels"] = [[names[pk] for pk in ids if pk in names] for ids in logged["labels"]]
+    log(board, user, "edited a card", event, card=current, **logged)
+    if changed & SET_FIELDS:
+        _card_changed(board, current.pk, user)  # tags or assignees: read them back
+    else:
+        for name, value in plain.items():
+            setattr(current, name, value)
+        current.version, current.event = new_version, event
+        current.has_conflict, current.updated_at, current.updated_by = has_conflict, now, user
+        _card_changed(board, current, user)
     return CardEdit(
         current, new_version, merged=base_version != new_version - 1, conflicts=conflicts
     )
@@ -330,7 +348,10 @@ def _renumber(column: Column, moving: Card, before: Card | None) -> None:
 
 def move_card(*, card: Card, user: User, column: Column, before: Card | None = None) -> Card:
     """Put `card` in `column`, above `before` (or at the end). Positions are computed here, in
-    one transaction per board, so every viewer converges on the same order."""
+    one transaction per board, so every viewer converges on the same order. A card promoted
+    from a thread resolves it on entering the board's last column and reopens it on leaving."""
+    from boards.actions import challenges
+
     board = card.board
     require_edit(user, board)
     if column.board_id != board.pk:
@@ -338,29 +359,41 @@ def move_card(*, card: Card, user: User, column: Column, before: Card | None = N
     if before is not None and (before.column_id != column.pk or before.pk == card.pk):
         raise ValidationError("Drop the card next to a card of the target column.")
     with transaction.atomic():
-        event = next_event(board)
-        current = Card.objects.get(pk=card.pk)
-        if before is not None:
-            before = Card.objects.get(pk=before.pk)
-            if before.column_id != column.pk:  # it moved meanwhile
-                raise ValidationError("That card moved meanwhile; drop the card again.")
-        source = current.column_id
-        position = _position_between(column, before, current)
-        if position is None:
-            _renumber(column, current, before)
-        else:
-            Card.objects.filter(pk=current.pk).update(column=column, position=position)
-        Card.objects.filter(pk=current.pk).update(event=event)
-        if source != column.pk:
-            Card.objects.filter(column=column).update(event=event)
-        log(board, user, "moved a card", event, card=current,
-            column=[current.column.name, column.name])  # fmt: skip
-        _card_changed(board, current.pk, user, columns={source, column.pk})
-        metrics.written("card_moved")
-        if source != column.pk:
-            outbox.card_moved(current, user, source_id=source, target=column)
+        challenges.lock_thread_room(card)  # a room before a board, always: no deadlock
+        current, source = place_card(card=card, user=user, column=column, before=before)
+        challenges.thread_follows_card(current, user, source_column=source)
     current.refresh_from_db()
     return current
+
+
+def place_card(
+    *, card: Card, user: User, column: Column, before: Card | None = None
+) -> tuple[Card, int]:
+    """The move itself, inside the caller's transaction (the caller checked who may): the
+    card as it was read under the board's lock, and the column it came from."""
+    board = card.board
+    event = next_event(board)
+    current = Card.objects.get(pk=card.pk)
+    if before is not None:
+        before = Card.objects.get(pk=before.pk)
+        if before.column_id != column.pk:  # it moved meanwhile
+            raise ValidationError("That card moved meanwhile; drop the card again.")
+    source = current.column_id
+    position = _position_between(column, before, current)
+    if position is None:
+        _renumber(column, current, before)
+    else:
+        Card.objects.filter(pk=current.pk).update(column=column, position=position)
+    Card.objects.filter(pk=current.pk).update(event=event)
+    if source != column.pk:
+        Card.objects.filter(column=column).update(event=event)
+    log(board, user, "moved a card", event, card=current,
+        column=[current.column.name, column.name])  # fmt: skip
+    _card_changed(board, current.pk, user, columns={source, column.pk})
+    metrics.written("card_moved")
+    if source != column.pk:
+        outbox.card_moved(current, user, source_id=source, target=column)
+    return current, source
 
 
 def archive_card(*, card: Card, user: User, archived: bool = True) -> Card:

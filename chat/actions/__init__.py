@@ -1,6 +1,7 @@
 """Every write to rooms and messages, one module per domain, each check → write → notify after
 commit (as Zulip's zerver/actions/). Callers import from here."""
 
+from chat.actions.answers import accept_answer, verify_answer
 from chat.actions.attachments import (
     MAX_PER_MESSAGE,
     prune_unposted,
@@ -39,6 +40,7 @@ __all__ = [
     "TOPIC_MAX",
     "NewPost",
     "Posted",
+    "accept_answer",
     "archive_room",
     "create_room",
     "delete_message",
@@ -56,4 +58,5 @@ __all__ = [
     "toggle_reaction",
     "update_topic",
     "upload_attachment",
+    "verify_answer",
 ]

@@ -205,6 +205,7 @@ def _publish_new(message: Message) -> None:
     (their unread counts; coalesced)."""
     room = message.room
     message.reaction_summary = []  # new: no query to learn that
+    Message.card.related.set_cached_value(message, None)  # new: promoted to no card yet
     if "attachment_list" not in message.__dict__:
         message.attachment_list = []  # posted without files (post_message sets any it has)
     text = room_events.message_frame("message", message)
@@ -423,7 +424,11 @@ def _change(message: Message, apply: Callable[[Message], None]) -> Message:
     Must run inside a transaction; the frame carries the event so clients drop stale ones."""
     room, author = message.room, message.author
     event = _next_event(room)
-    locked = Message.objects.select_for_update().get(pk=message.pk)
+    locked = (
+        Message.objects.select_related("card", "verified_by")
+        .select_for_update(of=("self",))
+        .get(pk=message.pk)
+    )
     locked.room, locked.author = room, author
     apply(locked)
     locked.event = event
@@ -482,18 +487,30 @@ def delete_message(*, message: Message, user: User) -> Message:
 
 
 def resolve_thread(*, message: Message, user: User, resolved: bool = True) -> Message:
+    """Resolve (or reopen) a question. A thread promoted to a challenge card moves its card
+    into its board's last column (or out of it), in the same transaction."""
     if message.parent_id is not None:
         raise ValidationError("Resolve the thread's first message, not a reply.")
     if not policies.can_resolve(user, message):
         raise PermissionDenied("Only the asker, the room's owners and mentors can resolve this.")
+    from boards.actions import challenges
+
+    with transaction.atomic():
+        changed = set_resolved(message=message, user=user, resolved=resolved)
+        challenges.card_follows_thread(changed, user)  # never back here: no loop
+        return changed
+
+
+def set_resolved(*, message: Message, user: User, resolved: bool) -> Message:
+    """The change itself, inside the caller's transaction (the caller checked who may):
+    resolve_thread, or a card moved in or out of its board's last column."""
     before: list[bool] = []
 
     def apply(locked: Message) -> None:
         before.append(locked.resolved_at is not None)
         locked.resolved_at = timezone.now() if resolved else None
 
-    with transaction.atomic():
-        changed = _change(message, apply)
-        if resolved and not before[0]:
-            outbox.question_resolved(changed, user)
-        return changed
+    changed = _change(message, apply)
+    if resolved and not before[0]:
+        outbox.question_resolved(changed, user)
+    return changed

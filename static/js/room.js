@@ -369,10 +369,13 @@
       react.closest("details")?.removeAttribute("open");
       return;
     }
-    const resolve = event.target.closest("[data-resolve]");
-    if (resolve) {
-      send({ action: "resolve", id: Number(resolve.dataset.resolve), resolved: resolve.dataset.resolved !== "true" });
-      return;
+    // Toggles: {action, id, <state>: the opposite of what the button shows}.
+    for (const [action, state] of [["accept", "accepted"], ["verify", "verified"], ["resolve", "resolved"]]) {
+      const button = event.target.closest(`[data-${action}]`);
+      if (button) {
+        send({ action, id: Number(button.dataset[action]), [state]: button.dataset[state] !== "true" });
+        return;
+      }
     }
     const edit = event.target.closest("[data-edit]");
     if (edit) {
@@ -399,6 +402,7 @@
       const section = fragment(await response.text());
       section.querySelectorAll("li.message").forEach(markOwn);
       panel.replaceChildren(section);
+      window.htmx?.process(section);   // the panel's board picker posts with htmx
       for (const list of section.querySelectorAll("ol")) layout(list);
       panel.hidden = false;
       if (live.stopped) turnOff(panel, live.stoppedText);

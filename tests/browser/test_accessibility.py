@@ -211,7 +211,7 @@ def test_a_messages_actions_are_reachable_by_keyboard(new_person_page, alice, pl
     message = page.locator(".message", has_text="Hello").last
     message.locator(".time").focus()
     names = []
-    for _ in range(8):
+    for _ in range(9):
         page.keyboard.press("Tab")
         focused = page.locator(":focus")
         if not message.locator(".message-actions :focus").count():
@@ -220,4 +220,7 @@ def test_a_messages_actions_are_reachable_by_keyboard(new_person_page, alice, pl
         names.append(focused.get_attribute("aria-label"))
         if names[-1] == "Delete":
             break
-    assert names == ["Add a reaction", "Reply in thread", "Mark resolved", "Pin", "Edit", "Delete"]
+    assert names == [
+        "Add a reaction", "Reply in thread", "Promote to card", "Mark resolved", "Pin", "Edit",
+        "Delete",
+    ]  # fmt: skip
