@@ -231,6 +231,8 @@ CELERY_BEAT_SCHEDULE = {
     "webhooks-prune": {"task": "webhooks.tasks.prune", "schedule": 3600.0},
     "notifications-away": {"task": "chat.tasks.email_away", "schedule": 60.0},
     "uploads-prune": {"task": "chat.tasks.prune_uploads", "schedule": 3600.0},
+    "previews-sweep": {"task": "chat.tasks.sweep_previews", "schedule": CELERY_SWEEP_SECONDS},
+    "previews-prune": {"task": "chat.tasks.prune_previews", "schedule": 3600.0},
     "notifications-digest": {
         "task": "chat.tasks.email_digests",
         "schedule": crontab(hour=env.int("NOTIFY_DIGEST_HOUR", default=7), minute=0),
@@ -241,8 +243,13 @@ CELERY_BEAT_SCHEDULE = {
 # unread ones); the daily digest leaves at NOTIFY_DIGEST_HOUR:00 UTC.
 NOTIFY_EMAIL_DELAY_SECONDS = env.int("NOTIFY_EMAIL_DELAY_SECONDS", default=300)
 
-# Requests to addresses people give (webhooks): http(s) only, and never to loopback, private,
-# link-local or metadata addresses, checked on the address connected to (nexus_live/outbound.py).
+# Link previews (chat/actions/previews.py): a URL's preview is fetched once, then reused by
+# every message that links to it for this long (a day) before it is fetched again.
+PREVIEW_CACHE_SECONDS = env.int("PREVIEW_CACHE_SECONDS", default=86400)
+
+# Requests to addresses people give (webhooks, link previews): http(s) only, and never to
+# loopback, private, link-local or metadata addresses, checked on the address connected to
+# (nexus_live/outbound.py).
 # OUTBOUND_ALLOWED_NETWORKS lets some through, for development and tests (e.g. 127.0.0.0/8).
 OUTBOUND_ALLOWED_NETWORKS = env.list("OUTBOUND_ALLOWED_NETWORKS", default=[])
 OUTBOUND_TIMEOUT_SECONDS = env.float("OUTBOUND_TIMEOUT_SECONDS", default=10.0)
