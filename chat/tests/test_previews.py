@@ -36,21 +36,6 @@ def page(title="Cursor pagination", description="Pages by seq, not by offset.", 
 
 
 @pytest.fixture
-def loopback(settings):
-    """Pages of these tests listen on 127.0.0.x: let the outbound policy reach them."""
-    settings.OUTBOUND_ALLOWED_NETWORKS = ["127.0.0.0/8"]
-    settings.OUTBOUND_TIMEOUT_SECONDS = 2.0
-
-
-@pytest.fixture
-def queued(monkeypatch):
-    """Fetches queued after a commit, run by the test (as a worker would) instead."""
-    asked: list[int] = []
-    monkeypatch.setattr("chat.actions.previews.queue_fetch", asked.append)
-    return asked
-
-
-@pytest.fixture
 def committed(django_capture_on_commit_callbacks):
     """`with committed():` what is done inside runs its after-commit work at the end, as a
     real commit would (these tests run in a transaction that never commits)."""
