@@ -148,6 +148,19 @@ class MessageCard(serializers.Serializer):
     url = serializers.CharField(help_text="The card's page.")
 
 
+class LinkPreview(serializers.Serializer):
+    id = serializers.IntegerField(help_text="This card (DELETE …/previews/{id}/ removes it).")
+    url = serializers.CharField(help_text="The link, as the message has it.")
+    title = serializers.CharField(help_text="What the page says: untrusted text, escape it.")
+    description = serializers.CharField()
+    site_name = serializers.CharField()
+    image_url = serializers.CharField(
+        allow_null=True, help_text="Our own WebP copy of the page's image (signed in)."
+    )
+    image_width = serializers.IntegerField(allow_null=True)
+    image_height = serializers.IntegerField(allow_null=True)
+
+
 class Message(serializers.Serializer):
     id = serializers.IntegerField()
     room = serializers.IntegerField()
@@ -165,6 +178,9 @@ class Message(serializers.Serializer):
     reply_count = serializers.IntegerField()
     reactions = Reaction(many=True)
     attachments = Attachment(many=True)
+    previews = LinkPreview(
+        many=True, help_text="Cards of its first links, once fetched (a live change then)."
+    )
     pinned = serializers.BooleanField(help_text="Pinned to its room's header.")
     accepted = serializers.BooleanField(help_text="A reply its thread's asker accepted.")
     verified = Verified(allow_null=True, help_text="The accepted answer, verified by a mentor.")

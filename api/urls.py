@@ -63,6 +63,11 @@ v1 = [
         views.PromoteView.as_view(),
         name="promote",
     ),
+    path(
+        "rooms/<slug:slug>/messages/<int:message_id>/previews/<int:preview_id>/",
+        views.PreviewView.as_view(),
+        name="preview",
+    ),
     path("rooms/<slug:slug>/pins/", views.PinsView.as_view(), name="pins"),
     path(
         "rooms/<slug:slug>/messages/<int:message_id>/pinned/",

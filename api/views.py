@@ -619,6 +619,19 @@ class PromoteView(APIView):
         return _card_response(card, status=201 if promoted.created else 200)
 
 
+class PreviewView(APIView):
+    @extend_schema(
+        operation_id="removePreview",
+        tags=["messages"],
+        summary="Remove a link preview card from my message",
+        responses={200: s.Message, **WRITE_ERRORS},
+    )
+    def delete(self, request: Request, slug: str, message_id: int, preview_id: int) -> Response:
+        message = _message_for(request.user, slug, message_id)
+        chat_actions.remove_preview(message=message, user=request.user, preview=preview_id)
+        return Response(message_data(_message_for(request.user, slug, message_id)))
+
+
 class PinsView(APIView):
     @extend_schema(
         operation_id="listPins",

@@ -118,6 +118,15 @@ class RoomConsumer(SpaceConsumer):
             )
         )
 
+    async def do_unpreview(self, frame: dict) -> None:
+        """{"action": "unpreview", "id": <message>, "preview": <its preview's id>}: the
+        author takes a link's card away; everyone gets `message_changed`."""
+        await write(
+            lambda: actions.remove_preview(
+                message=self._message(frame), user=self.user, preview=frame.get("preview")
+            )
+        )
+
     async def do_pin(self, frame: dict) -> None:
         """{"action": "pin", "id": <message>, "pinned": false to unpin}: everyone gets `pins`."""
         pinned = frame.get("pinned") is not False

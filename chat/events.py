@@ -10,8 +10,8 @@ from django.template.loader import get_template, render_to_string
 from django.urls import reverse
 
 from accounts.models import User
-from chat.models import Attachment, Message, Room
-from chat.queries import MESSAGE_RELATED, pinned_messages
+from chat.models import Attachment, Message, MessagePreview, Room
+from chat.queries import MESSAGE_RELATED, pinned_messages, previews
 from nexus_live.context_processors import all_limits
 from nexus_live.events import frame
 
@@ -68,6 +68,25 @@ def attachment_data(attachment: Attachment, room_slug: str) -> dict:
     }
 
 
+def preview_data(shown: MessagePreview, room_slug: str) -> dict:
+    """A link's preview card as JSON: what the page shows of it (`image_url`: our own copy,
+    fetched with the same session or token)."""
+    preview = shown.preview
+    image_url = None
+    if preview.image:
+        image_url = reverse("chat:preview_image", args=[room_slug, shown.pk])
+    return {
+        "id": shown.pk,
+        "url": preview.url,
+        "title": preview.title,
+        "description": preview.description,
+        "site_name": preview.site_name,
+        "image_url": image_url,
+        "image_width": preview.image_width if image_url else None,
+        "image_height": preview.image_height if image_url else None,
+    }
+
+
 def message_data(message: Message) -> dict:
     """A message as JSON, for API clients: what the partial shows, as data."""
     deleted = message.is_deleted
@@ -99,6 +118,7 @@ def message_data(message: Message) -> dict:
         "attachments": []
         if deleted
         else [attachment_data(file, message.room.slug) for file in message.attachment_list],
+        "previews": [preview_data(shown, message.room.slug) for shown in message.preview_list],
     }
 
 
@@ -245,7 +265,7 @@ def events_since(room: Room, since: int) -> list[str]:
     if changed.count() > CATCH_UP_MAX:
         return [frame("reset", event=last_event, reason="too far behind: reload the page")]
     messages = changed.select_related(*MESSAGE_RELATED).prefetch_related(
-        "reactions__user", "attachments"
+        "reactions__user", "attachments", previews()
     )
     frames = [message_frame("message", message) for message in messages.order_by("event")]
     return [*frames, frame("synced", event=last_event, seq=last_seq)]

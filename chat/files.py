@@ -124,7 +124,7 @@ def check_upload(upload: UploadedFile) -> Checked:
         return Checked(name, kind, size)
     cleaned = _without_metadata(image)
     size = cleaned.size if cleaned is not None else size
-    return Checked(name, kind, size, *image.size, thumbnail=_thumbnail(image), cleaned=cleaned)
+    return Checked(name, kind, size, *image.size, thumbnail=thumbnail(image)[0], cleaned=cleaned)
 
 
 _ORIENTATION = 0x0112
@@ -158,7 +158,7 @@ def _sniff(upload: UploadedFile, head: bytes) -> tuple[Kind | None, Image.Image 
     guessed = filetype.guess(head)
     mime = guessed.mime if guessed else None
     if mime in ("image/png", "image/apng", "image/jpeg", "image/gif", "image/webp"):
-        image = _open_image(upload)
+        image = open_image(upload)
         kind = IMAGE_KINDS.get(image.format or "") if image else None
         return (kind, image) if kind else (None, None)
     if mime == "application/pdf":
@@ -170,7 +170,7 @@ def _sniff(upload: UploadedFile, head: bytes) -> tuple[Kind | None, Image.Image 
     return None, None
 
 
-def _open_image(upload: UploadedFile) -> Image.Image | None:
+def open_image(upload: UploadedFile | io.BytesIO) -> Image.Image | None:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -198,33 +198,48 @@ def _is_text(upload: UploadedFile, head: bytes) -> bool:
     return not any(unicodedata.category(ch) == "Cc" and ch not in "\t\n\r\f" for ch in text)
 
 
-def _thumbnail(image: Image.Image) -> ContentFile:
-    """A WebP of at most THUMBNAIL_BOX, turned upright (EXIF), first frame of an animation."""
+def thumbnail(
+    image: Image.Image, box: tuple[int, int] = THUMBNAIL_BOX
+) -> tuple[ContentFile, int, int]:
+    """A WebP of at most `box`, turned upright (EXIF), first frame of an animation; its size."""
     image.seek(0)
     small = ImageOps.exif_transpose(image) or image
     small = small.convert(
         "RGBA" if "A" in small.getbands() or "transparency" in small.info else "RGB"
     )
-    small.thumbnail(THUMBNAIL_BOX)
+    small.thumbnail(box)
     out = io.BytesIO()
     small.save(out, "WEBP", quality=80)
-    return ContentFile(out.getvalue(), name="thumbnail.webp")
+    return ContentFile(out.getvalue(), name="thumbnail.webp"), *small.size
 
 
 def response_for(attachment: "Attachment", *, thumbnail: bool = False) -> FileResponse:
     """The stored file (or its thumbnail) as the answer to someone allowed to see it: an image
-    inline, anything else as a download. Whatever the bytes are, a browser takes them for the
-    type said here, and a file opened on its own runs nothing (no script, form or plugin)."""
-    name = attachment.thumbnail.name if thumbnail else attachment.file.name
+    inline, anything else as a download."""
+    if thumbnail:
+        return stored_response(
+            attachment.thumbnail.name, "image/webp", filename=f"{attachment.name}.webp"
+        )
+    return stored_response(
+        attachment.file.name,
+        attachment.content_type,
+        filename=attachment.name,
+        as_attachment=not attachment.is_image,
+    )
+
+
+def stored_response(
+    name: str, content_type: str, *, filename: str, as_attachment: bool = False
+) -> FileResponse:
+    """A stored file (an attachment, its thumbnail, a link preview's image) as its type and no
+    other: whatever the bytes are, a browser takes them for the type said here, and a file
+    opened on its own runs nothing (no script, form or plugin)."""
     try:
         handle = default_storage.open(name, "rb")
     except (FileNotFoundError, OSError):
         raise Http404("No such file") from None
     response = FileResponse(
-        handle,
-        content_type="image/webp" if thumbnail else attachment.content_type,
-        as_attachment=not attachment.is_image,
-        filename=f"{attachment.name}.webp" if thumbnail else attachment.name,
+        handle, content_type=content_type, as_attachment=as_attachment, filename=filename
     )
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; sandbox"

@@ -217,6 +217,14 @@ class Message(models.Model):
         return list(self.attachments.all())
 
     @cached_property
+    def preview_list(self) -> list["MessagePreview"]:
+        """The link preview cards the message shows, in the order of its links; uses
+        prefetched previews (chat.queries.PREVIEWS)."""
+        if self.is_deleted:
+            return []
+        return [shown for shown in self.previews.all() if shown.shown]
+
+    @cached_property
     def reaction_summary(self) -> list[dict]:
         """[{emoji, count, names, user_ids}]: the palette's emoji in palette order, then any
         other in the order it was first given; uses prefetched reactions."""
@@ -397,3 +405,76 @@ class Attachment(models.Model):
     @property
     def thumbnail_height(self) -> int | None:
         return max(1, round(self.height * self._thumbnail_scale())) if self.height else None
+
+
+def _preview_image_path(preview: "LinkPreview", filename: str) -> str:
+    return f"previews/{uuid.uuid4().hex}.webp"
+
+
+class LinkPreview(models.Model):
+    """What a web page says of itself (Open Graph, Twitter card, <title>, description), fetched
+    once per URL in the background (chat/previews.py) and shared by every message that links
+    to it; fetched again when asked for after PREVIEW_CACHE_SECONDS. `image`: a small WebP made
+    here from the page's image, served by our own view, never hot-linked."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting to be fetched"
+        READY = "ready", "Fetched"
+        FAILED = "failed", "Could not be fetched"
+
+    url = models.CharField(max_length=2000, unique=True)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING)
+    title = models.CharField(max_length=200, blank=True)
+    description = models.CharField(max_length=300, blank=True)
+    site_name = models.CharField(max_length=100, blank=True)
+    image = models.FileField(upload_to=_preview_image_path, max_length=200, blank=True)
+    image_width = models.PositiveIntegerField(null=True, blank=True)
+    image_height = models.PositiveIntegerField(null=True, blank=True)
+    error = models.CharField(max_length=300, blank=True)  # why the last fetch failed
+    requested_at = models.DateTimeField(default=timezone.now)  # last asked to (re)fetch
+    fetched_at = models.DateTimeField(null=True, blank=True)
+    lease_until = models.DateTimeField(null=True, blank=True)  # a fetch under way until then
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["requested_at"], condition=Q(status="pending"), name="preview_pending"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.url
+
+    @property
+    def has_content(self) -> bool:
+        """Worth a card: the page said what it is."""
+        return bool(self.title or self.description)
+
+
+class MessagePreview(models.Model):
+    """A link of a message that gets a preview card: recorded in the message's transaction
+    (the outbox of the fetch). `waiting`: the preview was not fetched when this was recorded,
+    so the message is shown again, live, once it is. `removed_at`: the author took the card
+    away (an edit keeping the link does not bring it back)."""
+
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="previews")
+    preview = models.ForeignKey(LinkPreview, on_delete=models.CASCADE, related_name="uses")
+    position = models.PositiveSmallIntegerField()  # the link's place among the message's links
+    waiting = models.BooleanField(default=False)
+    removed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["position", "pk"]
+        indexes = [
+            models.Index(fields=["preview"], condition=Q(waiting=True), name="preview_waiting")
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["message", "preview"], name="one_preview_per_link")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.preview} in {self.message}"
+
+    @property
+    def shown(self) -> bool:
+        return self.removed_at is None and self.preview.has_content

@@ -12,7 +12,15 @@ from django.shortcuts import get_object_or_404
 
 from accounts import policies
 from accounts.models import User
-from chat.models import Attachment, Mention, Message, Room, RoomMember, RoomVisit
+from chat.models import (
+    Attachment,
+    Mention,
+    Message,
+    MessagePreview,
+    Room,
+    RoomMember,
+    RoomVisit,
+)
 from nexus_live.text import SEARCH_CONFIG, search_text
 
 PAGE = 50  # messages per page of a timeline
@@ -24,12 +32,30 @@ SEARCH_CANDIDATES = 2000  # the newest matches ranked; older ones wait for more 
 MESSAGE_RELATED = ("author", "room", "card", "verified_by")
 
 
+def previews(prefix: str = "") -> Prefetch:
+    """The link preview cards of messages (`prefix`: the path to them), one query."""
+    shown = MessagePreview.objects.filter(removed_at=None).select_related("preview")
+    return Prefetch(f"{prefix}previews", queryset=shown)
+
+
+def preview_for(room: Room, preview_id: int) -> MessagePreview | None:
+    """A link preview card shown on a message of `room` (not removed, the message not
+    deleted): what the room's people may fetch the image of."""
+    return (
+        MessagePreview.objects.filter(
+            pk=preview_id, message__room=room, message__deleted_at=None, removed_at=None
+        )
+        .select_related("preview")
+        .first()
+    )
+
+
 def messages_of(room: Room) -> QuerySet[Message]:
     """A room's messages with what rendering them needs, in a fixed number of queries."""
     return (
         Message.objects.filter(room=room)
         .select_related(*MESSAGE_RELATED)
-        .prefetch_related("reactions__user", "attachments")
+        .prefetch_related("reactions__user", "attachments", previews())
     )
 
 
@@ -163,7 +189,7 @@ def mentions_of(user: User, limit: int = 100) -> QuerySet[Mention]:
     return (
         Mention.objects.filter(user=user, message__room__in=Room.objects.visible_to(user))
         .select_related(*(f"message__{name}" for name in MESSAGE_RELATED))
-        .prefetch_related("message__reactions__user", "message__attachments")
+        .prefetch_related("message__reactions__user", "message__attachments", previews("message__"))
         .order_by("-created_at")[:limit]
     )
 
@@ -338,7 +364,7 @@ def search_messages(user: User, text: str) -> QuerySet[Message] | list[Message]:
     found = (
         Message.objects.filter(room__in=rooms, deleted_at__isnull=True)
         .select_related(*MESSAGE_RELATED)
-        .prefetch_related("reactions__user", "attachments")
+        .prefetch_related("reactions__user", "attachments", previews())
     )
     if connection.vendor == "postgresql":
         query = SearchQuery(text, search_type="websearch", config=SEARCH_CONFIG)

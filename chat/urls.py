@@ -32,5 +32,10 @@ urlpatterns = [
         views.attachment_thumbnail,
         name="attachment_thumbnail",
     ),
+    path(
+        "<slug:slug>/previews/<int:preview_id>/image",
+        views.preview_image,
+        name="preview_image",
+    ),
     path("<slug:slug>/people", views.people, name="people"),
 ]

@@ -398,6 +398,17 @@ def attachment_thumbnail(request: HttpRequest, slug: str, attachment_id: int) ->
     return files.response_for(found, thumbnail=True)
 
 
+@login_required
+@require_GET
+def preview_image(request: HttpRequest, slug: str, preview_id: int) -> HttpResponse:
+    """A link preview's image: our own small copy, to those who may see the message."""
+    room = _get_room_for_user(request, slug)
+    shown = queries.preview_for(room, preview_id)
+    if shown is None or not shown.preview.image:
+        raise Http404("No such image")
+    return files.stored_response(shown.preview.image.name, "image/webp", filename="preview.webp")
+
+
 # --- People, for @mention suggestions ------------------------------------------------------------
 @login_required
 @require_GET

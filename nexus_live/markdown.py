@@ -146,6 +146,11 @@ def _plain_html(text: str) -> str | None:
     return "<p>" + "<br>\n".join(lines) + "</p>\n"  # nothing to escape: no & < >
 
 
+def parse_markdown(text: str) -> list[Token]:
+    """The tokens of `text` as the renderer reads them (link previews look for links)."""
+    return _PARSER.parse(text)
+
+
 def render_markdown(text: str) -> str:
     """Render Markdown to sanitised HTML; the caller may mark the result safe."""
     plain = _plain_html(text)

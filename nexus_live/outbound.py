@@ -1,9 +1,11 @@
-"""Requests to addresses people give us (webhook URLs): http(s) only, bounded in time and size,
-and never to loopback, private, link-local or metadata addresses. ssrfguard resolves the name
-once, checks every address and connects to the one it checked, redirects included, so a DNS
-record that changes between the check and the connection changes nothing."""
+"""Requests to addresses people give us (webhook URLs, links in messages): http(s) only,
+bounded in time and size, and never to loopback, private, link-local or metadata addresses.
+ssrfguard resolves the name once, checks every address and connects to the one it checked,
+redirects included, so a DNS record that changes between the check and the connection
+changes nothing."""
 
 import threading
+import time
 from functools import cache
 
 import httpx
@@ -15,6 +17,7 @@ __all__ = ["Refused", "client", "policy", "refusal", "thread_client"]
 
 MAX_RESPONSE_BYTES = 64 * 1024  # what a delivery log keeps is far less; never more is read
 # Web ports, and the unprivileged ones a receiver may listen on (8080, 8443…): not 22 or 25.
+MAX_REDIRECTS = 5
 PORTS = frozenset({80, 443, *range(1024, 65536)})
 
 Refused = SSRFGuardError
@@ -39,16 +42,18 @@ def refusal(url: str) -> str | None:
     return None
 
 
-def client() -> httpx.Client:
-    """An HTTP client for one task: no redirects followed (a webhook answering 3xx failed), no
-    proxy from the environment, cookies never kept."""
+def client(*, follow_redirects: bool = False, agent: str = "Webhooks") -> httpx.Client:
+    """An HTTP client for one task: no redirects followed unless asked (a webhook answering
+    3xx failed; a link preview follows up to MAX_REDIRECTS, each hop checked like the first),
+    no proxy from the environment, cookies never kept."""
     timeout = settings.OUTBOUND_TIMEOUT_SECONDS
     return Client(
         policy=policy(),
         timeout=httpx.Timeout(timeout, connect=min(timeout, 5.0)),
-        follow_redirects=False,
+        follow_redirects=follow_redirects,
+        max_redirects=MAX_REDIRECTS,
         trust_env=False,
-        headers={"User-Agent": "NexusLive-Webhooks/1"},
+        headers={"User-Agent": f"NexusLive-{agent}/1"},
     )
 
 
@@ -68,12 +73,18 @@ def thread_client() -> httpx.Client:
     return held[1]
 
 
-def read_limited(response: httpx.Response, limit: int = MAX_RESPONSE_BYTES) -> bytes:
+def read_limited(
+    response: httpx.Response, limit: int = MAX_RESPONSE_BYTES, *, seconds: float | None = None
+) -> bytes:
     """At most `limit` bytes of a streamed response's body: a receiver cannot make us read
-    gigabytes."""
+    gigabytes. `seconds`: and for no longer than that in all (the timeouts bound each read,
+    not a server that trickles a byte at a time), else httpx.ReadTimeout."""
+    deadline = None if seconds is None else time.monotonic() + seconds
     body = bytearray()
     for chunk in response.iter_bytes():
         body += chunk
         if len(body) >= limit:
             break
+        if deadline is not None and time.monotonic() > deadline:
+            raise httpx.ReadTimeout(f"still reading after {seconds:g} s")
     return bytes(body[:limit])

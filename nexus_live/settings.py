@@ -234,6 +234,8 @@ CELERY_BEAT_SCHEDULE = {
     "uploads-prune": {"task": "chat.tasks.prune_uploads", "schedule": 3600.0},
     "exports-sweep": {"task": "exports.tasks.sweep", "schedule": CELERY_SWEEP_SECONDS},
     "exports-prune": {"task": "exports.tasks.prune", "schedule": 3600.0},
+    "previews-sweep": {"task": "chat.tasks.sweep_previews", "schedule": CELERY_SWEEP_SECONDS},
+    "previews-prune": {"task": "chat.tasks.prune_previews", "schedule": 3600.0},
     "notifications-digest": {
         "task": "chat.tasks.email_digests",
         "schedule": crontab(hour=env.int("NOTIFY_DIGEST_HOUR", default=7), minute=0),
@@ -252,8 +254,13 @@ EXPORT_MAX_ACTIVE = env.int("EXPORT_MAX_ACTIVE", default=3)
 EXPORT_TIME_LIMIT_SECONDS = env.int("EXPORT_TIME_LIMIT_SECONDS", default=900)
 EXPORT_INLINE_MAX_CARDS = env.int("EXPORT_INLINE_MAX_CARDS", default=500)
 
-# Requests to addresses people give (webhooks): http(s) only, and never to loopback, private,
-# link-local or metadata addresses, checked on the address connected to (nexus_live/outbound.py).
+# Link previews (chat/actions/previews.py): a URL's preview is fetched once, then reused by
+# every message that links to it for this long (a day) before it is fetched again.
+PREVIEW_CACHE_SECONDS = env.int("PREVIEW_CACHE_SECONDS", default=86400)
+
+# Requests to addresses people give (webhooks, link previews): http(s) only, and never to
+# loopback, private, link-local or metadata addresses, checked on the address connected to
+# (nexus_live/outbound.py).
 # OUTBOUND_ALLOWED_NETWORKS lets some through, for development and tests (e.g. 127.0.0.0/8).
 OUTBOUND_ALLOWED_NETWORKS = env.list("OUTBOUND_ALLOWED_NETWORKS", default=[])
 OUTBOUND_TIMEOUT_SECONDS = env.float("OUTBOUND_TIMEOUT_SECONDS", default=10.0)

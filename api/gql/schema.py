@@ -204,6 +204,12 @@ class Mutation:
         reacted = chat_actions.toggle_reaction(message=_message(user, id), user=user, emoji=emoji)
         return Reacted(reacted=reacted, message=_fresh(user, id))
 
+    @strawberry.mutation(description="Remove a link preview card from my message.")
+    def remove_preview(self, info: Info, id: int, preview: int) -> Message:
+        user = person(info)
+        chat_actions.remove_preview(message=_message(user, id), user=user, preview=preview)
+        return _fresh(user, id)
+
     @strawberry.mutation(description="Mark a question resolved (resolved: false opens it again).")
     def resolve(self, info: Info, id: int, resolved: bool = True) -> Message:
         user = person(info)

@@ -80,6 +80,21 @@ class Attachment:
     thumbnail_url: str | None
 
 
+@strawberry.type(
+    description="A link's preview card: title, description and site are the page's own "
+    "words (untrusted text); `imageUrl` is our copy of its image, fetched signed in."
+)
+class LinkPreview:
+    id: int
+    url: str
+    title: str
+    description: str
+    site_name: str
+    image_url: str | None
+    image_width: int | None
+    image_height: int | None
+
+
 @strawberry.type
 class Message:
     id: int
@@ -98,6 +113,9 @@ class Message:
     reply_count: int
     reactions: list[Reaction]
     attachments: list[Attachment]
+    previews: list[LinkPreview] = strawberry.field(
+        description="Cards of its first links, once fetched."
+    )
     pinned: bool = strawberry.field(description="Pinned to its room's header.")
 
     @classmethod
@@ -109,6 +127,7 @@ class Message:
             author=_build(Person, data["author"]),
             reactions=[_build(Reaction, r) for r in data["reactions"]],
             attachments=[_build(Attachment, a) for a in data["attachments"]],
+            previews=[_build(LinkPreview, p) for p in data["previews"]],
         )
 
     @classmethod

@@ -8,7 +8,7 @@ from django.test import Client, override_settings
 from api import tokens
 from boards import actions as board_actions
 from chat import actions as chat_actions
-from chat.models import Message
+from chat.models import LinkPreview, Message, MessagePreview
 
 pytestmark = pytest.mark.django_db
 
@@ -40,12 +40,15 @@ def world(team, alice, bob, vera, charlie):
     ).message
     board = board_actions.create_board(user=alice, name="Challenges", team=team)
     card = board_actions.create_card(board=board, user=alice, title="Slow cursor")
+    link = LinkPreview.objects.create(url="https://example.org/", status="ready", title="Ex")
+    preview = MessagePreview.objects.create(message=question, preview=link, position=0)
     people = {"alice": alice, "bob": bob, "vera": vera, "charlie": charlie}
     return {
         "room": room,
         "message": question,
         "board": board,
         "card": card,
+        "preview": preview,
         "column": card.column_id,
         "token": lambda who: None if who == "anonymous" else tokens.sign_in(people[who]).access,
     }
@@ -118,6 +121,11 @@ MUTATIONS = {
         {"id": "message"},
     ),
     "resolve": ("mutation($id: Int!) { resolve(id: $id) { resolved } }", {"id": "message"}),
+    "removePreview": (
+        "mutation($id: Int!, $preview: Int!) { removePreview(id: $id, preview: $preview) "
+        "{ previews { id } } }",
+        {"id": "message", "preview": "preview"},
+    ),
     "markRead": (
         'mutation { markRead(room: "nexus", seq: 1) { lastReadSeq unread } }',
         {},
@@ -143,6 +151,7 @@ WRITE_EXPECTED = {
     "deleteMessage": {"vera": "forbidden"},
     "react": {"vera": "forbidden"},
     "resolve": {"vera": "forbidden"},
+    "removePreview": {"vera": "forbidden", "alice": "forbidden"},
     "markRead": {},
     "createCard": {"vera": "forbidden"},
     "updateCard": {"vera": "forbidden"},
@@ -158,7 +167,8 @@ def test_every_mutation_is_allowed_exactly_as_the_policies_say(world, who, mutat
         variables = {**variables, "column": world["column"]}
         world = {**world, "column": world["column"]}
     given = {
-        k: (world[v].pk if v in ("message", "board", "card") else v) for k, v in variables.items()
+        k: (world[v].pk if v in ("message", "board", "card", "preview") else v)
+        for k, v in variables.items()
     }
     response = ask(query, given, token=world["token"](who))
     assert response.status_code == 200

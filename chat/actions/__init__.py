@@ -20,6 +20,12 @@ from chat.actions.messages import (
     resolve_thread,
 )
 from chat.actions.pins import PINS_MAX, pin_message
+from chat.actions.previews import (
+    due_previews,
+    fetch_preview,
+    prune_previews,
+    remove_preview,
+)
 from chat.actions.reactions import toggle_reaction
 from chat.actions.reads import mark_mentions_seen, mark_read
 from chat.actions.rooms import (
@@ -44,15 +50,19 @@ __all__ = [
     "archive_room",
     "create_room",
     "delete_message",
+    "due_previews",
     "edit_message",
+    "fetch_preview",
     "mark_mentions_seen",
     "mark_read",
     "open_direct",
     "pin_message",
     "post_message",
     "post_messages",
+    "prune_previews",
     "prune_unposted",
     "remove_attachment",
+    "remove_preview",
     "resolve_thread",
     "send_typing",
     "toggle_reaction",

@@ -14,7 +14,7 @@ from django.utils import timezone
 from accounts import policies
 from accounts.models import User
 from chat import events as room_events
-from chat.models import Mention, Message, MessageEdit, Notification, Room
+from chat.models import Mention, Message, MessageEdit, MessagePreview, Notification, Room
 from chat.queries import mentioned_people
 from nexus_live import events, metrics, ratelimit
 from nexus_live.markdown import render_markdown
@@ -169,6 +169,10 @@ def post_message(
             _insert_message(message)
             if with_files:
                 attach(message, files)
+            if not alone:
+                from chat.actions.previews import record_links
+
+                record_links(message, body)
             _publish_new(message)
             outbox.message_posted(message)
             if not alone:
@@ -188,12 +192,14 @@ def post_message(
 
 
 def _is_plain(room: Room, parent: Message | None, body: object) -> bool:
-    """A post that is one row and nothing else (no reply count, no mention, no webhook event),
-    on PostgreSQL, outside a caller's transaction: one statement is all it needs."""
+    """A post that is one row and nothing else (no reply count, no mention, no link preview, no
+    webhook event), on PostgreSQL, outside a caller's transaction: one statement is all it
+    needs."""
     return (
         parent is None
         and not room.is_direct  # it notifies the other members
         and "@" not in str(body)
+        and "://" not in str(body)  # a link: its preview is recorded with the message
         and Kind.MESSAGE_POSTED not in outbox.wanted(room.team_id)
         and connection.vendor == "postgresql"
         and not connection.in_atomic_block
@@ -208,6 +214,8 @@ def _publish_new(message: Message) -> None:
     Message.card.related.set_cached_value(message, None)  # new: promoted to no card yet
     if "attachment_list" not in message.__dict__:
         message.attachment_list = []  # posted without files (post_message sets any it has)
+    if "preview_list" not in message.__dict__:
+        message.preview_list = []  # no link (record_links sets those it shows at once)
     text = room_events.message_frame("message", message)
     del message.reaction_summary  # reactions may come; later reads must look
     metrics.written("message_posted")
@@ -449,9 +457,12 @@ def edit_message(*, message: Message, user: User, body: object) -> Message:
     html = render_markdown(body)
 
     def apply(locked: Message) -> None:
+        from chat.actions.previews import relink
+
         MessageEdit.objects.create(message=locked, body=locked.body)
         locked.body, locked.body_html, locked.edited_at = body, html, timezone.now()
         _notify_mentions(locked, body)  # as Zulip does: a mention added by an edit notifies
+        relink(locked, body)  # a link added by an edit gets its card
         metrics.written("message_edited")
 
     with transaction.atomic():
@@ -473,6 +484,7 @@ def delete_message(*, message: Message, user: User) -> Message:
         locked.deleted_at = timezone.now()
         locked.body, locked.body_html = "", ""
         MessageEdit.objects.filter(message=locked).delete()
+        MessagePreview.objects.filter(message=locked).delete()
         delete_files_of(locked)  # a deleted message keeps nothing it carried
         if locked.pinned_at is not None:  # a deleted message leaves the pinned list
             locked.pinned_at, locked.pinned_by = None, None

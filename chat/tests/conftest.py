@@ -91,3 +91,19 @@ async def drain(communicator, quiet: float = 0.2) -> list[dict]:
         if frame["type"] not in EPHEMERAL:
             seen.append(frame)
     return seen
+
+
+# --- Link previews --------------------------------------------------------------------------------
+@pytest.fixture
+def loopback(settings):
+    """Pages of these tests listen on 127.0.0.x: let the outbound policy reach them."""
+    settings.OUTBOUND_ALLOWED_NETWORKS = ["127.0.0.0/8"]
+    settings.OUTBOUND_TIMEOUT_SECONDS = 2.0
+
+
+@pytest.fixture
+def queued(monkeypatch):
+    """Fetches queued after a commit, run by the test (as a worker would) instead."""
+    asked: list[int] = []
+    monkeypatch.setattr("chat.actions.previews.queue_fetch", asked.append)
+    return asked

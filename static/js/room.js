@@ -363,6 +363,11 @@
       if (window.confirm("Delete this message?")) send({ action: "delete", id: Number(del.dataset.delete) });
       return;
     }
+    const unpreview = event.target.closest("[data-unpreview]");
+    if (unpreview) {
+      send({ action: "unpreview", id: Number(unpreview.dataset.unpreview), preview: Number(unpreview.dataset.previewId) });
+      return;
+    }
     const react = event.target.closest("[data-react]");
     if (react) {
       send({ action: "react", id: Number(react.dataset.message), emoji: react.dataset.react });

@@ -1,4 +1,5 @@
-"""A webhook receiver on 127.0.0.1 for tests: answers from a script, records every request."""
+"""A webhook receiver (or a web page, for link previews) on 127.0.0.1 for tests: answers from a
+script, records every request."""
 
 import threading
 from dataclasses import dataclass
@@ -41,6 +42,8 @@ class Receiver:
                 self.send_header("Content-Length", str(len(answer)))
                 self.end_headers()
                 self.wfile.write(answer)
+
+            do_GET = do_POST  # a page that link previews fetch: answered from the same script
 
             def log_message(self, *args: object) -> None:
                 pass
