@@ -37,6 +37,7 @@ from exports import actions as export_actions
 from exports import queries as export_queries
 from exports.events import export_data
 from exports.formats import board_as_data, board_cards
+from exports.models import CONTENT_TYPES as EXPORT_CONTENT_TYPES
 from exports.views import file_response
 from nexus_live.text import as_int
 
@@ -1147,12 +1148,19 @@ class ExportDetailView(APIView):
         return Response(export_data(_export_for(request.user, export_id)))
 
 
+# An export answers in its format's type, each named (see FILE_ANSWERS).
+EXPORT_FILE_ANSWERS = {
+    (200, media): OpenApiTypes.BINARY
+    for media in dict.fromkeys(kind.split(";")[0] for kind in EXPORT_CONTENT_TYPES.values())
+}
+
+
 class ExportFileView(APIView):
     @extend_schema(
         operation_id="getExportFile",
         tags=["exports"],
         summary="The file of one of my exports, once done (a download)",
-        responses={(200, "*/*"): OpenApiTypes.BINARY, **READ_ERRORS},
+        responses={**EXPORT_FILE_ANSWERS, **READ_ERRORS},
     )
     def get(self, request: Request, export_id: int):
         export = _export_for(request.user, export_id)
