@@ -1,10 +1,14 @@
-"""A Redis of the test's own, to kill and restart: never the shared server other runs use."""
+"""A Redis and a RabbitMQ of the test's own, to kill and restart: never the shared servers other
+runs use."""
 
 import os
+import shutil
 import signal
 import socket
 import subprocess
+import tempfile
 import time
+from pathlib import Path
 
 import pytest
 import redis
@@ -53,6 +57,90 @@ class PrivateRedis:
 
     def client(self) -> redis.Redis:
         return redis.Redis(port=self.port, socket_connect_timeout=1, socket_timeout=1)
+
+
+class PrivateRabbitMQ:
+    """A RabbitMQ node of its own (name, ports, data directory), in a process group of its own:
+    the start script, the Erlang VM and its helpers end together, by that group's ID."""
+
+    START_SECONDS = 60
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self.port = _free_port()
+        self.url = f"amqp://guest:guest@127.0.0.1:{self.port}//"
+        self.process: subprocess.Popen | None = None
+        self.environment = os.environ | {
+            "RABBITMQ_NODENAME": f"nexus-test-{self.port}@localhost",
+            "RABBITMQ_NODE_IP_ADDRESS": "127.0.0.1",
+            "RABBITMQ_NODE_PORT": str(self.port),
+            "RABBITMQ_DIST_PORT": str(_free_port()),
+            "RABBITMQ_MNESIA_BASE": str(directory / "data"),
+            "RABBITMQ_LOG_BASE": str(directory / "log"),
+            "RABBITMQ_PID_FILE": str(directory / "pid"),
+            "RABBITMQ_ENABLED_PLUGINS_FILE": str(directory / "enabled_plugins"),
+            "RABBITMQ_CONFIG_FILE": str(directory / "rabbitmq"),
+            "RABBITMQ_ADVANCED_CONFIG_FILE": str(directory / "advanced.config"),
+        }
+
+    def start(self) -> None:
+        """Up and taking connections again, on the same port and data (what a restart is)."""
+        self.process = subprocess.Popen(
+            [self.server()],
+            cwd=self.directory,
+            env=self.environment,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        deadline = time.monotonic() + self.START_SECONDS
+        while not _accepts(self.port):
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                self.kill()
+                raise RuntimeError(f"RabbitMQ did not start; its logs: {self.directory / 'log'}")
+            time.sleep(0.2)
+
+    def kill(self) -> None:
+        """Dead at once, as a crashed broker: SIGKILL to its own process group."""
+        if self.process is None:
+            return
+        try:
+            os.killpg(self.process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        self.process.wait()
+        deadline = time.monotonic() + 10
+        while _accepts(self.port) and time.monotonic() < deadline:
+            time.sleep(0.05)
+
+    @staticmethod
+    def server() -> str:
+        """The server script itself: Debian's /usr/sbin wrapper would switch to the rabbitmq
+        user and drop the environment that makes this node its own."""
+        found = shutil.which("rabbitmq-server", path="/usr/lib/rabbitmq/bin")
+        if found is None:
+            missing = "RabbitMQ's server is not installed in /usr/lib/rabbitmq/bin"
+            pytest.fail(missing) if os.environ.get("CI") == "true" else pytest.skip(missing)
+        return found
+
+
+def _accepts(port: int) -> bool:
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+    except OSError:
+        return False
+    return True
+
+
+@pytest.fixture
+def private_rabbitmq():
+    with tempfile.TemporaryDirectory(prefix="nexus-rabbitmq-") as directory:
+        server = PrivateRabbitMQ(Path(directory))
+        server.start()
+        try:
+            yield server
+        finally:
+            server.kill()
 
 
 @pytest.fixture

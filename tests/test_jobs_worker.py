@@ -123,17 +123,21 @@ def test_a_receiver_answering_gone_is_disabled(broker, people):
     assert len(receiver.received) == 1
 
 
-def test_a_broker_down_at_commit_delays_the_delivery_and_loses_nothing(
-    private_redis, people, monkeypatch
-):
+@pytest.fixture(params=["redis", "rabbitmq"])
+def own_broker(request):
+    """A broker of the test's own, to kill while a change commits and start again."""
+    return request.getfixturevalue(f"private_{request.param}")
+
+
+def test_a_broker_down_at_commit_delays_the_delivery_and_loses_nothing(own_broker, people):
     team, alice, room = people
-    with Receiver() as receiver, broker_at(private_redis.url):
+    with Receiver() as receiver, broker_at(own_broker.url):
         make_endpoint(team, alice, receiver.url, kinds=[Kind.MESSAGE_POSTED])
-        private_redis.kill()
+        own_broker.kill()
         post_message(room=room, author=alice, body="While the broker is down", client_id="c1")
         event = Event.objects.get()
         assert event.dispatched_at is None  # recorded, not yet fanned out
-        private_redis.start()
+        own_broker.start()
         _forget_connections()
         Event.objects.update(created_at=timezone.now() - timedelta(minutes=1))
         with worker():
