@@ -193,9 +193,12 @@ def test_the_exports_page_starts_a_hub_zip(as_person, team, world):
         reverse("exports:list"), {"kind": "hub", "format": "zip", "team": team.slug}
     )
     assert answer.status_code == 302
-    assert as_person("charlie").post(
-        reverse("exports:list"), {"kind": "hub", "format": "zip", "team": team.slug}
-    ).status_code == 404
+    assert (
+        as_person("charlie")
+        .post(reverse("exports:list"), {"kind": "hub", "format": "zip", "team": team.slug})
+        .status_code
+        == 404
+    )
 
 
 def test_the_api_sets_visibility_and_exports(team, alice, bob, world):
