@@ -9,7 +9,7 @@ import zipfile
 from collections.abc import Iterator
 from functools import cached_property
 
-from django.db.models import OuterRef, Subquery
+from django.db.models import OuterRef, Prefetch, Subquery
 from django.utils.text import slugify
 
 from accounts.models import Team
@@ -19,6 +19,7 @@ from hub.models import ApiSchema
 
 BEST_PRACTICE_TAGS = {"best-practice", "best practice", "best-practices", "best practices"}
 NAME_MAX = 60  # characters of a title in a file name
+_COMMENTS = Comment.objects.select_related("author").order_by("created_at", "pk")
 
 
 def _safe_name(stem: str, fallback: str) -> str:
@@ -55,7 +56,9 @@ class Hub:
             .select_related(
                 "board", "source__room", "source__answer__author", "source__answer__verified_by"
             )
-            .prefetch_related("tags")
+            .prefetch_related(
+                "tags", Prefetch("comments", Comment.objects.select_related("author"))
+            )
             .order_by("board__name", "pk")
         )
         found = list(cards)
@@ -173,7 +176,7 @@ class Hub:
                 names[answer.author.pk] = f"{answer.author.name} (accepted answer)"
             if answer.verified_by:
                 names.setdefault(answer.verified_by.pk, f"{answer.verified_by.name} (verified)")
-        for comment in Comment.objects.filter(card=card).select_related("author"):
+        for comment in card.comments.all():
             if comment.author:
                 names.setdefault(comment.author.pk, f"{comment.author.name} (commented)")
         return list(names.values())

@@ -38,15 +38,10 @@ def schemas(request: HttpRequest, slug: str) -> HttpResponse:
         upload = request.FILES.get("file")
         pasted = request.POST.get("text", "")
         typed = {"url": request.POST.get("url", ""), "text": pasted}
-        document = None
-        if upload is not None:
-            if upload.size > openapi.MAX_BYTES:
-                document = b"x" * (openapi.MAX_BYTES + 1)  # said as "over 1024 KB" below
-            else:
-                document = upload.read()
-        elif pasted.strip():
-            document = pasted
         try:
+            if upload is not None and upload.size > openapi.MAX_BYTES:
+                raise ValidationError(f"The schema is over {openapi.MAX_BYTES // 1024} KB.")
+            document = upload.read() if upload is not None else (pasted if pasted.strip() else None)
             schema = actions.register_schema(
                 team=team, user=request.user, document=document, url=typed["url"]
             )

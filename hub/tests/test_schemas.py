@@ -144,3 +144,10 @@ def test_a_member_posting_is_told_no(as_person, team):
     answer = as_person("bob").post(reverse("hub:schemas", args=[team.slug]), {"text": "x"})
     assert answer.status_code == 403
     assert not ApiSchema.objects.exists()
+
+
+def test_an_upload_over_the_cap_is_refused_in_the_form(as_person, team):
+    big = SimpleUploadedFile("api.json", b" " * (2 * 1024 * 1024), "application/json")
+    answer = as_person("alice").post(reverse("hub:schemas", args=[team.slug]), {"file": big})
+    assert answer.status_code == 400 and "over 1024 KB" in answer.text
+    assert not ApiSchema.objects.exists()
