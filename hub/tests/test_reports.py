@@ -143,3 +143,13 @@ def test_the_api_reports_too(board, bob, schema):
     assert ApiReport.objects.count() == 1
     client.force_authenticate(None)
     assert client.post(url, payload, format="json").status_code == 401
+
+
+def test_a_removed_member_can_no_longer_report_or_read_schemas(as_person, team, bob, board, schema):
+    Membership.objects.filter(team=team, user=bob).delete()
+    client = as_person("bob")
+    assert client.get(reverse("hub:report", args=[board.pk])).status_code == 404
+    assert client.post(reverse("hub:report", args=[board.pk]), FIELDS).status_code == 404
+    assert client.get(reverse("hub:schemas", args=[team.slug])).status_code == 404
+    with pytest.raises(PermissionDenied):
+        actions.report_problem(board=board, user=bob, schema=schema, fields=FIELDS)
