@@ -428,23 +428,28 @@ class Ticket(serializers.Serializer):
 
 
 # --- Exports -----------------------------------------------------------------------------------
+EXPORT_KINDS = ["board", "room", "portfolio", "hub"]
+
+
 class NewExport(serializers.Serializer):
-    kind = serializers.ChoiceField(choices=["board", "room", "portfolio"])
+    kind = serializers.ChoiceField(choices=EXPORT_KINDS)
     format = serializers.ChoiceField(
-        choices=["md", "json", "csv"],
-        help_text="board: md, json or csv; room: md or json; portfolio: md.",
+        choices=["md", "json", "csv", "zip"],
+        help_text="board: md, json or csv; room: md or json; portfolio: md; hub: zip.",
     )
     board = serializers.IntegerField(required=False, help_text="The board's id (kind board).")
     room = serializers.CharField(required=False, help_text="The room's slug (kind room).")
+    team = serializers.CharField(required=False, help_text="The team's slug (kind hub).")
 
 
 class Export(serializers.Serializer):
     id = serializers.IntegerField()
-    kind = serializers.ChoiceField(choices=["board", "room", "portfolio"])
-    format = serializers.ChoiceField(choices=["md", "json", "csv"])
+    kind = serializers.ChoiceField(choices=EXPORT_KINDS)
+    format = serializers.ChoiceField(choices=["md", "json", "csv", "zip"])
     title = serializers.CharField()
     board = serializers.IntegerField(allow_null=True)
     room = serializers.CharField(allow_null=True, help_text="The room's slug.")
+    team = serializers.CharField(allow_null=True, help_text="The hub's team slug (kind hub).")
     status = serializers.ChoiceField(choices=["pending", "running", "done", "failed"])
     progress = serializers.IntegerField(help_text="Per cent, 100 once done.")
     items_done = serializers.IntegerField(help_text="Cards or messages written so far.")
@@ -460,3 +465,69 @@ class Export(serializers.Serializer):
     file_url = serializers.CharField(
         allow_null=True, help_text="The file with a token: GET it with the Bearer header."
     )
+
+
+SCHEMA_STATES = ["pending", "ready", "failed"]
+DIFFERENCE_KINDS = ["missing", "extra", "type"]
+
+
+class NewApiSchema(serializers.Serializer):
+    url = serializers.URLField(required=False, help_text="Fetched in the background (202).")
+    document = serializers.CharField(
+        required=False, trim_whitespace=False, help_text="The schema itself, JSON or YAML."
+    )
+
+
+class ApiSchema(serializers.Serializer):
+    version = serializers.IntegerField(help_text="1, 2, 3… one per registration.")
+    status = serializers.ChoiceField(choices=SCHEMA_STATES)
+    source = serializers.ChoiceField(choices=["upload", "url"])
+    url = serializers.CharField()
+    error = serializers.CharField()
+    title = serializers.CharField()
+    api_version = serializers.CharField(help_text="The document's info.version.")
+    created_at = serializers.DateTimeField()
+    operations = serializers.ListField(
+        child=serializers.DictField(), help_text="[{path, method, summary}]"
+    )
+
+
+class ApiSchemaDetail(ApiSchema):
+    document = serializers.JSONField(allow_null=True)
+
+
+class NewApiReport(serializers.Serializer):
+    schema = serializers.IntegerField(help_text="The schema's version.")
+    method = serializers.CharField()
+    path = serializers.CharField(help_text="A path of the schema: /pets/{id}.")
+    request_path = serializers.CharField(required=False, allow_blank=True)
+    request_headers = serializers.CharField(required=False, allow_blank=True)
+    request_body = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
+    status = serializers.IntegerField()
+    response_body = serializers.CharField(trim_whitespace=False, help_text="JSON text.")
+    note = serializers.CharField(required=False, allow_blank=True)
+
+
+class ApiDifference(serializers.Serializer):
+    where = serializers.CharField()
+    kind = serializers.ChoiceField(choices=DIFFERENCE_KINDS)
+    detail = serializers.CharField()
+
+
+class ApiReport(serializers.Serializer):
+    id = serializers.IntegerField()
+    card = serializers.IntegerField()
+    schema = serializers.IntegerField()
+    path = serializers.CharField()
+    method = serializers.CharField()
+    request_path = serializers.CharField()
+    status = serializers.IntegerField()
+    expected_response = serializers.CharField(help_text="Which response of the schema.")
+    expected_shape = serializers.JSONField(allow_null=True)
+    differences = ApiDifference(many=True)
+    curl = serializers.CharField()
+
+
+class HubSettings(serializers.Serializer):
+    public = serializers.BooleanField()
+    url = serializers.CharField(read_only=True)

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import prefetch_related_objects
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
@@ -39,6 +40,8 @@ from exports.events import export_data
 from exports.formats import board_as_data, board_cards
 from exports.models import CONTENT_TYPES as EXPORT_CONTENT_TYPES
 from exports.views import file_response
+from hub import actions as hub_actions
+from hub.models import ApiSchema
 from nexus_live.text import as_int
 
 PAGE_MAX = 100
@@ -1130,6 +1133,10 @@ class ExportsView(APIView):
             if "room" not in fields:
                 return problem(400, "invalid", "Name the room: `room` (its slug).")
             target["room"] = chat_queries.room_for(request.user, fields["room"])
+        elif fields["kind"] == "hub":
+            if "team" not in fields:
+                return problem(400, "invalid", "Name the team: `team` (its slug).")
+            target["team"] = _team_for(request.user, fields["team"])
         export = export_actions.start_export(
             user=request.user, kind=fields["kind"], format=fields["format"], **target
         )
@@ -1167,3 +1174,114 @@ class ExportFileView(APIView):
         if export.download_url() is None:
             raise Http404("This export has no file (yet)")
         return file_response(export)
+
+
+# --- a team's API schemas, reports bound to them, its hub (decision 024) -------------------------
+
+
+def schema_data(schema: ApiSchema, document: bool = False) -> dict:
+    data = {
+        "version": schema.version, "status": schema.status, "source": schema.source,
+        "url": schema.url, "error": schema.error, "title": schema.title,
+        "api_version": schema.api_version, "created_at": schema.created_at.isoformat(),
+        "operations": [
+            {"path": path, "method": method, "summary": summary}
+            for path, methods in schema.operations() for method, summary in methods
+        ],
+    }  # fmt: skip
+    if document:
+        data["document"] = schema.document
+    return data
+
+
+class ApiSchemasView(APIView):
+    @extend_schema(
+        operation_id="listApiSchemas",
+        tags=["hub"],
+        summary="The registered OpenAPI schemas of one of my teams, newest first",
+        responses={200: s.ApiSchema(many=True), **READ_ERRORS},
+    )
+    def get(self, request: Request, slug: str) -> Response:
+        team = _team_for(request.user, slug)
+        return Response([schema_data(found) for found in team.api_schemas.all()])
+
+    @extend_schema(
+        operation_id="registerApiSchema",
+        tags=["hub"],
+        summary="Register a new version of the team's API schema (owners)",
+        description="`document` (JSON or YAML text) is checked at once (201); `url` is "
+        "fetched in the background (202, `status: pending`).",
+        request=s.NewApiSchema,
+        responses={201: s.ApiSchema, 202: s.ApiSchema, **WRITE_ERRORS},
+    )
+    def post(self, request: Request, slug: str) -> Response:
+        team = _team_for(request.user, slug)
+        given = s.NewApiSchema(data=request.data)
+        given.is_valid(raise_exception=True)
+        made = hub_actions.register_schema(
+            team=team, user=request.user, document=given.validated_data.get("document"),
+            url=given.validated_data.get("url"),
+        )  # fmt: skip
+        made.refresh_from_db()
+        return Response(schema_data(made), status=201 if made.source == "upload" else 202)
+
+
+class ApiSchemaView(APIView):
+    @extend_schema(
+        operation_id="getApiSchema",
+        tags=["hub"],
+        summary="One registered version, with its document",
+        responses={200: s.ApiSchemaDetail, **READ_ERRORS},
+    )
+    def get(self, request: Request, slug: str, version: int) -> Response:
+        team = _team_for(request.user, slug)
+        found = get_object_or_404(ApiSchema, team=team, version=version)
+        return Response(schema_data(found, document=True))
+
+
+class ApiReportsView(APIView):
+    @extend_schema(
+        operation_id="reportApiProblem",
+        tags=["hub"],
+        summary="Report what an endpoint of the team's schema answered: a new card",
+        request=s.NewApiReport,
+        responses={201: s.ApiReport, **WRITE_ERRORS},
+    )
+    def post(self, request: Request, board_id: int) -> Response:
+        board = _board_for(request.user, board_id)
+        given = s.NewApiReport(data=request.data)
+        given.is_valid(raise_exception=True)
+        fields = dict(given.validated_data)
+        if board.team is None:
+            return problem(400, "invalid", "Only boards of a team take API reports.")
+        schema = get_object_or_404(
+            ApiSchema, team=board.team, version=fields.pop("schema"), status="ready"
+        )
+        fields["operation"] = f"{fields.pop('method')} {fields.pop('path')}"
+        try:
+            made = hub_actions.report_problem(
+                board=board, user=request.user, schema=schema, fields=fields
+            )
+        except ValidationError as exc:
+            errors = exc.message_dict if hasattr(exc, "error_dict") else {}
+            text = " ".join(f"{name}: {' '.join(said)}" for name, said in errors.items())
+            return problem(400, "invalid", text or " ".join(exc.messages), errors=errors)
+        return Response(made.as_data(), status=201)
+
+
+class HubView(APIView):
+    @extend_schema(
+        operation_id="setHubVisibility",
+        tags=["hub"],
+        summary="Make the team's hub public or private (owners)",
+        request=s.HubSettings,
+        responses={200: s.HubSettings, **WRITE_ERRORS},
+    )
+    def put(self, request: Request, slug: str) -> Response:
+        team = _team_for(request.user, slug)
+        given = s.HubSettings(data=request.data)
+        given.is_valid(raise_exception=True)
+        hub = hub_actions.set_hub_public(
+            team=team, user=request.user, public=given.validated_data["public"]
+        )
+        return Response({"public": hub.is_public, "url": reverse("hub:page", args=[team.slug])})

@@ -16,6 +16,7 @@ from boards.forms import BoardForm
 from boards.models import Board, Card, Column, Label
 from exports import formats
 from exports.models import CONTENT_TYPES
+from hub.queries import report_context
 from nexus_live.markdown import render_markdown
 from nexus_live.text import as_int
 
@@ -96,6 +97,7 @@ def _card_context(request: HttpRequest, board: Board, card: Card) -> dict[str, o
         "comments": card.comments.select_related("author").prefetch_related("mentions")[:500],
         "problem_html": render_markdown(card.problem),
         "solution_html": render_markdown(card.solution),
+        "api_report": report_context(card),
         "nav": "boards",
     }
 

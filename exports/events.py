@@ -18,6 +18,7 @@ def export_data(export: Export) -> dict:
         "title": export.title,
         "board": export.board_id,
         "room": export.room.slug if export.room_id else None,
+        "team": export.team.slug if export.team_id else None,
         "status": export.status,
         "progress": export.progress,
         "items_done": export.items_done,

@@ -17,7 +17,7 @@ from boards.models import Board, Card, Column
 from chat.models import Message, Room
 
 CHUNK = 200  # rows read from the database at a time
-Chunks = Iterator[tuple[str, int]]  # (text, items it holds)
+Chunks = Iterator[tuple[str | bytes, int]]  # (text, or a zip's bytes; items it holds)
 
 # --- Markdown that carries no raw HTML ----------------------------------------------------------
 # A Markdown reader passes raw HTML through (GitHub, editors' previews), so nothing an export

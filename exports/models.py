@@ -12,12 +12,14 @@ class Kind(models.TextChoices):
     BOARD = "board", "Board"
     ROOM = "room", "Room history"
     PORTFOLIO = "portfolio", "My solved cards"
+    HUB = "hub", "Team hub"
 
 
 class Format(models.TextChoices):
     MARKDOWN = "md", "Markdown"
     JSON = "json", "JSON"
     CSV = "csv", "CSV"
+    ZIP = "zip", "Zip"
 
 
 # What each kind can be written as.
@@ -25,11 +27,13 @@ FORMATS = {
     Kind.BOARD: [Format.MARKDOWN, Format.JSON, Format.CSV],
     Kind.ROOM: [Format.MARKDOWN, Format.JSON],
     Kind.PORTFOLIO: [Format.MARKDOWN],
+    Kind.HUB: [Format.ZIP],
 }
 CONTENT_TYPES = {
     Format.MARKDOWN: "text/markdown; charset=utf-8",
     Format.JSON: "application/json",
     Format.CSV: "text/csv; charset=utf-8",
+    Format.ZIP: "application/zip",
 }
 
 
@@ -57,6 +61,9 @@ class Export(models.Model):
     )
     room = models.ForeignKey(
         "chat.Room", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    team = models.ForeignKey(  # a hub's team (decision 024)
+        "accounts.Team", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     title = models.CharField(max_length=200)  # what the list says it is, as it was asked
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING)

@@ -50,7 +50,9 @@ def take(export_id: int) -> tuple[Export, str] | None:
     if not taken:
         _give_up_if_spent(export_id, now)
         return None
-    export = Export.objects.select_related("user", "board__team", "room__team").get(pk=export_id)
+    export = Export.objects.select_related("user", "board__team", "room__team", "team").get(
+        pk=export_id
+    )
     return export, token
 
 
@@ -110,6 +112,15 @@ def _source(export: Export) -> tuple[int, formats.Chunks]:
         if not policies.can_export(user, None):
             raise Refused("You can no longer export.")
         return formats.solved_cards(user).count(), formats.portfolio_markdown(user)
+    if export.kind == Kind.HUB:
+        from hub.content import Hub
+
+        if export.team is None:
+            raise Refused("The team is gone.")
+        if not policies.can_view_team(user, export.team):
+            raise Refused("You can no longer see it.")
+        hub = Hub(export.team, public=False)
+        return len(hub.names()), hub.zip_chunks()
     space = export.board if export.kind == Kind.BOARD else export.room
     if space is None:
         raise Refused(f"The {'board' if export.kind == Kind.BOARD else 'room'} is gone.")
@@ -139,7 +150,7 @@ def _write(export: Export, token: str, chunks: formats.Chunks, total: int):
     done, told = 0, time.monotonic()
     with tempfile.TemporaryFile() as out:
         for text, items in chunks:
-            out.write(text.encode())
+            out.write(text if isinstance(text, bytes) else text.encode())
             done += items
             if items and time.monotonic() - told >= PROGRESS_SECONDS:
                 _progress(export, token, done, total)
@@ -172,7 +183,7 @@ def _fail(export: Export, token: str, why: str) -> None:
 
 
 def _tell(export_id: int) -> None:
-    export = Export.objects.select_related("room").filter(pk=export_id).first()
+    export = Export.objects.select_related("room", "team").filter(pk=export_id).first()
     if export is not None:
         events.export_changed(export)
 

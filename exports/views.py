@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
 from accounts import policies
+from accounts.models import Team
 from boards.models import Board
 from chat.models import Room
 from exports import actions, queries
@@ -32,6 +33,11 @@ def _target(fields) -> dict:
     elif kind == Kind.ROOM:
         slug = str(fields.get("room", ""))[:100]
         found = Room.objects.select_related("team").filter(slug=slug).first()
+    elif kind == Kind.HUB:
+        found = Team.objects.filter(slug=str(fields.get("team", ""))[:90]).first()
+        if found is None:
+            raise Http404("No such team")
+        return {"team": found}
     else:
         return {}
     if found is None:

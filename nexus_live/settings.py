@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "api",
     "webhooks",
     "exports",
+    "hub",
 ]
 
 MIDDLEWARE = [
@@ -495,6 +496,9 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "RoleEnum": "accounts.models.Role",
         "InviteRoleEnum": "api.serializers.INVITE_ROLES",
+        "ExportKindEnum": "api.serializers.EXPORT_KINDS",
+        "ApiSchemaStatusEnum": "api.serializers.SCHEMA_STATES",
+        "ApiDifferenceKindEnum": "api.serializers.DIFFERENCE_KINDS",
     },
 }
 # Access tokens are short-lived; a refresh token rotates on every use (api/tokens.py).

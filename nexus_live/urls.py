@@ -19,6 +19,7 @@ urlpatterns = [
     path("dm/", include("chat.direct_urls")),
     path("boards/", include("boards.urls")),
     path("exports/", include("exports.urls")),
+    path("", include("hub.urls")),
     path("api/", include("api.urls")),
     path("graphql/", graphql_view, name="graphql"),
     path("admin/", admin.site.urls),

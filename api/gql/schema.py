@@ -19,6 +19,8 @@ from api import answers
 from api.gql import errors
 from api.gql.errors import Failure
 from api.gql.types import (
+    ApiReport,
+    ApiSchema,
     Board,
     BoardEvent,
     Card,
@@ -135,6 +137,13 @@ class Query:
     def card(self, info: Info, id: int) -> Card:
         return Card.from_model(board_queries.card_for(person(info), id))
 
+    @strawberry.field(description="The registered API schemas of one of my teams, newest first.")
+    def api_schemas(self, info: Info, team: str) -> list[ApiSchema]:
+        from api.views import _team_for, schema_data
+
+        found = _team_for(person(info), team).api_schemas.all()
+        return [ApiSchema.of(schema_data(schema)) for schema in found]
+
 
 # --- Mutations ---------------------------------------------------------------------------------
 @strawberry.input(description="A new card; only title is required.")
@@ -167,6 +176,56 @@ def _given(fields: object) -> dict:
 
 @strawberry.type
 class Mutation:
+    @strawberry.mutation(
+        description="Register a new version of my team's API schema (owners): the document "
+        "(JSON or YAML) now, or a URL fetched in the background (status pending)."
+    )
+    def register_api_schema(
+        self, info: Info, team: str, document: str | None = None, url: str | None = None
+    ) -> ApiSchema:
+        from api.views import _team_for, schema_data
+        from hub import actions as hub_actions
+
+        user = person(info)
+        made = hub_actions.register_schema(
+            team=_team_for(user, team), user=user, document=document, url=url
+        )
+        made.refresh_from_db()
+        return ApiSchema.of(schema_data(made))
+
+    @strawberry.mutation(
+        description="Report what an endpoint of the team's schema answered: a new card."
+    )
+    def report_api_problem(
+        self, info: Info, board: int, schema: int, method: str, path: str, status: int,
+        response_body: str, request_path: str = "", request_headers: str = "",
+        request_body: str = "", note: str = "",
+    ) -> ApiReport:  # fmt: skip
+        from hub import actions as hub_actions
+        from hub.models import ApiSchema as ApiSchemaModel
+
+        user = person(info)
+        space = get_object_or_404(board_queries.visible_boards(user), pk=board)
+        bound = get_object_or_404(
+            ApiSchemaModel, team_id=space.team_id, version=schema, status="ready"
+        )
+        fields = {
+            "operation": f"{method} {path}", "status": str(status), "note": note,
+            "response_body": response_body, "request_path": request_path,
+            "request_headers": request_headers, "request_body": request_body,
+        }  # fmt: skip
+        made = hub_actions.report_problem(board=space, user=user, schema=bound, fields=fields)
+        return ApiReport.of(made.as_data())
+
+    @strawberry.mutation(description="Make my team's hub public or private (owners).")
+    def set_hub_public(self, info: Info, team: str, public: bool) -> bool:
+        from api.views import _team_for
+        from hub import actions as hub_actions
+
+        user = person(info)
+        hub = hub_actions.set_hub_public(team=_team_for(user, team), user=user, public=public)
+        return hub.is_public
+
     @strawberry.mutation(
         description="Post a message (or a reply: parent), safely retried: the same clientId "
         "answers the message the first try made (replayed: true), never a second one."

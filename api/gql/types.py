@@ -4,6 +4,7 @@ live events' `message_data`/`card_data`), so both APIs, and the live events, spe
 import dataclasses
 
 import strawberry
+from strawberry.scalars import JSON
 
 from api import answers
 from api.gql.errors import Failure
@@ -349,3 +350,55 @@ class BoardEvent:
     columns: list[ColumnCards] | None = strawberry.field(
         description="board: every column; card after a move: the columns it touched, in order."
     )
+
+
+# --- a team's API schemas and reports bound to them (decision 024) -----------------------------
+@strawberry.type
+class ApiOperation:
+    path: str
+    method: str
+    summary: str
+
+
+@strawberry.type
+class ApiSchema:
+    version: int
+    status: str = strawberry.field(description="pending, ready or failed.")
+    source: str
+    url: str
+    error: str
+    title: str
+    api_version: str
+    operations: list[ApiOperation]
+
+    @classmethod
+    def of(cls, data: dict) -> "ApiSchema":
+        operations = [_build(ApiOperation, op) for op in data["operations"]]
+        return _build(cls, data, operations=operations)
+
+
+@strawberry.type
+class ApiDifference:
+    where: str
+    kind: str = strawberry.field(description="missing, extra or type.")
+    detail: str
+
+
+@strawberry.type
+class ApiReport:
+    id: int
+    card: int
+    schema: int
+    path: str
+    method: str
+    request_path: str
+    status: int
+    expected_response: str
+    expected_shape: JSON | None
+    differences: list[ApiDifference]
+    curl: str
+
+    @classmethod
+    def of(cls, data: dict) -> "ApiReport":
+        found = [_build(ApiDifference, d) for d in data["differences"]]
+        return _build(cls, data, differences=found)

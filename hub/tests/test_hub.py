@@ -1,0 +1,217 @@
+"""The team's hub: generated from its boards and rooms, read by its members, by anyone once an
+owner makes it public — and then nothing from a private board or room is in it — and
+downloadable as a zip through the exports app."""
+
+import io
+import zipfile
+
+import pytest
+from django.core.exceptions import PermissionDenied
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import Membership
+from boards import actions as board_actions
+from chat import actions as chat_actions
+from chat.models import Message
+from exports import actions as export_actions
+from exports import runner
+from hub import actions
+from hub.content import Hub
+
+
+def _thread(room, asker, helper, question, answer, n):
+    asked = chat_actions.post_message(
+        room=room, author=asker, body=question, client_id=f"q{n}"
+    ).message
+    reply = chat_actions.post_message(
+        room=room, author=helper, body=answer, client_id=f"a{n}", parent=asked
+    ).message
+    chat_actions.accept_answer(message=reply, user=asker)
+    Message.objects.filter(pk=reply.pk).update(verified_by=helper, verified_at=timezone.now())
+    return asked
+
+
+def _solve(card, user):
+    board_actions.move_card(card=card, user=user, column=card.board.columns.last())
+
+
+@pytest.fixture
+def world(team, alice, bob, schema):
+    public = board_actions.create_board(
+        user=alice, name="Public challenges", team=team, public=True
+    )
+    secret = board_actions.create_board(user=alice, name="Secret board", team=team)
+    hidden_room = chat_actions.create_room(user=alice, name="hideout", team=team, is_private=True)
+    open_room = chat_actions.create_room(user=alice, name="general", team=team)
+    hidden_q = _thread(hidden_room, bob, alice, "Why does Celery retry twice?", "acks_late", 1)
+    open_q = _thread(open_room, bob, alice, "How do I paginate with a cursor?", "Use seq", 2)
+    from_hidden = board_actions.promote_message(message=hidden_q, user=bob, board=public).card
+    from_open = board_actions.promote_message(message=open_q, user=bob, board=public).card
+    traversal = board_actions.create_card(
+        board=public, user=bob, title="../../etc/passwd <script>alert(1)</script>",
+        problem="<img src=x onerror=alert(1)>", solution="Validate input.",
+        tags=["best-practice", "Django"],
+    )  # fmt: skip
+    secret_card = board_actions.create_card(
+        board=secret, user=bob, title="Rotate the leaked token", solution="Secret sauce",
+        tags=["Vault"],
+    )  # fmt: skip
+    for card in (from_hidden, from_open, traversal, secret_card):
+        card.refresh_from_db()
+        if card.column != card.board.columns.last():
+            _solve(card, bob)
+    board_actions.add_comment(card=from_open, user=bob, body="Thanks!")
+    return {"hidden": from_hidden, "open": from_open, "traversal": traversal,
+            "secret": secret_card}  # fmt: skip
+
+
+def _all_text(hub: Hub) -> str:
+    return "\n".join(hub.file(name) for name in hub.names())
+
+
+def test_the_team_reads_everything(team, world):
+    hub = Hub(team, public=False)
+    text = _all_text(hub)
+    assert "Rotate the leaked token" in text and "Secret sauce" in text
+    assert "Alice (accepted answer)" in text and "Discussed in #hideout" in text
+    readme = hub.file("README.md")
+    assert "**Public challenges**" in readme and "Vault" in readme and "Django" in readme
+    assert "api_docs/pets-api-v1.json" in hub.names()
+    assert "# Best practices" in hub.file("best_practices.md")
+
+
+def test_a_public_hub_holds_nothing_private(team, world):
+    hub = Hub(team, public=True)
+    text = _all_text(hub)
+    for secret in ("Rotate the leaked token", "Secret sauce", "Secret board", "Vault", "hideout"):
+        assert secret not in text, secret
+    hidden = hub.file(hub.challenge_name(world["hidden"]))
+    assert "Why does Celery retry twice?" in hidden  # the card is on a public board…
+    assert "accepted answer" not in hidden and "Discussed in" not in hidden  # …its room is not
+    opened = hub.file(hub.challenge_name(world["open"]))
+    assert "Discussed in #general" in opened and "Bob (commented)" in opened
+
+
+def test_file_names_cannot_climb_out(team, world):
+    names = Hub(team, public=False).names()
+    assert all(".." not in name and "\\" not in name and not name.startswith("/") for name in names)
+    assert any(name.endswith("-etcpasswd-scriptalert1script.md") for name in names)
+
+
+def test_pages_are_escaped(as_person, team, world):
+    hub = Hub(team, public=False)
+    page = as_person("bob").get(
+        reverse("hub:file", args=[team.slug, hub.challenge_name(world["traversal"])])
+    )
+    assert page.status_code == 200
+    assert "<script>alert" not in page.text and "<img src=x" not in page.text
+    assert "&lt;script&gt;" in page.text
+
+
+@pytest.mark.parametrize("public", [False, True])
+@pytest.mark.parametrize("who", ["anonymous", "charlie", "vera", "bob", "alice"])
+def test_who_reads_the_hub(as_person, team, alice, world, who, public):
+    actions.set_hub_public(team=team, user=alice, public=public)
+    client = as_person(who)
+    readme = client.get(reverse("hub:page", args=[team.slug]))
+    secret = reverse("hub:file", args=[team.slug, Hub(team, public=False).challenge_name(
+        world["secret"])])  # fmt: skip
+    member = who in ("vera", "bob", "alice")
+    if member:
+        assert readme.status_code == 200 and "Secret board" in readme.text
+        assert client.get(secret).status_code == 200
+    elif public:
+        assert readme.status_code == 200 and "Public challenges" in readme.text
+        assert "Secret board" not in readme.text
+        assert client.get(secret).status_code == 404
+    else:
+        assert readme.status_code == (302 if who == "anonymous" else 404)
+        assert client.get(secret).status_code == (302 if who == "anonymous" else 404)
+
+
+def test_a_removed_member_reads_only_what_is_public(as_person, team, alice, bob, world):
+    Membership.objects.filter(team=team, user=bob).delete()
+    client = as_person("bob")
+    assert client.get(reverse("hub:page", args=[team.slug])).status_code == 404
+    actions.set_hub_public(team=team, user=alice, public=True)
+    readme = client.get(reverse("hub:page", args=[team.slug]))
+    assert readme.status_code == 200 and "Secret board" not in readme.text
+    with pytest.raises(PermissionDenied):
+        export_actions.start_export(user=bob, kind="hub", format="zip", team=team)
+
+
+@pytest.mark.parametrize(
+    ("who", "status"), [("anonymous", 302), ("charlie", 404), ("vera", 404), ("bob", 404)]
+)
+def test_only_owners_make_it_public(as_person, team, world, who, status):
+    answer = as_person(who).post(reverse("hub:visibility", args=[team.slug]), {"public": "1"})
+    assert answer.status_code == status
+    assert not Hub(team, public=True).is_public
+
+
+def test_the_owner_makes_it_public_and_private_again(as_person, team, world):
+    client = as_person("alice")
+    url = reverse("hub:visibility", args=[team.slug])
+    assert client.post(url, {"public": "1"}).status_code == 302
+    client.logout()
+    assert client.get(reverse("hub:page", args=[team.slug])).status_code == 200
+    as_person("alice").post(url, {"public": "0"})
+    as_person("alice").logout()
+    assert client.get(reverse("hub:page", args=[team.slug])).status_code == 302
+
+
+def test_the_zip_holds_the_hub(team, bob, world, media):
+    export = export_actions.start_export(user=bob, kind="hub", format="zip", team=team)
+    assert runner.run(export.pk) is True
+    export.refresh_from_db()
+    assert (export.status, export.content_type) == ("done", "application/zip")
+    assert export.filename.endswith(".zip")
+    with export.file.open("rb") as handle:
+        archive = zipfile.ZipFile(io.BytesIO(handle.read()))
+    names = archive.namelist()
+    assert "project-nexus/README.md" in names and "project-nexus/best_practices.md" in names
+    assert "project-nexus/api_docs/pets-api-v1.json" in names
+    assert sum(name.startswith("project-nexus/challenges/") for name in names) == 4
+    assert all(name.startswith("project-nexus/") and ".." not in name for name in names)
+    assert archive.testzip() is None
+    readme = archive.read("project-nexus/README.md").decode()
+    assert "Rotate the leaked token" in readme
+    assert export.items_done == len(names)
+
+
+def test_the_zip_is_refused_once_removed(team, bob, world):
+    export = export_actions.start_export(user=bob, kind="hub", format="zip", team=team)
+    Membership.objects.filter(team=team, user=bob).delete()
+    assert runner.run(export.pk) is False
+    export.refresh_from_db()
+    assert export.status == "failed" and "no longer" in export.error
+
+
+def test_the_exports_page_starts_a_hub_zip(as_person, team, world):
+    answer = as_person("bob").post(
+        reverse("exports:list"), {"kind": "hub", "format": "zip", "team": team.slug}
+    )
+    assert answer.status_code == 302
+    assert (
+        as_person("charlie")
+        .post(reverse("exports:list"), {"kind": "hub", "format": "zip", "team": team.slug})
+        .status_code
+        == 404
+    )
+
+
+def test_the_api_sets_visibility_and_exports(team, alice, bob, world):
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    client.force_authenticate(bob)
+    url = reverse("api:hub", args=[team.slug])
+    assert client.put(url, {"public": True}, format="json").status_code == 403
+    client.force_authenticate(alice)
+    answer = client.put(url, {"public": True}, format="json")
+    assert answer.status_code == 200 and answer.json()["public"] is True
+    started = client.post(
+        reverse("api:exports"), {"kind": "hub", "format": "zip", "team": team.slug}, format="json"
+    )
+    assert started.status_code == 202 and started.json()["team"] == team.slug
