@@ -11,8 +11,8 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "nexus_live.settings")
 # Build the app registry before anything imports models (consumers do).
 django_asgi_app = get_asgi_application()
 
-from channels.auth import AuthMiddlewareStack  # noqa: E402
-from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
+from asgiref.sync import markcoroutinefunction  # noqa: E402
+from channels.routing import URLRouter  # noqa: E402
 
 import api.routing  # noqa: E402
 import boards.routing  # noqa: E402
@@ -21,10 +21,11 @@ from api.gql.consumers import CookiesFromOwnPages, GraphQLSocket  # noqa: E402
 from nexus_live import drain, metrics  # noqa: E402
 from nexus_live.origin import OriginValidator  # noqa: E402
 
+# A page's socket signs in by its session cookie, read by the socket itself (LiveConsumer):
+# no session and auth middleware, whose frames, scope copies and lazy objects every idle
+# socket would keep (decision 009).
 pages = OriginValidator(
-    AuthMiddlewareStack(
-        URLRouter(chat.routing.websocket_urlpatterns + boards.routing.websocket_urlpatterns)
-    )
+    URLRouter(chat.routing.websocket_urlpatterns + boards.routing.websocket_urlpatterns)
 )
 api_sockets = URLRouter(api.routing.websocket_urlpatterns)
 API_PATHS = frozenset(f"/{route.pattern}" for route in api.routing.websocket_urlpatterns)
@@ -32,7 +33,7 @@ GRAPHQL_PATH = "/graphql/"
 graphql_socket = CookiesFromOwnPages(GraphQLSocket.as_asgi())
 
 
-async def websockets(scope, receive, send) -> None:
+def websockets(scope, receive, send):
     """API sockets sign in by token, not cookie: no Origin check (it guards cookies), no
     session. GraphQL's takes either, the session only under the Origin check. Every other
     socket is a page's."""
@@ -42,13 +43,22 @@ async def websockets(scope, receive, send) -> None:
         app = graphql_socket
     else:
         app = pages
-    await app(scope, receive, send)
+    return app(scope, receive, send)
+
+
+@markcoroutinefunction
+def by_protocol(scope, receive, send):
+    """Channels' ProtocolTypeRouter without a frame of its own: each layer here answers the
+    awaitable of the next, so an idle socket keeps only its consumer's frames alive."""
+    if scope["type"] == "http":
+        return django_asgi_app(scope, receive, send)
+    if scope["type"] == "websocket":
+        return websockets(scope, receive, send)
+    raise ValueError(f"No application configured for scope type {scope['type']!r}")
 
 
 # The first connection starts the event loop's lag probe (nexus_live/metrics.py).
-application = metrics.WatchEventLoop(
-    ProtocolTypeRouter({"http": django_asgi_app, "websocket": websockets})
-)
+application = metrics.WatchEventLoop(by_protocol)
 
 # SIGTERM closes every socket with 1012 and exits within DRAIN_SECONDS (nexus_live/drain.py).
 drain.install()

@@ -130,14 +130,18 @@ def watch_event_loop() -> None:
 
 
 class WatchEventLoop:
-    """ASGI middleware: the first connection of any kind starts the lag probe on its loop."""
+    """ASGI middleware: the first connection of any kind starts the lag probe on its loop.
+    It answers the application's own awaitable, holding no frame of its own for as long as
+    a socket lives (nexus_live/asgi.py)."""
+
+    _asgi_single_callable = True
 
     def __init__(self, app) -> None:
         self.app = app
 
-    async def __call__(self, scope, receive, send):
+    def __call__(self, scope, receive, send):
         watch_event_loop()
-        return await self.app(scope, receive, send)
+        return self.app(scope, receive, send)
 
 
 # --- Exposing ----------------------------------------------------------------------------------

@@ -77,19 +77,22 @@ def origin_allowed(scope: dict) -> bool:
 
 
 class OriginValidator:
-    """ASGI middleware for the websocket protocol: refuse the handshake before any route runs."""
+    """ASGI middleware for the websocket protocol: refuse the handshake before any route runs.
+    It answers the next application's awaitable (no frame of its own for the socket's life)."""
+
+    _asgi_single_callable = True
 
     def __init__(self, application: ASGIApp) -> None:
         self.application = application
 
-    async def __call__(self, scope: dict, receive: Callable, send: Callable) -> None:
+    def __call__(self, scope: dict, receive: Callable, send: Callable) -> Awaitable[None]:
         if scope["type"] != "websocket":
             raise ValueError("OriginValidator guards WebSocket connections only")
         if origin_allowed(scope):
-            return await self.application(scope, receive, send)
+            return self.application(scope, receive, send)
         log.warning(
             "WebSocket refused: Origin %s is not the page's own nor trusted (Host %s)",
             _origin_headers(scope) or "missing",
             dict(scope.get("headers", [])).get(b"host", b"missing").decode("latin1"),
         )
-        return await WebsocketDenier()(scope, receive, send)
+        return WebsocketDenier()(scope, receive, send)

@@ -22,6 +22,7 @@ from channels.utils import await_many_dispatch
 from django.conf import settings
 from django.contrib.auth import get_user
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
+from django.http.cookie import parse_cookie
 
 from accounts.models import User
 from nexus_live import drain, events, logs, metrics, online
@@ -43,6 +44,14 @@ def signed_in_user(session_key: str | None) -> User | None:
     store = import_module(settings.SESSION_ENGINE).SessionStore(session_key)
     user = get_user(SimpleNamespace(session=store))
     return user if user.is_authenticated else None
+
+
+def session_key_of(scope: dict) -> str | None:
+    """The session cookie of the handshake's (first) Cookie header, as Channels reads it."""
+    for name, value in scope.get("headers", ()):
+        if name == b"cookie":
+            return parse_cookie(value.decode("latin1")).get(settings.SESSION_COOKIE_NAME)
+    return None
 
 
 def _has_lone_surrogate(value: object) -> bool:
@@ -117,13 +126,13 @@ class LiveConsumer(AsyncWebsocketConsumer):
         # Accept, then close with our code: a refusal before accept() is an HTTP 403 that the
         # browser sees as 1006, and retries forever.
         await self.accept()
-        user = self.scope["user"]
-        if not user.is_authenticated:
+        self.session_key = session_key_of(self.scope)
+        user = await read(signed_in_user, self.session_key)
+        if user is None:
             await self.close(code=4401)
             return
         self.user = user
         logs.bind(user=user.pk)
-        self.session_key = self.scope["session"].session_key
         if not await self.authorise():
             await self.close(code=4403)
             return
