@@ -27,7 +27,7 @@ TARGETS = {
     "burst": "≥ 5,000 deliveries/s, 0 lost, all persisted",
     "paced": "p50 ≤ 30 ms, p99 ≤ 100 ms, 0 lost",
     "rooms": "≥ 3,000 deliveries/s with 1 process, ≥ 4,000 with 2, 0 lost, all persisted",
-    "idle": "≤ 40 KB per connection, 2,000 per process without error",
+    "idle": "≤ 30 KB per connection at 5,000 on one process, every socket reached afterwards",
 }
 
 
@@ -88,7 +88,7 @@ def meets(fig: dict) -> bool:
         kb = [v for k, v in fig.items() if k.startswith("kb_per_conn_")]
         return (
             clean
-            and all(v <= 40 for v in kb)
+            and all(v <= 30 for v in kb)
             and not fig.get("unexpected_closes")
             and not fig.get("failed_connects")
             and bool(fig.get("idle_all_delivered"))

@@ -40,7 +40,7 @@ class Sizes:
     room_clients: int = 2
     room_posts: int = 50  # per client
     room_window: int = 4
-    idle_stages: tuple[int, ...] = (1000, 2000)
+    idle_stages: tuple[int, ...] = (1000, 5000)
     idle_rooms: int = 50
     send_timeout: float = 120.0
     straggler_timeout: float = 20.0
