@@ -11,9 +11,9 @@ from django.urls import reverse
 from boards import actions
 from boards import events as board_events
 from boards.models import Activity, Card, Comment
-from chat.models import Mention
 from boards.queries import card_for_render, render_card
 from boards.tests.test_consumer import next_of, on_board
+from chat.models import Mention
 
 
 def _card(card):
