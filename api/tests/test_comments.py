@@ -97,7 +97,7 @@ def test_mentions_list_both_kinds_newest_first_and_are_marked_seen(bearer, card,
 def test_graphql_comments_and_mentions(card, alice, bob, dana):
     token = tokens.sign_in(bob).access
     added = ask(
-        "mutation($card: Int!) { addComment(card: $card, body: \"@alice see\") { id mentions } }",
+        'mutation($card: Int!) { addComment(card: $card, body: "@alice see") { id mentions } }',
         {"card": card.pk},
         token=token,
     ).json()["data"]["addComment"]
@@ -111,7 +111,11 @@ def test_graphql_comments_and_mentions(card, alice, bob, dana):
             "kind": "comment",
             "url": f"{card.get_absolute_url()}#comment-{added['id']}",
             "message": None,
-            "comment": {"body": "@alice see", "cardTitle": "Slow cursor", "author": {"name": "Bob"}},
+            "comment": {
+                "body": "@alice see",
+                "cardTitle": "Slow cursor",
+                "author": {"name": "Bob"},
+            },
         }
     ]
     edit = "mutation($id: Int!, $body: String!) { editComment(id: $id, body: $body) { body } }"
