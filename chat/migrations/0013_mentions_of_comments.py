@@ -7,9 +7,17 @@ from django.conf import settings
 from django.db import migrations, models
 
 
+def _checks_now(schema_editor) -> None:
+    """PostgreSQL defers foreign-key checks to the commit; the schema changes that share this
+    migration's transaction cannot run with such checks pending, so they run at once."""
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+
+
 def move_comment_mentions(apps, schema_editor) -> None:
     """Every card-comment mention becomes a Mention with its dates and seen mark. No
     Notification is made for them: they were never meant to be emailed when written."""
+    _checks_now(schema_editor)
     CommentMention = apps.get_model("boards", "CommentMention")
     Mention = apps.get_model("chat", "Mention")
     rows = CommentMention.objects.order_by("pk").iterator(chunk_size=2000)
@@ -35,6 +43,7 @@ def move_comment_mentions(apps, schema_editor) -> None:
 
 
 def move_them_back(apps, schema_editor) -> None:
+    _checks_now(schema_editor)
     CommentMention = apps.get_model("boards", "CommentMention")
     Mention = apps.get_model("chat", "Mention")
     Notification = apps.get_model("chat", "Notification")
