@@ -411,6 +411,10 @@ def _board_event(frame: dict) -> BoardEvent | None:
         return BoardEvent(
             type=kind, event=frame["event"], card=None, columns=_columns(data.get("columns"))
         )
+    if kind in ("comment", "comment_edited", "comment_deleted"):
+        return BoardEvent(
+            type=kind, event=frame["event"], card=None, columns=None, comment=Comment.of(data)
+        )
     if kind in ("synced", "reset"):
         return BoardEvent(type=kind, event=frame["event"], card=None, columns=None)
     return None  # who is editing what: ephemeral, the pages'
@@ -473,8 +477,9 @@ class Subscription:
             yield item
 
     @strawberry.subscription(
-        description="A board's changes: cards added, edited, moved, archived; columns. since: "
-        "the last event you have (a board's lastEvent) to catch up from."
+        description="A board's changes: cards added, edited, moved, archived; columns; "
+        "comments posted, edited, deleted. since: the last event you have (a board's "
+        "lastEvent) to catch up from."
     )
     async def board_changes(
         self, info: Info, board: int, since: int | None = None

@@ -148,9 +148,13 @@ class Comment:
     created_at: str = strawberry.field(description="ISO 8601.")
     edited_at: str | None = strawberry.field(description="ISO 8601, once edited.")
     deleted: bool
-    card_title: str
-    board_name: str
-    mentions: list[int] = strawberry.field(description="The ids of the people it mentions.")
+    card_title: str | None = strawberry.field(
+        default=None, description="Null in subscriptions (the card is known there)."
+    )
+    board_name: str | None = strawberry.field(default=None, description="Null in subscriptions.")
+    mentions: list[int] | None = strawberry.field(
+        default=None, description="The ids of the people it mentions (null in subscriptions)."
+    )
 
     @classmethod
     def of(cls, data: dict) -> "Comment":
@@ -370,12 +374,16 @@ class MessageEvent:
 class BoardEvent:
     type: str = strawberry.field(
         description="card (added, edited, moved, archived), board (the columns changed: "
-        "`columns`, whole), synced or reset."
+        "`columns`, whole), comment, comment_edited, comment_deleted (`comment`), synced or "
+        "reset."
     )
     event: int
     card: Card | None
     columns: list[ColumnCards] | None = strawberry.field(
         description="board: every column; card after a move: the columns it touched, in order."
+    )
+    comment: Comment | None = strawberry.field(
+        default=None, description="comment, comment_edited, comment_deleted: the comment."
     )
 
 
