@@ -170,10 +170,14 @@
     }
   }
 
-  // A comment's new text: the copy shown is replaced (an edit box open on it stays open).
+  // A comment's new text: the copy shown is replaced (someone else's edit box open on it
+  // stays open). One never shown (caught up after a reconnect) is added.
   function replaceComment(frame) {
     const old = document.getElementById(`comment-${frame.id}`);
-    if (!old) return;
+    if (!old) {
+      addComment(frame);
+      return;
+    }
     const open = old.querySelector("form.comment-edit-form:not([hidden])");
     if (open && String(frame.data?.author?.id) !== me) return;
     const comment = fragment(frame.html);
