@@ -218,3 +218,19 @@ async def test_edits_and_deletes_reach_every_viewer_and_are_caught_up(alice, bob
     async with on_board(alice, card.board, since=synced["event"]) as again:
         caught = await next_of(again, "comment_deleted")
     assert caught["id"] == comment.pk
+
+
+def test_catch_up_sends_each_comment_as_it_is_now(card, bob):
+    from boards import events as board_events
+
+    since = card.board.__class__.objects.get(pk=card.board_id).last_event
+    kept = comment_by_bob(card, "kept")
+    edited = comment_by_bob(card, "first")
+    gone = comment_by_bob(card, "gone")
+    actions.edit_comment(comment=_comment(edited), user=bob, body="second")
+    actions.delete_comment(comment=_comment(gone), user=bob)
+    frames = [json.loads(text) for text in board_events.events_since(card.board, since)]
+    comments = [(f["type"], f["id"]) for f in frames if f["type"].startswith("comment")]
+    assert comments == [
+        ("comment", kept.pk), ("comment_edited", edited.pk), ("comment_deleted", gone.pk),
+    ]  # fmt: skip
