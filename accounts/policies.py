@@ -199,3 +199,19 @@ def can_verify(user: User, answer: MessageLike) -> bool:
     """Mark an accepted answer verified: a mentor of the room, not its own author (two
     people, two levels)."""
     return answer.author_id != user.pk and can_verify_in(user, answer.room)
+
+
+def can_edit_comment(user: User, comment: "CommentLike") -> bool:
+    """Edit a card comment: its author, while they still edit the board."""
+    return comment.author_id == user.pk and can_edit_board(user, comment.board)
+
+
+def can_delete_comment(user: User, comment: "CommentLike") -> bool:
+    """Delete a card comment: its author while they edit the board, or whoever manages the
+    board (its team's owners, or the creator of a board without a team)."""
+    return can_edit_comment(user, comment) or can_manage_space(user, comment.board)
+
+
+class CommentLike(Protocol):
+    author_id: int | None
+    board: Space

@@ -4,7 +4,7 @@ carry (`chat.events.message_data`, `boards.events.card_data`)."""
 
 from accounts.models import Invite, Membership, Team, User
 from boards import queries as board_queries
-from boards.events import card_data
+from boards.events import card_data, comment_data
 from boards.models import Activity, Board
 from chat.events import message_data, room_data
 from chat.models import Mention, Room
@@ -91,11 +91,31 @@ def board_detail(board: Board) -> dict:
 
 
 def mention_data(mention: Mention) -> dict:
-    return {
+    """A mention in a message (`room`, `message`) or in a card comment (`comment`, with its
+    card's title and board's name); `kind` says which, `url` opens it in the app."""
+    answer = {
+        "kind": mention.kind,
         "created_at": mention.created_at.isoformat(),
         "seen": mention.seen_at is not None,
-        "room": mention.message.room.slug,
-        "message": message_data(mention.message),
+        "url": mention.get_absolute_url(),
+        "room": None,
+        "message": None,
+        "comment": None,
+    }
+    if mention.message_id:
+        answer.update(room=mention.message.room.slug, message=message_data(mention.message))
+    else:
+        answer["comment"] = comment_answer(mention.comment)
+    return answer
+
+
+def comment_answer(comment) -> dict:
+    """A card comment as the live `comment` frames carry it, with where it is."""
+    return {
+        **comment_data(comment),
+        "card_title": comment.card.title,
+        "board_name": comment.board.name,
+        "mentions": [m.user_id for m in comment.mentions.all()],
     }
 
 

@@ -257,11 +257,43 @@ class NewDirect(serializers.Serializer):
     )
 
 
+class Comment(serializers.Serializer):
+    id = serializers.IntegerField()
+    card = serializers.IntegerField()
+    board = serializers.IntegerField()
+    event = serializers.IntegerField(help_text="The board event of its latest change.")
+    author = Person(allow_null=True)
+    body = serializers.CharField()
+    body_html = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    edited_at = serializers.DateTimeField(allow_null=True)
+    deleted = serializers.BooleanField()
+    card_title = serializers.CharField()
+    board_name = serializers.CharField()
+    mentions = serializers.ListField(
+        child=serializers.IntegerField(), help_text="The ids of the people it mentions."
+    )
+
+
+class CommentBody(serializers.Serializer):
+    body = Text(trim_whitespace=False)
+
+
+MENTION_KINDS = ["message", "comment"]
+
+
 class Mention(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=MENTION_KINDS)
     created_at = serializers.DateTimeField()
     seen = serializers.BooleanField()
-    room = serializers.CharField(help_text="The room's slug.")
-    message = Message()
+    url = serializers.CharField(help_text="Where it is in the app (a path).")
+    room = serializers.CharField(allow_null=True, help_text="The room's slug (a message).")
+    message = Message(allow_null=True, help_text="The message (kind: message).")
+    comment = Comment(allow_null=True, help_text="The card comment (kind: comment).")
+
+
+class MentionsSeen(serializers.Serializer):
+    seen = serializers.IntegerField(help_text="How many mentions this marked seen.")
 
 
 class ReadMark(serializers.Serializer):

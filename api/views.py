@@ -735,6 +735,18 @@ class MentionsView(APIView):
         return Response([answers.mention_data(mention) for mention in mentions])
 
 
+class MentionsSeenView(APIView):
+    @extend_schema(
+        operation_id="markMentionsSeen",
+        tags=["messages"],
+        summary="Mark all my mentions seen (in messages and card comments): the badge clears",
+        request=None,
+        responses={200: s.MentionsSeen, **_errors(401, 429)},
+    )
+    def post(self, request: Request) -> Response:
+        return Response({"seen": chat_actions.mark_mentions_seen(user=request.user)})
+
+
 class SearchView(APIView):
     @extend_schema(
         operation_id="searchMessages",
@@ -1090,6 +1102,77 @@ class CardView(APIView):
         )
         response["ETag"] = etag(fresh)
         return response
+
+
+# --- Card comments -----------------------------------------------------------------------------
+class CommentsView(APIView):
+    @extend_schema(
+        operation_id="listComments",
+        tags=["cards"],
+        summary="A card's comments, oldest first (at most 500)",
+        responses={200: s.Comment(many=True), **READ_ERRORS},
+    )
+    def get(self, request: Request, card_id: int) -> Response:
+        card = board_queries.card_for(request.user, card_id)
+        comments = board_queries.comments_of(card)[:500]
+        for comment in comments:
+            comment.card, comment.board = card, card.board
+        return Response([answers.comment_answer(comment) for comment in comments])
+
+    @extend_schema(
+        operation_id="addComment",
+        tags=["cards"],
+        summary="Comment on a card (Markdown; @name mentions a person who can see the board)",
+        request=s.CommentBody,
+        responses={201: s.Comment, **WRITE_ERRORS},
+    )
+    def post(self, request: Request, card_id: int) -> Response:
+        card = board_queries.card_for(request.user, card_id)
+        given = s.CommentBody(data=request.data)
+        given.is_valid(raise_exception=True)
+        comment = board_actions.add_comment(
+            card=card, user=request.user, body=given.validated_data["body"]
+        )
+        fresh = board_queries.comment_for(request.user, comment.pk)
+        return Response(answers.comment_answer(fresh), status=201)
+
+
+class CommentView(APIView):
+    @extend_schema(
+        operation_id="getComment",
+        tags=["cards"],
+        summary="One card comment",
+        responses={200: s.Comment, **READ_ERRORS},
+    )
+    def get(self, request: Request, comment_id: int) -> Response:
+        return Response(answers.comment_answer(board_queries.comment_for(request.user, comment_id)))
+
+    @extend_schema(
+        operation_id="editComment",
+        tags=["cards"],
+        summary="Edit my comment (its mentions follow the new text)",
+        request=s.CommentBody,
+        responses={200: s.Comment, **WRITE_ERRORS},
+    )
+    def patch(self, request: Request, comment_id: int) -> Response:
+        comment = board_queries.comment_for(request.user, comment_id)
+        given = s.CommentBody(data=request.data)
+        given.is_valid(raise_exception=True)
+        board_actions.edit_comment(
+            comment=comment, user=request.user, body=given.validated_data["body"]
+        )
+        return Response(answers.comment_answer(board_queries.comment_for(request.user, comment_id)))
+
+    @extend_schema(
+        operation_id="deleteComment",
+        tags=["cards"],
+        summary="Delete a comment (mine; the board's owners: any)",
+        responses={204: None, **WRITE_ERRORS},
+    )
+    def delete(self, request: Request, comment_id: int) -> Response:
+        comment = board_queries.comment_for(request.user, comment_id)
+        board_actions.delete_comment(comment=comment, user=request.user)
+        return Response(status=204)
 
 
 # --- Exports -----------------------------------------------------------------------------------

@@ -5,7 +5,7 @@ from accounts import policies
 from accounts.models import User
 from boards import actions
 from boards import events as board_events
-from boards.models import Board, Card, Column
+from boards.models import Board, Card, Column, Comment
 from nexus_live import events
 from nexus_live.sockets import SpaceConsumer
 from nexus_live.text import as_int
@@ -38,8 +38,13 @@ class BoardConsumer(SpaceConsumer):
         return Board.objects.values_list("last_event", flat=True).get(pk=self.board.pk)
 
     def frame_context(self, frame: dict) -> dict[str, object]:
-        card = frame.get("card")
-        return {"card": card if isinstance(card, int) and not isinstance(card, bool) else None}
+        def an_id(value: object) -> int | None:
+            return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+        context = {"card": an_id(frame.get("card"))}
+        if "comment" in frame:
+            context["comment"] = an_id(frame.get("comment"))
+        return context
 
     def _card(self, value: object) -> Card:
         return Card.objects.select_related("board", "column").get(
@@ -75,6 +80,26 @@ class BoardConsumer(SpaceConsumer):
         await write(
             lambda: actions.add_comment(
                 card=self._card(frame.get("card")), user=self.user, body=frame.get("body")
+            )
+        )
+
+    def _comment(self, value: object) -> Comment:
+        return Comment.objects.select_related("board__team", "card", "author").get(
+            pk=as_int(value), board=self.board, deleted_at__isnull=True
+        )
+
+    async def do_edit_comment(self, frame: dict) -> None:
+        """The author's new text for their comment: every viewer's copy is replaced."""
+        await write(
+            lambda: actions.edit_comment(
+                comment=self._comment(frame.get("comment")), user=self.user, body=frame.get("body")
+            )
+        )
+
+    async def do_delete_comment(self, frame: dict) -> None:
+        await write(
+            lambda: actions.delete_comment(
+                comment=self._comment(frame.get("comment")), user=self.user
             )
         )
 

@@ -137,16 +137,33 @@ def comment_data(comment: Comment) -> dict:
         "body": comment.body,
         "body_html": comment.body_html,
         "created_at": comment.created_at.isoformat(),
+        "edited_at": comment.edited_at.isoformat() if comment.edited_at else None,
+        "deleted": comment.is_deleted,
     }
 
 
-def comment_frame(comment: Comment) -> str:
-    """A new comment, for everyone on the board: pages add it under the card's open editor."""
+def comment_frame(comment: Comment, kind: str = "comment") -> str:
+    """A new comment (`comment`) or its new text (`comment_edited`), for everyone on the
+    board: pages add it under the card's open editor, or replace the one they show."""
     html = render_to_string("boards/card.html#comment", {"comment": comment})
     return frame(
-        "comment", event=comment.event, id=comment.pk, card=comment.card_id,
+        kind, event=comment.event, id=comment.pk, card=comment.card_id,
         html=html, data=comment_data(comment),
     )  # fmt: skip
+
+
+def comment_deleted_frame(comment: Comment) -> str:
+    """A comment was deleted: pages take it away (no html: there is nothing left to show)."""
+    return frame(
+        "comment_deleted", event=comment.event, id=comment.pk, card=comment.card_id,
+        data=comment_data(comment),
+    )  # fmt: skip
+
+
+def _catch_up_frame(comment: Comment) -> str:
+    if comment.is_deleted:
+        return comment_deleted_frame(comment)
+    return comment_frame(comment, "comment_edited" if comment.edited_at else "comment")
 
 
 def editing_frame(card_pk: int, user: User, field: str) -> str:
@@ -179,6 +196,6 @@ def events_since(board: Board, since: int) -> list[str]:
         comments = list(comments.order_by("event")[: CATCH_UP_MAX + 1])
         if len(comments) > CATCH_UP_MAX:
             return [frame("reset", event=last_event, reason="too far behind: reload the page")]
-        frames += [comment_frame(comment) for comment in comments]
+        frames += [_catch_up_frame(comment) for comment in comments]
     frames.append(frame("synced", event=last_event))
     return frames

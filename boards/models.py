@@ -300,6 +300,10 @@ class Comment(models.Model):
     body_html = models.TextField()
     event = models.BigIntegerField(db_index=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    edited_at = models.DateTimeField(null=True, blank=True)
+    # Deleted comments stay as a row without text until the board's catch-up has told every
+    # socket (it sends what changed after an event, so a vanished row would never be told).
+    deleted_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["created_at", "pk"]
@@ -307,22 +311,9 @@ class Comment(models.Model):
     def __str__(self) -> str:
         return f"{self.author} on {self.card}"
 
+    def get_absolute_url(self) -> str:
+        return f"{self.card.get_absolute_url()}#comment-{self.pk}"
 
-class CommentMention(models.Model):
-    """Someone was @mentioned in a card comment: what their notifications read (chat's
-    Notification outbox belongs to messages; see docs/decisions/015)."""
-
-    comment = models.ForeignKey(Comment, on_delete=models.CASCADE, related_name="mentions")
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="card_mentions"
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
-    seen_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["comment", "user"], name="one_mention_per_comment")
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.user} in {self.comment}"
+    @property
+    def is_deleted(self) -> bool:
+        return self.deleted_at is not None

@@ -26,7 +26,7 @@ from django.utils.safestring import mark_safe
 
 from accounts import policies
 from accounts.models import User
-from boards.models import Board, Card, Column, Label, LabelColour, Tag
+from boards.models import Board, Card, Column, Comment, Label, LabelColour, Tag
 from nexus_live.cache import cache_get_many_safe, cache_set_many_safe
 from nexus_live.context_processors import all_limits
 from nexus_live.models import SpaceQuerySet
@@ -69,6 +69,31 @@ def live_columns(board: Board) -> list[tuple[Column, list[Card]]]:
     for card in cards.order_by("position", "pk"):
         by_column.setdefault(card.column_id, []).append(card)
     return [(column, by_column.get(column.pk, [])) for column in board.columns.all()]
+
+
+def comments_of(card: Card):
+    """A card's comments, oldest first, deleted ones left out."""
+    return (
+        Comment.objects.filter(card=card, deleted_at__isnull=True)
+        .select_related("author")
+        .prefetch_related("mentions")
+        .order_by("created_at", "pk")
+    )
+
+
+def comment_for(user: User, comment_id: int) -> Comment:
+    """A comment (not deleted) on a board the person may see; another is as absent as one that
+    does not exist (Http404)."""
+    comment = get_object_or_404(
+        Comment.objects.select_related("board__team", "card", "author").prefetch_related(
+            "mentions"
+        ),
+        pk=comment_id,
+        deleted_at__isnull=True,
+    )
+    if not policies.can_view_space(user, comment.board):
+        raise Http404("No such comment")
+    return comment
 
 
 def card_for_render(card_id: int) -> Card:

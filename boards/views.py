@@ -94,7 +94,10 @@ def _card_context(request: HttpRequest, board: Board, card: Card) -> dict[str, o
         "all_tags": queries.tags_visible_to(request.user),
         "activity": card.activity.select_related("actor")[:50],
         "labels": board.labels.all(),
-        "comments": card.comments.select_related("author").prefetch_related("mentions")[:500],
+        "comments": card.comments.filter(deleted_at__isnull=True)
+        .select_related("author")
+        .prefetch_related("mentions")[:500],
+        "can_manage": policies.can_manage_space(request.user, board),
         "problem_html": render_markdown(card.problem),
         "solution_html": render_markdown(card.solution),
         "api_report": report_context(card),

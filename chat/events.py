@@ -241,8 +241,21 @@ def read_frame(room_pk: int, seq: int, *, direct: bool = False) -> str:
     return frame("read", room=room_pk, seq=seq, data={"room": room_pk, "seq": seq})
 
 
-def mention_frame(count: int, message: Message | None = None) -> str:
+def mention_frame(count: int, message: Message | None = None, *, comment=None) -> str:
+    """The person's unseen mention count, and what just mentioned them: a message (with its
+    room and seq: the sidebar's per-room badge) or a card comment (boards.Comment)."""
     data: dict[str, object] = {"count": count}
+    if comment is not None:
+        data.update(
+            comment=comment.pk,
+            card=comment.card_id,
+            card_title=comment.card.title,
+            board=comment.board.name,
+            board_id=comment.board_id,
+            author=comment.author.name if comment.author else "Someone",
+            url=comment.get_absolute_url(),
+        )
+        return frame("mention", count=count, card=comment.card_id, data=data)
     if message is None:
         return frame("mention", count=count, data=data)
     data.update(

@@ -292,9 +292,15 @@ class Reaction(models.Model):
 
 
 class Mention(models.Model):
-    """Someone was @mentioned in a message; `seen_at` clears the badge."""
+    """Someone was @mentioned in a message or in a card comment (exactly one of the two, see
+    docs/decisions/022); `seen_at` clears the badge."""
 
-    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="mentions")
+    message = models.ForeignKey(
+        Message, on_delete=models.CASCADE, null=True, blank=True, related_name="mentions"
+    )
+    comment = models.ForeignKey(
+        "boards.Comment", on_delete=models.CASCADE, null=True, blank=True, related_name="mentions"
+    )
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="mentions"
     )
@@ -303,18 +309,31 @@ class Mention(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["message", "user"], name="one_mention_per_message")
+            models.UniqueConstraint(fields=["message", "user"], name="one_mention_per_message"),
+            models.UniqueConstraint(fields=["comment", "user"], name="one_mention_of_each_comment"),
+            models.CheckConstraint(
+                condition=Q(message__isnull=False, comment__isnull=True)
+                | Q(message__isnull=True, comment__isnull=False),
+                name="mention_of_a_message_or_a_comment",
+            ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.user} in {self.message}"
+        return f"{self.user} in {self.message or self.comment}"
+
+    def get_absolute_url(self) -> str:
+        return (self.message or self.comment).get_absolute_url()
+
+    @property
+    def kind(self) -> str:
+        return "message" if self.message_id else "comment"
 
 
 class Notification(models.Model):
-    """Something for one person — a mention, or a reply in a thread they started or replied
-    in — recorded in the transaction of the message: the outbox the notification emails are
-    sent from (chat/notifications.py). `status` leaves PENDING once: emailed, or skipped (read
-    meanwhile, out of reach, or the person wants no email)."""
+    """Something for one person — a mention (in a message or a card comment), or a reply in a
+    thread they started or replied in — recorded in the transaction of the write: the outbox
+    the notification emails are sent from (chat/notifications.py). `status` leaves PENDING
+    once: emailed, or skipped (read meanwhile, out of reach, or the person wants no email)."""
 
     class Reason(models.TextChoices):
         MENTION = "mention", "mentioned you"
@@ -329,7 +348,16 @@ class Notification(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
     )
-    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="notifications")
+    message = models.ForeignKey(
+        Message, on_delete=models.CASCADE, null=True, blank=True, related_name="notifications"
+    )
+    comment = models.ForeignKey(
+        "boards.Comment",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="notifications",
+    )
     reason = models.CharField(max_length=8, choices=Reason.choices)
     created_at = models.DateTimeField(default=timezone.now)
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING)
@@ -344,11 +372,19 @@ class Notification(models.Model):
             )
         ]
         constraints = [
-            models.UniqueConstraint(fields=["user", "message"], name="one_notification_each")
+            models.UniqueConstraint(fields=["user", "message"], name="one_notification_each"),
+            models.UniqueConstraint(
+                fields=["user", "comment"], name="one_notification_per_comment"
+            ),
+            models.CheckConstraint(
+                condition=Q(message__isnull=False, comment__isnull=True)
+                | Q(message__isnull=True, comment__isnull=False),
+                name="notification_of_a_message_or_a_comment",
+            ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.user} {self.reason} {self.message}"
+        return f"{self.user} {self.reason} {self.message or self.comment}"
 
 
 def _attachment_path(attachment: "Attachment", filename: str) -> str:

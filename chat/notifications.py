@@ -1,5 +1,6 @@
-"""Notification emails: mentions and replies a person has not read, sent when they stayed away
-(one email for all of them) or in a daily digest, as they chose on their profile.
+"""Notification emails: mentions (in messages and card comments) and replies a person has not
+read, sent when they stayed away (one email for all of them) or in a daily digest, as they
+chose on their profile.
 
 The rows are the outbox (`Notification`, written with the message). A send first locks the
 person's pending rows (`skip_locked`: two runs never take the same ones), leaves out what was
@@ -67,7 +68,14 @@ def _email(user_id: int, kind: str, now: datetime) -> int:
             rows = list(
                 Notification.objects.select_for_update(skip_locked=True, of=("self",))
                 .filter(user_id=user_id, status=Notification.Status.PENDING)
-                .select_related("user", "message__room__team", "message__author")
+                .select_related(
+                    "user",
+                    "message__room__team",
+                    "message__author",
+                    "comment__board__team",
+                    "comment__card",
+                    "comment__author",
+                )
                 .order_by("created_at", "pk")
             )
             if not rows:
@@ -92,9 +100,11 @@ def _email(user_id: int, kind: str, now: datetime) -> int:
 
 
 def _still_unread(person: User, rows: list[Notification]) -> list[Notification]:
-    """The notifications of messages the person has not read (read mark past the message, or
-    the mention seen), not deleted, in rooms they may still see."""
-    rooms = {n.message.room_id for n in rows}
+    """The notifications the person has not read and may still see: a message not deleted,
+    past their read mark and its mention not seen, in a room they see; a card comment not
+    deleted, its mention still there (an edit can take it back) and not seen, on a board they
+    see."""
+    rooms = {n.message.room_id for n in rows if n.message_id}
     read_to = dict(
         RoomVisit.objects.filter(user=person, room_id__in=rooms).values_list(
             "room_id", "last_read_seq"
@@ -102,40 +112,78 @@ def _still_unread(person: User, rows: list[Notification]) -> list[Notification]:
     )
     seen = set(
         Mention.objects.filter(
-            user=person, message__in=[n.message_id for n in rows], seen_at__isnull=False
+            user=person, message__in=[n.message_id for n in rows if n.message_id],
+            seen_at__isnull=False,
         ).values_list("message_id", flat=True)
-    )
-    visible: dict[int, bool] = {}
+    )  # fmt: skip
+    unseen_comments = set(
+        Mention.objects.filter(
+            user=person, comment__in=[n.comment_id for n in rows if n.comment_id],
+            seen_at__isnull=True,
+        ).values_list("comment_id", flat=True)
+    )  # fmt: skip
+    visible: dict[tuple[str, int], bool] = {}
+
+    def sees(space) -> bool:
+        key = (space._meta.label, space.pk)
+        if key not in visible:
+            visible[key] = policies.can_view_space(person, space)
+        return visible[key]
+
     kept = []
     for n in rows:
+        if n.comment_id:
+            comment = n.comment
+            if not comment.is_deleted and comment.pk in unseen_comments and sees(comment.board):
+                kept.append(n)
+            continue
         message = n.message
-        room = message.room
-        if room.pk not in visible:
-            visible[room.pk] = policies.can_view_space(person, room)
         if (
-            visible[room.pk]
+            sees(message.room)
             and not message.is_deleted
-            and message.seq > read_to.get(room.pk, 0)
+            and message.seq > read_to.get(message.room_id, 0)
             and message.pk not in seen
         ):
             kept.append(n)
     return kept
 
 
+def _item(n: Notification) -> dict:
+    """One line of the email, for a message or a card comment."""
+    if n.comment_id:
+        comment = n.comment
+        place = f"“{comment.card.title}” ({comment.board.name})"
+        return {
+            "author": comment.author.name if comment.author else "Someone",
+            "reason": n.get_reason_display(),
+            "room": place,
+            "where": f"in a comment on {place}",
+            "where_prefix": "in a comment on",
+            "place": place,
+            "what": "card",
+            "excerpt": _excerpt(comment.body),
+            "url": absolute(comment.get_absolute_url()),
+            "at": comment.created_at,
+        }
+    message = n.message
+    return {
+        "author": message.author.name,
+        "reason": n.get_reason_display(),
+        "room": str(message.room),
+        "where": f"in {message.room}",
+        "where_prefix": "in",
+        "place": str(message.room),
+        "what": "message",
+        "excerpt": _excerpt(message.body),
+        "url": absolute(message.get_absolute_url()),
+        "at": message.created_at,
+    }
+
+
 def message_for(person: User, rows: list[Notification], *, digest: bool) -> EmailMultiAlternatives:
     """The email: plain text and HTML from one context, with RFC 8058 one-click unsubscribe."""
     unsubscribe_url = absolute(unsubscribe.url_path(person))
-    items = [
-        {
-            "author": n.message.author.name,
-            "reason": n.get_reason_display(),
-            "room": str(n.message.room),
-            "excerpt": _excerpt(n.message.body),
-            "url": absolute(n.message.get_absolute_url()),
-            "at": n.message.created_at,
-        }
-        for n in rows[:PER_EMAIL]
-    ]
+    items = [_item(n) for n in rows[:PER_EMAIL]]
     context = {
         "person": person,
         "items": items,
@@ -149,7 +197,7 @@ def message_for(person: User, rows: list[Notification], *, digest: bool) -> Emai
         subject = f"[{settings.SITE_NAME}] Your daily digest: {_count(len(rows))}"
     elif len(rows) == 1:
         first = items[0]
-        subject = f"[{settings.SITE_NAME}] {first['author']} {first['reason']} in {first['room']}"
+        subject = f"[{settings.SITE_NAME}] {first['author']} {first['reason']} {first['where']}"
     else:
         subject = f"[{settings.SITE_NAME}] {_count(len(rows))} while you were away"
     email = EmailMultiAlternatives(

@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404
 
 from accounts import policies
 from accounts.models import User
+from boards.models import Board
 from chat.models import (
     Attachment,
     Mention,
@@ -165,10 +166,10 @@ def nav_state(user: User, rooms: list[dict[str, object]] | None = None) -> dict[
     direct: [room id…], which of the rooms are direct conversations (counted apart)."""
     rooms = followed(user) if rooms is None else rooms
     read_marks = {room["id"]: room["read"] for room in rooms}
-    unseen = unseen_mentions(user).order_by("-message__seq")[:MENTIONS_MAX]
+    unseen = unseen_mentions(user).order_by("-created_at", "-pk")[:MENTIONS_MAX]
     rows = list(unseen.values_list("message__room_id", "message__seq"))
     mentioned: dict[str, list[int]] = {}
-    for room, seq in rows:
+    for room, seq in rows:  # a card comment's mention has no room: the total counts it
         if room in read_marks and seq > read_marks[room]:
             mentioned.setdefault(str(room), []).append(seq)
     return {
@@ -179,18 +180,37 @@ def nav_state(user: User, rooms: list[dict[str, object]] | None = None) -> dict[
     }
 
 
+def _mentions_in_sight(user: User) -> QuerySet[Mention]:
+    """The person's mentions they may still see: in messages of rooms they see, or in card
+    comments (not deleted) of boards they see — a removed member counts neither."""
+    rooms = Room.objects.visible_to(user).values("pk")
+    boards = Board.objects.visible_to(user).values("pk")
+    return Mention.objects.filter(
+        Q(message__room__in=rooms) | Q(comment__board__in=boards, comment__deleted_at__isnull=True),
+        user=user,
+    )
+
+
 def unseen_mentions(user: User) -> QuerySet[Mention]:
-    visible = Room.objects.visible_to(user).values("pk")
-    return Mention.objects.filter(user=user, seen_at__isnull=True, message__room__in=visible)
+    return _mentions_in_sight(user).filter(seen_at__isnull=True)
+
+
+COMMENT_RELATED = ("comment__author", "comment__card__board", "comment__board")
 
 
 def mentions_of(user: User, limit: int = 100) -> QuerySet[Mention]:
-    """Where the person was @mentioned, newest first, in rooms they may still see."""
+    """Where the person was @mentioned, messages and card comments together, newest first,
+    in rooms and boards they may still see."""
     return (
-        Mention.objects.filter(user=user, message__room__in=Room.objects.visible_to(user))
-        .select_related(*(f"message__{name}" for name in MESSAGE_RELATED))
-        .prefetch_related("message__reactions__user", "message__attachments", previews("message__"))
-        .order_by("-created_at")[:limit]
+        _mentions_in_sight(user)
+        .select_related(*(f"message__{name}" for name in MESSAGE_RELATED), *COMMENT_RELATED)
+        .prefetch_related(
+            "message__reactions__user",
+            "message__attachments",
+            previews("message__"),
+            "comment__mentions",
+        )
+        .order_by("-created_at", "-pk")[:limit]
     )
 
 

@@ -57,7 +57,11 @@ class Hub:
                 "board", "source__room", "source__answer__author", "source__answer__verified_by"
             )
             .prefetch_related(
-                "tags", Prefetch("comments", Comment.objects.select_related("author"))
+                "tags",
+                Prefetch(
+                    "comments",
+                    Comment.objects.filter(deleted_at__isnull=True).select_related("author"),
+                ),
             )
             .order_by("board__name", "pk")
         )

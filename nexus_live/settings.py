@@ -499,6 +499,7 @@ SPECTACULAR_SETTINGS = {
         "ExportKindEnum": "api.serializers.EXPORT_KINDS",
         "ApiSchemaStatusEnum": "api.serializers.SCHEMA_STATES",
         "ApiDifferenceKindEnum": "api.serializers.DIFFERENCE_KINDS",
+        "MentionKindEnum": "api.serializers.MENTION_KINDS",
     },
 }
 # Access tokens are short-lived; a refresh token rotates on every use (api/tokens.py).

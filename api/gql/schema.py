@@ -26,6 +26,7 @@ from api.gql.types import (
     Card,
     CardSaved,
     ColumnCards,
+    Comment,
     DirectConversation,
     Me,
     Mention,
@@ -143,6 +144,14 @@ class Query:
 
         found = _team_for(person(info), team).api_schemas.all()
         return [ApiSchema.of(schema_data(schema)) for schema in found]
+
+    @strawberry.field(description="A card's comments, oldest first (at most 500).")
+    def comments(self, info: Info, card: int) -> list[Comment]:
+        found = board_queries.card_for(person(info), card)
+        comments = board_queries.comments_of(found)[:500]
+        for comment in comments:
+            comment.card, comment.board = found, found.board
+        return [Comment.of(answers.comment_answer(comment)) for comment in comments]
 
 
 # --- Mutations ---------------------------------------------------------------------------------
@@ -335,6 +344,32 @@ class Mutation:
         board_actions.move_card(card=card, user=user, column=target, before=above)
         return Card.from_model(board_queries.card_for(user, id))
 
+    @strawberry.mutation(description="Comment on a card (Markdown; @name mentions a person).")
+    def add_comment(self, info: Info, card: int, body: str) -> Comment:
+        user = person(info)
+        target = board_queries.card_for(user, card)
+        comment = board_actions.add_comment(card=target, user=user, body=body)
+        return Comment.of(answers.comment_answer(board_queries.comment_for(user, comment.pk)))
+
+    @strawberry.mutation(description="Edit my comment (its mentions follow the new text).")
+    def edit_comment(self, info: Info, id: int, body: str) -> Comment:
+        user = person(info)
+        comment = board_queries.comment_for(user, id)
+        board_actions.edit_comment(comment=comment, user=user, body=body)
+        return Comment.of(answers.comment_answer(board_queries.comment_for(user, id)))
+
+    @strawberry.mutation(description="Delete a comment (mine; the board's owners: any).")
+    def delete_comment(self, info: Info, id: int) -> Comment:
+        user = person(info)
+        comment = board_queries.comment_for(user, id)
+        deleted = board_actions.delete_comment(comment=comment, user=user)
+        deleted.card = comment.card
+        return Comment.of(answers.comment_answer(deleted))
+
+    @strawberry.mutation(description="Mark all my mentions seen (messages and card comments).")
+    def mark_mentions_seen(self, info: Info) -> int:
+        return chat_actions.mark_mentions_seen(user=person(info))
+
 
 # --- Subscriptions -----------------------------------------------------------------------------
 @functools.lru_cache(maxsize=1024)
@@ -375,6 +410,10 @@ def _board_event(frame: dict) -> BoardEvent | None:
     if kind == "board":
         return BoardEvent(
             type=kind, event=frame["event"], card=None, columns=_columns(data.get("columns"))
+        )
+    if kind in ("comment", "comment_edited", "comment_deleted"):
+        return BoardEvent(
+            type=kind, event=frame["event"], card=None, columns=None, comment=Comment.of(data)
         )
     if kind in ("synced", "reset"):
         return BoardEvent(type=kind, event=frame["event"], card=None, columns=None)
@@ -438,8 +477,9 @@ class Subscription:
             yield item
 
     @strawberry.subscription(
-        description="A board's changes: cards added, edited, moved, archived; columns. since: "
-        "the last event you have (a board's lastEvent) to catch up from."
+        description="A board's changes: cards added, edited, moved, archived; columns; "
+        "comments posted, edited, deleted. since: the last event you have (a board's "
+        "lastEvent) to catch up from."
     )
     async def board_changes(
         self, info: Info, board: int, since: int | None = None

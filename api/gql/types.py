@@ -136,16 +136,47 @@ class Message:
         return cls.of(message_data(message))
 
 
-@strawberry.type(description="Where I was @mentioned.")
+@strawberry.type(description="A comment on a card.")
+class Comment:
+    id: int
+    card: int
+    board: int
+    event: int = strawberry.field(description="The board event of its latest change.")
+    author: Person | None
+    body: str
+    body_html: str
+    created_at: str = strawberry.field(description="ISO 8601.")
+    edited_at: str | None = strawberry.field(description="ISO 8601, once edited.")
+    deleted: bool
+    card_title: str | None = strawberry.field(
+        default=None, description="Null in subscriptions (the card is known there)."
+    )
+    board_name: str | None = strawberry.field(default=None, description="Null in subscriptions.")
+    mentions: list[int] | None = strawberry.field(
+        default=None, description="The ids of the people it mentions (null in subscriptions)."
+    )
+
+    @classmethod
+    def of(cls, data: dict) -> "Comment":
+        author = data["author"]
+        return _build(cls, data, author=_build(Person, author) if author else None)
+
+
+@strawberry.type(description="Where I was @mentioned: in a message, or in a card comment.")
 class Mention:
+    kind: str = strawberry.field(description="message or comment.")
     created_at: str = strawberry.field(description="ISO 8601.")
     seen: bool
-    room: str = strawberry.field(description="The room's slug.")
-    message: Message
+    url: str = strawberry.field(description="Where it is in the app (a path).")
+    room: str | None = strawberry.field(description="The room's slug (kind: message).")
+    message: Message | None = strawberry.field(description="Kind: message.")
+    comment: Comment | None = strawberry.field(description="Kind: comment.")
 
     @classmethod
     def of(cls, data: dict) -> "Mention":
-        return _build(cls, data, message=Message.of(data["message"]))
+        message = Message.of(data["message"]) if data["message"] else None
+        comment = Comment.of(data["comment"]) if data["comment"] else None
+        return _build(cls, data, message=message, comment=comment)
 
 
 @strawberry.type
@@ -343,12 +374,16 @@ class MessageEvent:
 class BoardEvent:
     type: str = strawberry.field(
         description="card (added, edited, moved, archived), board (the columns changed: "
-        "`columns`, whole), synced or reset."
+        "`columns`, whole), comment, comment_edited, comment_deleted (`comment`), synced or "
+        "reset."
     )
     event: int
     card: Card | None
     columns: list[ColumnCards] | None = strawberry.field(
         description="board: every column; card after a move: the columns it touched, in order."
+    )
+    comment: Comment | None = strawberry.field(
+        default=None, description="comment, comment_edited, comment_deleted: the comment."
     )
 
 

@@ -13,6 +13,7 @@ from django.test import override_settings
 from accounts import actions as account_actions
 from api import tokens
 from boards import actions as board_actions
+from boards import queries as board_queries
 from chat import actions as chat_actions
 from chat.tests.conftest import HOST, ORIGIN, _session_cookie
 from nexus_live.asgi import application
@@ -205,6 +206,45 @@ async def test_a_card_moved_in_a_browser_reaches_board_subscribers(board, alice,
         data = (await next_event(communicator))["boardChanges"]
         assert data["type"] == "card" and data["card"]["column"] == done.pk
         assert {"id": done.pk, "cards": [card.pk]} in data["columns"]
+
+
+COMMENTS = """subscription($board: Int!) { boardChanges(board: $board) {
+  type event comment { id card body deleted author { name } } } }"""
+
+
+async def test_comments_posted_edited_and_deleted_reach_board_subscribers(board, alice, bob):
+    card = await database_sync_to_async(
+        lambda: board_actions.create_card(board=board, user=alice, title="Slow cursor")
+    )()
+    async with socket() as communicator:
+        assert acked(await init(communicator, await token_of(bob)))
+        await subscribe(communicator, COMMENTS, board=board.pk)
+        await communicator.receive_nothing(timeout=0.3)
+        comment = await database_sync_to_async(
+            lambda: board_actions.add_comment(card=card, user=alice, body="first")
+        )()
+        seen = []
+        while len(seen) < 1:
+            data = (await next_event(communicator))["boardChanges"]
+            if data["type"].startswith("comment"):
+                seen.append(data)
+        fresh = await database_sync_to_async(lambda: board_queries.comment_for(alice, comment.pk))()
+        await database_sync_to_async(
+            lambda: board_actions.edit_comment(comment=fresh, user=alice, body="second")
+        )()
+        await database_sync_to_async(
+            lambda: board_actions.delete_comment(comment=fresh, user=alice)
+        )()
+        while len(seen) < 3:
+            data = (await next_event(communicator))["boardChanges"]
+            if data["type"].startswith("comment"):
+                seen.append(data)
+    assert [(d["type"], d["comment"]["body"], d["comment"]["deleted"]) for d in seen] == [
+        ("comment", "first", False),
+        ("comment_edited", "second", False),
+        ("comment_deleted", "", True),
+    ]
+    assert seen[0]["comment"]["author"] == {"name": "Alice"}
 
 
 async def test_a_member_removed_from_the_team_stops_receiving(private_room, team, alice, bob):

@@ -26,7 +26,7 @@ from boards.actions.cards import (
     update_card,
 )
 from boards.actions.challenges import Promoted, promote_message
-from boards.actions.comments import COMMENT_MAX, add_comment
+from boards.actions.comments import COMMENT_MAX, add_comment, delete_comment, edit_comment
 from boards.actions.editing import send_editing
 from boards.actions.labels import LABEL_NAME_MAX, create_label, remove_label
 
@@ -51,6 +51,8 @@ __all__ = [
     "create_board",
     "create_card",
     "create_label",
+    "delete_comment",
+    "edit_comment",
     "move_card",
     "move_column",
     "promote_message",

@@ -10,9 +10,10 @@ from django.urls import reverse
 
 from boards import actions
 from boards import events as board_events
-from boards.models import Activity, Card, Comment, CommentMention
+from boards.models import Activity, Card, Comment
 from boards.queries import card_for_render, render_card
 from boards.tests.test_consumer import next_of, on_board
+from chat.models import Mention
 
 
 def _card(card):
@@ -41,7 +42,7 @@ def test_readers_cannot_comment(public_board, bob):
 
 def test_a_mention_is_recorded_for_people_who_can_see_the_board(card, alice, bob, charlie):
     comment = actions.add_comment(card=_card(card), user=alice, body="@bob and @charlie, look")
-    assert [m.user for m in CommentMention.objects.filter(comment=comment)] == [bob]
+    assert [m.user for m in Mention.objects.filter(comment=comment)] == [bob]
     html = json.loads(board_events.comment_frame(comment))["html"]
     assert f'data-mentions="{bob.pk} "' in html  # the page of the person named marks it
 

@@ -125,6 +125,14 @@
         addComment(frame);
         live.saw(frame.event);
         break;
+      case "comment_edited":
+        replaceComment(frame);
+        live.saw(frame.event);
+        break;
+      case "comment_deleted":
+        removeComment(frame);
+        live.saw(frame.event);
+        break;
       case "editing":
         if (String(frame.user) !== me) showEditing(frame);
         break;
@@ -134,7 +142,8 @@
       case "error": {
         const editor = frame.card ? openEditor(frame.card) : null;
         const slot = frame.action === "comment" ? ".comment-error" : ".editor-error";
-        const target = editor?.querySelector(slot) || document.getElementById("flash");
+        const own = frame.comment ? document.querySelector(`#comment-${frame.comment} .comment-edit-error`) : null;
+        const target = own || editor?.querySelector(slot) || document.getElementById("flash");
         if (target) target.textContent = frame.message;
         break;
       }
@@ -161,13 +170,80 @@
     }
   }
 
-  // One fragment for everyone: the comments that mention this person are marked here.
+  // A comment's new text: the copy shown is replaced (someone else's edit box open on it
+  // stays open). One never shown (caught up after a reconnect) is added.
+  function replaceComment(frame) {
+    const old = document.getElementById(`comment-${frame.id}`);
+    if (!old) {
+      addComment(frame);
+      return;
+    }
+    const open = old.querySelector("form.comment-edit-form:not([hidden])");
+    if (open && String(frame.data?.author?.id) !== me) return;
+    const comment = fragment(frame.html);
+    markMentions(comment);
+    old.replaceWith(comment);
+  }
+
+  function removeComment(frame) {
+    const old = document.getElementById(`comment-${frame.id}`);
+    if (!old) return;
+    const list = old.parentElement;
+    old.remove();
+    if (!list.querySelector(".comment")) list.parentElement.querySelector(".no-comments")?.removeAttribute("hidden");
+  }
+
+  // One fragment for everyone: the comments that mention this person are marked here, and
+  // the author (edit, delete) and the board's managers (delete) get their buttons.
   function markMentions(root) {
     const comments = root.matches?.(".comment") ? [root] : root.querySelectorAll(".comment");
+    const canEdit = page.dataset.canEdit === "true";
+    const canManage = page.dataset.canManage === "true";
     for (const comment of comments) {
       if ((comment.dataset.mentions || "").split(" ").includes(me)) comment.classList.add("mentions-me");
+      const mine = comment.dataset.author === me && canEdit;
+      const edit = comment.querySelector("[data-comment-edit]");
+      const remove = comment.querySelector("[data-comment-delete]");
+      if (edit) edit.hidden = !mine;
+      if (remove) remove.hidden = !(mine || canManage);
+      const tools = comment.querySelector(".comment-tools");
+      if (tools) tools.hidden = !(mine || canManage);
     }
   }
+  markMentions(page);
+
+  page.addEventListener("click", (event) => {
+    const comment = event.target.closest(".comment");
+    if (!comment) return;
+    const form = comment.querySelector("form.comment-edit-form");
+    if (event.target.closest("[data-comment-edit]") && form) {
+      form.hidden = false;
+      comment.querySelector(".comment-body").hidden = true;
+      form.querySelector("textarea").focus();
+    } else if (event.target.closest("[data-comment-cancel]") && form) {
+      form.hidden = true;
+      comment.querySelector(".comment-body").hidden = false;
+    } else if (event.target.closest("[data-comment-delete]")) {
+      if (window.confirm("Delete this comment?")) {
+        send({ action: "delete_comment", card: Number(form?.dataset.card), comment: Number(comment.dataset.comment) });
+      }
+    }
+  });
+
+  page.addEventListener("submit", (event) => {
+    const form = event.target.closest("form.comment-edit-form");
+    if (!form) return;
+    event.preventDefault();
+    const body = form.querySelector("textarea").value.trim();
+    const error = form.querySelector(".comment-edit-error");
+    if (!body) {
+      error.textContent = "Write something, or delete the comment.";
+      return;
+    }
+    if (!send({ action: "edit_comment", card: Number(form.dataset.card), comment: Number(form.dataset.comment), body })) {
+      error.textContent = "Not connected: try again in a moment.";
+    }
+  });
 
   const editingTimers = new Map();
   function showEditing(frame) {

@@ -124,3 +124,41 @@ def test_the_shortcut_list_opens_with_a_question_mark_and_closes_with_escape(
     expect(ben.locator("#card-editor")).to_be_hidden()
     ben.keyboard.press("n")
     expect(ben.locator(".add-card input[name=title]").first).to_be_focused()
+
+
+def test_a_comment_mention_reaches_the_badge_and_the_mentions_page_live(
+    new_person_page, console_errors, alice, bob, board
+):
+    card = Card.objects.get(title="CORS errors")
+    ana, ben = new_person_page(alice), new_person_page(bob)
+    _open(ana, board)
+    _edit(ana, card)
+    ben.goto("/rooms/")  # anywhere but the board: the badge is on every page
+    badge = ben.locator("#mention-count")
+    expect(badge).to_be_hidden()
+    ana.get_by_label("Add a comment").fill("@bob the preflight needs PATCH")
+    ana.get_by_role("button", name="Comment", exact=True).click()
+    expect(badge).to_be_visible()
+    expect(badge.locator(".count")).to_have_text("1")
+
+    ben.get_by_role("navigation", name="Main").get_by_role("link", name="Mentions").click()
+    mention = ben.locator("ol.mentions li.mention")
+    expect(mention).to_have_count(1)
+    expect(mention).to_contain_text("the preflight needs PATCH")
+    expect(mention.get_by_role("link", name="CORS errors")).to_be_visible()
+    expect(badge).to_be_hidden()  # seen once it is on screen
+
+    # The author edits the comment: the mention goes with the name, live for the board.
+    _open(ben, board)
+    _edit(ben, card)
+    comment = ana.locator(f"#comments-{card.pk} .comment")
+    comment.get_by_role("button", name="Edit").click()
+    comment.get_by_label("Edit your comment").fill("the preflight needs PATCH, fixed")
+    comment.get_by_role("button", name="Save").click()
+    seen = ben.locator(f"#comments-{card.pk} .comment")
+    expect(seen).to_contain_text("fixed")
+    expect(seen).to_contain_text("(edited)")
+    expect(seen.get_by_role("button", name="Edit")).to_be_hidden()  # not Ben's comment
+    ben.goto("/rooms/mentions/")
+    expect(ben.locator("ol.mentions li.mention")).to_have_count(0)
+    assert console_errors(ana) == [] and console_errors(ben) == []
