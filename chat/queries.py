@@ -146,10 +146,10 @@ def followed(user: User) -> list[dict[str, object]]:
     `kind` ("room" or "direct": the sidebar lists direct conversations apart)."""
     visible = Room.objects.visible_to(user).values("pk")
     rows = RoomVisit.objects.filter(user=user, room__in=visible).order_by("room__name")
-    fields = ("id", "name", "slug", "is_private", "last_seq", "read", "kind")
+    fields = ("id", "name", "slug", "is_private", "last_seq", "read", "kind", "title")
     values = rows.values_list(
         "room_id", "room__name", "room__slug", "room__is_private", "room__last_seq",
-        "last_read_seq", "room__kind",
+        "last_read_seq", "room__kind", "room__title",
     )  # fmt: skip
     return [dict(zip(fields, row, strict=True)) for row in values]
 
@@ -278,7 +278,7 @@ def direct_conversations(user: User) -> list[dict[str, object]]:
                 "id": room.pk,
                 "slug": room.slug,
                 "url": room.get_absolute_url(),
-                "title": ", ".join(person.name for person in others),
+                "title": room.title or ", ".join(person.name for person in others),
                 "others": [{"id": person.pk, "name": person.name} for person in others],
                 "unread": max(0, room.unread or 0),
                 "last_seq": room.last_seq,

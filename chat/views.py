@@ -137,7 +137,8 @@ def _label(room: Room, request: HttpRequest) -> dict[str, object]:
     if not room.is_direct:
         return {"room_label": f"#{room.name}"}
     people = queries.direct_people(room, request.user)
-    return {"room_label": ", ".join(p.name for p in people) or "Just you", "dm_people": people}
+    label = room.title or ", ".join(p.name for p in people) or "Just you"
+    return {"room_label": label, "dm_people": people, "dm_others": len(people)}
 
 
 @login_required
@@ -217,6 +218,43 @@ def direct(request: HttpRequest) -> HttpResponse:
         "nav": "dms",
     }
     return render(request, "chat/direct.html", context, status=400 if form.errors else 200)
+
+
+def _get_direct_for_user(request: HttpRequest, slug: str) -> Room:
+    room = _get_room_for_user(request, slug)
+    if not room.is_direct:
+        raise Http404("No such conversation")
+    return room
+
+
+@login_required
+@require_POST
+def rename_direct(request: HttpRequest, slug: str) -> HttpResponse:
+    """Name a group conversation (an empty name: its people's names again)."""
+    room = _get_direct_for_user(request, slug)
+    try:
+        actions.rename_direct(room=room, user=request.user, title=request.POST.get("title", ""))
+    except ValidationError as exc:
+        if request.htmx:
+            return inline_error(request, exc.messages[0], 400)
+        flash.error(request, exc.messages[0])
+    return redirect(room)
+
+
+@login_required
+@require_POST
+def leave_direct(request: HttpRequest, slug: str) -> HttpResponse:
+    """Leave a group conversation: back to the list, which no longer has it."""
+    room = _get_direct_for_user(request, slug)
+    try:
+        actions.leave_direct(room=room, user=request.user)
+    except ValidationError as exc:
+        if request.htmx:
+            return inline_error(request, exc.messages[0], 400)
+        flash.error(request, exc.messages[0])
+        return redirect(room)
+    flash.success(request, f"You left {room.title or 'the conversation'}.")
+    return redirect("direct:list")
 
 
 @login_required

@@ -35,6 +35,17 @@ window.NexusLive = Object.assign(window.NexusLive || {}, {
     return dialog;
   },
 
+  // A direct conversation's names in a live frame list everyone (rendered once for all its
+  // people): each page drops its own person.
+  hideMe(root) {
+    const me = document.getElementById("sidebar")?.dataset.me;
+    if (!me || !root) return;
+    for (const person of root.querySelectorAll(`[data-person="${me}"]`)) person.remove();
+    for (const people of root.querySelectorAll(".dm-people")) {
+      if (!people.querySelector(".dm-person")) people.textContent = "Just you";
+    }
+  },
+
   // The first element of a server-rendered fragment.
   fragment(html) {
     const template = document.createElement("template");
@@ -121,6 +132,8 @@ document.addEventListener("submit", (event) => {
     } else if (frame.type === "export") {   // an export of mine progressed: its row, as the server drew it
       showExport(frame);
       return;
+    } else if (frame.type === "direct") {   // a conversation of mine opened, named, or left
+      showDirect(frame);
     } else if (frame.type === "activity" || frame.type === "read") {
       const entry = state.rooms[String(frame.room)] || (state.rooms[String(frame.room)] = [0, 0]);
       entry[0] = Math.max(entry[0], frame.seq);
@@ -130,6 +143,38 @@ document.addEventListener("submit", (event) => {
       return;
     }
     render();
+  }
+
+  // A direct conversation in the /dm/ list and the sidebar: added on top when new, its name
+  // replaced when it changed (its badges and place kept), removed when I left it.
+  function showDirect(frame) {
+    const id = String(frame.id);
+    const rows = [document.getElementById(`dm-entry-${id}`), document.getElementById(`side-dm-${id}`)];
+    if (frame.left) {
+      for (const row of rows) row?.remove();
+      delete state.rooms[id];
+      state.direct = (state.direct || []).filter((room) => String(room) !== id);
+      return;
+    }
+    if (!(id in state.rooms)) state.rooms[id] = [0, 0];
+    if (!(state.direct || []).map(String).includes(id)) (state.direct ||= []).push(frame.id);
+    const box = window.NexusLive.fragment(frame.html);
+    window.NexusLive.hideMe(box);
+    const fresh = [box.querySelector(".direct-entry"), box.querySelector(`#side-dm-${id}`)];
+    const lists = [document.getElementById("dm-list"), document.getElementById("side-directs-list")];
+    fresh.forEach((row, index) => {
+      const list = lists[index];
+      if (!list || !row) return;
+      const shown = rows[index];
+      if (shown) {
+        const name = index === 0 ? "a" : ".side-name";
+        shown.querySelector(name)?.replaceWith(row.querySelector(name));
+        return;
+      }
+      list.prepend(row);
+      list.hidden = false;
+      document.getElementById(index === 0 ? "dm-empty" : "side-directs")?.toggleAttribute("hidden", index === 0);
+    });
   }
 
   // The Exports page: a row replaced as its export progresses, a new one (another tab) added on
