@@ -255,7 +255,8 @@ def people_for_mention(room: Room, text: object, *, exclude: User) -> list[dict[
 # --- Direct conversations and pins --------------------------------------------------------------
 def direct_conversations(user: User) -> list[dict[str, object]]:
     """The person's direct conversations, latest activity first, in two queries: `id`,
-    `slug`, `url`, `title` (the other people's names), `others` [{id, name}], `unread`,
+    `slug`, `url`, `title` (its name, else the other people's names), `name` (the name its
+    people gave it, or ""), `group` (3+ people: named and left), `others` [{id, name}], `unread`,
     `last_seq`, `read` (their read mark), `last_activity` (the newest message's time, else
     when it was opened)."""
     if not user.is_authenticated or not user.is_active:
@@ -279,6 +280,8 @@ def direct_conversations(user: User) -> list[dict[str, object]]:
                 "slug": room.slug,
                 "url": room.get_absolute_url(),
                 "title": room.title or ", ".join(person.name for person in others),
+                "name": room.title,
+                "group": room.is_group,
                 "others": [{"id": person.pk, "name": person.name} for person in others],
                 "unread": max(0, room.unread or 0),
                 "last_seq": room.last_seq,
