@@ -313,15 +313,32 @@ def messages(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 @require_POST
 def post(request: HttpRequest, slug: str) -> HttpResponse:
-    """The composer without JavaScript: the same action the socket calls."""
+    """The composer without JavaScript: the text and its files in one multipart POST, through
+    the same actions the page's upload and the socket call. A refused file sends nothing,
+    says why and keeps the text; its fellow uploads of this request are taken back."""
     room = _get_room_for_user(request, slug)
     body = request.POST.get("body", "")
+    uploads = request.FILES.getlist("file")
+    taken: list[Attachment] = []
     try:
+        if len(uploads) > actions.MAX_PER_MESSAGE:
+            raise ValidationError(f"A message carries at most {actions.MAX_PER_MESSAGE} files.")
+        for upload in uploads:
+            taken.append(actions.upload_attachment(room=room, user=request.user, upload=upload))
         actions.post_message(
-            room=room, author=request.user, body=body, client_id=request.POST.get("client_id", "")
+            room=room,
+            author=request.user,
+            body=body,
+            client_id=request.POST.get("client_id", ""),
+            attachments=[attachment.pk for attachment in taken],
         )
-    except ValidationError as exc:
-        flash.error(request, exc.messages[0])
+    except (ValidationError, PermissionDenied) as exc:
+        for attachment in taken:
+            actions.remove_attachment(attachment=attachment, user=request.user)
+        if isinstance(exc, PermissionDenied):
+            raise  # 403, as before: a viewer has no composer
+        text = exc.messages[0] + (" Nothing was sent: choose the files again." if uploads else "")
+        flash.error(request, text)
         request.session[f"draft-{room.pk}"] = body[: actions.MAX_BODY * 2]  # nothing typed is lost
     return redirect(room)
 

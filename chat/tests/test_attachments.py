@@ -515,3 +515,62 @@ def test_an_animated_png_and_gif_keep_their_frames(bob, general):
 def test_a_png_without_metadata_is_stored_as_sent(bob, general):
     original = png_bytes((10, 10))
     assert _stored(_uploaded(bob, general, "plain.png", original)) == original
+
+
+# --- The composer without JavaScript: text and files in one multipart POST ---------------------
+def _post_form(client, room, body, *files_sent, client_id="nojs1"):
+    data = {"body": body, "client_id": client_id}
+    if files_sent:
+        data["file"] = [SimpleUploadedFile(name, content) for name, content in files_sent]
+    return client.post(reverse("chat:post", args=[room.slug]), data, follow=True)
+
+
+def test_the_no_js_composer_posts_text_and_files_in_one_go(as_person, general):
+    response = _post_form(
+        as_person("bob"), general, "my screenshot", ("shot.png", png_bytes((40, 30))),
+        ("log.txt", b"line one\n"),
+    )  # fmt: skip
+    assert response.status_code == 200
+    message = Message.objects.get(room=general)
+    assert message.body == "my screenshot"
+    assert sorted(a.name for a in message.attachments.all()) == ["log.txt", "shot.png"]
+    assert "shot.png" in response.content.decode()
+
+
+def test_the_no_js_composer_posts_a_file_without_text(as_person, general):
+    _post_form(as_person("bob"), general, "", ("shot.png", png_bytes((40, 30))))
+    message = Message.objects.get(room=general)
+    assert message.body == "" and message.attachments.count() == 1
+
+
+def test_a_refused_file_keeps_the_text_and_says_why(as_person, general):
+    client = as_person("bob")
+    response = _post_form(
+        client, general, "see attached", ("ok.png", png_bytes((10, 10))),
+        ("page.html", b"<html><script>alert(1)</script></html>"),
+    )  # fmt: skip
+    html = response.content.decode()
+    assert "Not attached: page.html" in html
+    assert ">see attached</textarea>" in html  # the draft is back in the composer
+    assert not Message.objects.filter(room=general).exists()
+    assert not Attachment.objects.filter(room=general).exists()  # nothing half-sent waits
+
+
+def test_a_file_over_the_limit_keeps_the_text(as_person, general, settings):
+    settings.ATTACHMENT_MAX_BYTES = 1000
+    response = _post_form(as_person("bob"), general, "big one", ("big.txt", b"a" * 2000))
+    html = response.content.decode()
+    assert "a file is at most" in html and ">big one</textarea>" in html
+    assert not Message.objects.filter(room=general).exists()
+
+
+def test_the_no_js_composer_form_sends_files(as_person, general):
+    html = as_person("bob").get(general.get_absolute_url()).content.decode()
+    assert 'enctype="multipart/form-data"' in html
+    assert 'name="file"' in html and 'id="composer-file"' in html
+
+
+def test_a_viewer_cannot_post_files_without_js(as_person, private_room):
+    response = _post_form(as_person("vera"), private_room, "hi", ("a.txt", b"hi"))
+    assert response.status_code == 403 and not Message.objects.exists()
+    assert not Attachment.objects.exists()
