@@ -213,6 +213,39 @@ document.addEventListener("submit", (event) => {
   live.start();
 })();
 
+// Due dates by the viewer's own calendar: the server drew "overdue" / "due soon" by its date
+// (UTC); a card due today is not overdue here because it is tomorrow in UTC, nor still "soon"
+// when the day is over here. Tiles that arrive live are said again as they are inserted.
+(() => {
+  const WORDS = { overdue: "⚠ Overdue · ", soon: "Due soon · ", later: "Due " };
+  const DAY = 24 * 60 * 60 * 1000;
+  const localToday = () => {
+    const now = new Date();
+    return Date.UTC(now.getFullYear(), now.getMonth(), now.getDate());
+  };
+  function sayDue(element, today) {
+    if (element.hasAttribute("data-due-fixed")) return;   // archived: never overdue
+    const [year, month, day] = element.dataset.due.split("-").map(Number);
+    if (!year || !month || !day) return;
+    const days = Math.round((Date.UTC(year, month - 1, day) - today) / DAY);
+    const soon = Number(element.dataset.nearDays || 2);
+    const state = days < 0 ? "overdue" : days <= soon ? "soon" : "later";
+    element.className = `due due-${state}`;
+    const word = element.querySelector(".due-word");
+    if (word && word.textContent !== WORDS[state]) word.textContent = WORDS[state];
+  }
+  function sayAll(root) {
+    const today = localToday();
+    if (root.matches?.("[data-due]")) sayDue(root, today);
+    for (const element of root.querySelectorAll?.("[data-due]") || []) sayDue(element, today);
+  }
+  sayAll(document);
+  new MutationObserver((changes) => {
+    for (const change of changes) for (const node of change.addedNodes) if (node.nodeType === 1) sayAll(node);
+  }).observe(document.body, { childList: true, subtree: true });
+  setInterval(() => sayAll(document), 60 * 1000);   // midnight passes on an open page
+})();
+
 // Copy buttons on code blocks (rendered by the server with data-copy-code).
 document.addEventListener("click", (event) => {
   const button = event.target.closest("[data-copy-code]");
