@@ -42,7 +42,9 @@ window.NexusLive = Object.assign(window.NexusLive || {}, {
     if (!me || !root) return;
     for (const person of root.querySelectorAll(`[data-person="${me}"]`)) person.remove();
     for (const people of root.querySelectorAll(".dm-people")) {
-      if (!people.querySelector(".dm-person")) people.textContent = "Just you";
+      const first = people.querySelector(".dm-person");
+      if (!first) people.textContent = "Just you";
+      else first.querySelector(".dm-sep")?.remove();
     }
   },
 
