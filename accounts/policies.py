@@ -170,6 +170,14 @@ def can_pin(user: User, room: RoomLike) -> bool:
     return can_moderate(user, room)
 
 
+def can_change_direct(user: User, room: RoomLike) -> bool:
+    """Name or leave a direct conversation: any of its people, in a group one (opened for
+    three or more); a conversation of two is neither named nor left (decision 016)."""
+    return (
+        _is_direct(room) and bool(getattr(room, "is_group", False)) and can_view_space(user, room)
+    )
+
+
 def can_export(user: User, space: Space | None) -> bool:
     """Export a board or a room's history: whoever may see it (an export shows nothing its
     pages do not). `None`: one's own solved cards, which anyone signed in may export."""

@@ -63,6 +63,8 @@ def direct_answer(conversation: dict) -> dict:
         "id": conversation["id"],
         "slug": conversation["slug"],
         "title": conversation["title"],
+        "name": conversation["name"],
+        "group": conversation["group"],
         "others": conversation["others"],
         "unread": conversation["unread"],
         "last_seq": conversation["last_seq"],

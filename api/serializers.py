@@ -240,12 +240,27 @@ class Pins(serializers.Serializer):
 class DirectConversation(serializers.Serializer):
     id = serializers.IntegerField()
     slug = serializers.CharField(help_text="Its messages: /api/v1/rooms/{slug}/messages/.")
-    title = serializers.CharField(help_text="The other people's names.")
+    title = serializers.CharField(help_text="Its name, else the other people's names.")
+    name = serializers.CharField(
+        help_text="The name its people gave it (a group conversation), or empty."
+    )
+    group = serializers.BooleanField(
+        help_text="Opened for 3+ people: any of them may name it or leave it."
+    )
     others = Person(many=True)
     unread = serializers.IntegerField()
     last_seq = serializers.IntegerField()
     last_read_seq = serializers.IntegerField()
     last_activity = serializers.DateTimeField(help_text="The newest message, else its opening.")
+
+
+class DirectChanges(serializers.Serializer):
+    name = serializers.CharField(
+        max_length=80,
+        allow_blank=True,
+        trim_whitespace=False,
+        help_text="The group conversation's name for all its people; empty: their names.",
+    )
 
 
 class NewDirect(serializers.Serializer):

@@ -707,6 +707,61 @@ class DirectsView(APIView):
         return Response(answers.direct_answer(found))
 
 
+def _direct_for(user: User, slug: str) -> dict:
+    """One of my direct conversations as `direct_conversations` reads it; else 404 (a room, an
+    outsider's, one I left)."""
+    found = next((dm for dm in chat_queries.direct_conversations(user) if dm["slug"] == slug), None)
+    if found is None:
+        raise Http404("No such conversation")
+    return found
+
+
+class DirectView(APIView):
+    @extend_schema(
+        operation_id="getDirectConversation",
+        tags=["direct messages"],
+        summary="One of my direct conversations",
+        responses={200: s.DirectConversation, **READ_ERRORS},
+    )
+    def get(self, request: Request, slug: str) -> Response:
+        return Response(answers.direct_answer(_direct_for(request.user, slug)))
+
+    @extend_schema(
+        operation_id="renameDirectConversation",
+        tags=["direct messages"],
+        summary="Name a group conversation for all its people (any of them may)",
+        description="A conversation of two cannot be named (400). An empty name goes back "
+        "to the people's names. Its people's pages get the new name live.",
+        request=s.DirectChanges,
+        responses={200: s.DirectConversation, **WRITE_ERRORS},
+    )
+    def patch(self, request: Request, slug: str) -> Response:
+        _direct_for(request.user, slug)
+        given = s.DirectChanges(data=request.data)
+        given.is_valid(raise_exception=True)
+        room = chat_queries.room_for(request.user, slug)
+        chat_actions.rename_direct(room=room, user=request.user, title=given.validated_data["name"])
+        return Response(answers.direct_answer(_direct_for(request.user, slug)))
+
+
+class LeaveDirectView(APIView):
+    @extend_schema(
+        operation_id="leaveDirectConversation",
+        tags=["direct messages"],
+        summary="Leave a group conversation",
+        description="My membership and read mark go; its messages stay for the others. A "
+        "conversation of two cannot be left (400). Afterwards it is a 404 to me, and opening "
+        "a conversation with the same people starts a new one (nobody is added back).",
+        request=None,
+        responses={204: None, **WRITE_ERRORS},
+    )
+    def post(self, request: Request, slug: str) -> Response:
+        _direct_for(request.user, slug)
+        room = chat_queries.room_for(request.user, slug)
+        chat_actions.leave_direct(room=room, user=request.user)
+        return Response(status=204)
+
+
 class ReadView(APIView):
     @extend_schema(
         operation_id="markRead",

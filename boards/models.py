@@ -160,6 +160,8 @@ class Card(models.Model):
             items += [m[1] != " " for m in map(_TASK_ITEM.match, text.splitlines()) if m]
         return sum(items), len(items)
 
+    due_soon_days = DUE_SOON_DAYS  # the pages' script reads it from the tile (data-near-days)
+
     def due_state(self, today: datetime.date | None = None) -> str:
         """ "overdue", "soon", "later" or "" (no due date). Archived cards are never overdue."""
         if self.due is None:

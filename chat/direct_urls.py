@@ -8,4 +8,6 @@ app_name = "direct"
 urlpatterns = [
     path("", views.direct, name="list"),
     path("<slug:slug>/", views.room, name="room"),
+    path("<slug:slug>/name", views.rename_direct, name="rename"),
+    path("<slug:slug>/leave", views.leave_direct, name="leave"),
 ]

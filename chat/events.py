@@ -172,19 +172,60 @@ def message_frame(kind: str, message: Message) -> str:
 
 def room_data(room: Room) -> dict:
     """A room as JSON, for API clients: what its header shows, as data."""
-    return {
+    data = {
         "id": room.pk,
         "name": room.name,
         "topic": room.topic,
         "archived": room.is_archived,
         "private": room.is_private,
     }
+    if room.is_direct:
+        data.update(direct_data(room))
+    return data
 
 
 def room_frame(room: Room) -> str:
-    """The room's header (topic, archived), after an owner changed it."""
-    html = render_to_string("chat/room.html#header", {"room": room, "limits": all_limits()})
+    """The room's header (topic, archived; a direct conversation's name and people), after it
+    changed: the same for every socket (a DM's lists all its people; the page hides its own
+    person)."""
+    context: dict[str, object] = {"room": room, "limits": all_limits()}
+    if room.is_direct:
+        people = direct_members(room)
+        context.update(dm_people=people, dm_others=max(0, len(people) - 1), dm_everyone=True)
+    html = render_to_string("chat/room.html#header", context)
     return frame("room", id=room.pk, html=html, data=room_data(room))
+
+
+# --- Direct conversations: on their people's own sockets ---------------------------------------
+def direct_members(room: Room) -> list[User]:
+    """Everyone in a direct conversation now, by name."""
+    members = room.members.select_related("user").order_by("user__display_name", "user_id")
+    return [member.user for member in members]
+
+
+def direct_data(room: Room, people: list[User] | None = None) -> dict:
+    people = direct_members(room) if people is None else people
+    return {
+        "id": room.pk,
+        "slug": room.slug,
+        "url": room.get_absolute_url(),
+        "title": room.title,
+        "group": room.is_group,
+        "people": [{"id": person.pk, "name": person.name} for person in people],
+    }
+
+
+def direct_frame(room: Room, *, left: bool = False) -> str:
+    """A direct conversation as its people's /dm/ list and sidebar show it (opened, named, or
+    someone left), rendered once for all of them: every person is in the html, and each page
+    hides its own (`data-person`). `left`: to the one who left, whose pages drop it."""
+    people = [] if left else direct_members(room)
+    data = {**direct_data(room, people), "left": left}
+    if left:
+        return frame("direct", id=room.pk, left=True, html="", data=data)
+    context = {"room": room, "people": people, "url": room.get_absolute_url()}
+    html = render_to_string("chat/direct_entry.html", context)
+    return frame("direct", id=room.pk, html=html, data=data)
 
 
 def pins_data(room: Room, pinned: list[Message]) -> dict:

@@ -3,8 +3,10 @@ Content-Type the browser sent), the size, a clean name, and the thumbnail of an 
 
 import io
 import re
+import struct
 import unicodedata
 import warnings
+import zlib
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING
@@ -122,7 +124,7 @@ def check_upload(upload: UploadedFile) -> Checked:
         )
     if image is None:
         return Checked(name, kind, size)
-    cleaned = _without_metadata(image)
+    cleaned = _without_metadata(image, upload)
     size = cleaned.size if cleaned is not None else size
     return Checked(name, kind, size, *image.size, thumbnail=thumbnail(image)[0], cleaned=cleaned)
 
@@ -130,11 +132,45 @@ def check_upload(upload: UploadedFile) -> Checked:
 _ORIENTATION = 0x0112
 
 
-def _without_metadata(image: Image.Image) -> ContentFile | None:
-    """A JPEG without its EXIF and XMP (where a phone writes where the photo was taken, its
-    serial number…), the orientation kept, the pixels untouched (quality "keep": the same
-    quantisation, no visible loss). None: nothing to remove (the upload is stored as it is)."""
-    if image.format != "JPEG" or not (image.info.get("exif") or image.info.get("xmp")):
+def _without_metadata(image: Image.Image, upload: UploadedFile) -> ContentFile | None:
+    """The image without what a camera or an editor wrote about it (where a photo was taken,
+    the phone's serial number, an author, comments), its orientation kept and its pixels, frames
+    and transparency untouched. None: nothing to remove (the upload is stored as it is)."""
+    if image.format == "JPEG":
+        return _jpeg_without_metadata(image)
+    if image.format not in ("PNG", "WEBP"):
+        return None  # GIF: stored as sent (see decision 017)
+    upload.seek(0)
+    original = upload.read()
+    upload.seek(0)
+    orientation = image.getexif().get(_ORIENTATION)
+    strip = _png_without_metadata if image.format == "PNG" else _webp_without_metadata
+    cleaned = strip(original, _orientation_exif(orientation))
+    if cleaned is None or cleaned == original:
+        return None
+    # The result must still be the same picture: a file this code cannot rewrite is refused
+    # rather than stored with its metadata.
+    again = open_image(io.BytesIO(cleaned))
+    if again is None or again.format != image.format or again.size != image.size:
+        raise ValidationError("Not attached: this image could not be cleaned of its metadata.")
+    if getattr(again, "n_frames", 1) != getattr(image, "n_frames", 1):
+        raise ValidationError("Not attached: this image could not be cleaned of its metadata.")
+    return ContentFile(cleaned)
+
+
+def _orientation_exif(orientation: int | None) -> bytes | None:
+    """A TIFF block that says only which way is up (none when upright), for a chunk."""
+    if not orientation or orientation == 1:
+        return None
+    keep = Image.Exif()
+    keep[_ORIENTATION] = orientation
+    return keep.tobytes().removeprefix(b"Exif\x00\x00")
+
+
+def _jpeg_without_metadata(image: Image.Image) -> ContentFile | None:
+    """A JPEG without its EXIF and XMP, the orientation kept, the pixels untouched (quality
+    "keep": the same quantisation, no visible loss)."""
+    if not (image.info.get("exif") or image.info.get("xmp")):
         return None
     keep = Image.Exif()
     if orientation := image.getexif().get(_ORIENTATION):
@@ -146,6 +182,75 @@ def _without_metadata(image: Image.Image) -> ContentFile | None:
     except (OSError, ValueError):
         image.save(out, "JPEG", quality=95, exif=keep.tobytes(), xmp=b"", **extra)
     return ContentFile(out.getvalue())
+
+
+_PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+# Text (comments, authors, XMP is an iTXt), EXIF and the last-modified time. Everything else
+# (pixels, palette, transparency, colour, animation frames) is copied byte for byte.
+_PNG_DROPPED = {b"tEXt", b"zTXt", b"iTXt", b"eXIf", b"tIME"}
+
+
+def _png_without_metadata(data: bytes, orientation: bytes | None) -> bytes | None:
+    """The PNG's chunks minus the dropped ones; an eXIf of the orientation only, when there
+    was one. None when the chunks do not parse (Pillow read it, so this does not happen with
+    a PNG any browser shows)."""
+    if not data.startswith(_PNG_SIGNATURE):
+        return None
+    out = [_PNG_SIGNATURE]
+    at = len(_PNG_SIGNATURE)
+    while at + 12 <= len(data):
+        (length,) = struct.unpack(">I", data[at : at + 4])
+        kind = data[at + 4 : at + 8]
+        end = at + 12 + length
+        if end > len(data):
+            return None
+        if kind == b"IDAT" and orientation is not None:
+            out.append(_png_chunk(b"eXIf", orientation))  # before the image data, as required
+            orientation = None
+        if kind not in _PNG_DROPPED:
+            out.append(data[at:end])
+        at = end
+        if kind == b"IEND":
+            return b"".join(out)
+    return None
+
+
+def _png_chunk(kind: bytes, body: bytes) -> bytes:
+    crc = zlib.crc32(kind + body) & 0xFFFFFFFF
+    return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", crc)
+
+
+_WEBP_DROPPED = {b"EXIF", b"XMP "}
+_VP8X_EXIF, _VP8X_XMP = 0x08, 0x04
+
+
+def _webp_without_metadata(data: bytes, orientation: bytes | None) -> bytes | None:
+    """The WebP's RIFF chunks minus EXIF and XMP (their VP8X flags cleared), an EXIF of the
+    orientation only when there was one; frames (ANIM/ANMF), alpha and colour profile kept."""
+    if len(data) < 12 or data[:4] != b"RIFF" or data[8:12] != b"WEBP":
+        return None
+    chunks: list[tuple[bytes, bytes]] = []
+    at = 12
+    while at + 8 <= len(data):
+        kind = data[at : at + 4]
+        (length,) = struct.unpack("<I", data[at + 4 : at + 8])
+        body = data[at + 8 : at + 8 + length]
+        if len(body) != length:
+            return None
+        chunks.append((kind, body))
+        at += 8 + length + (length & 1)
+    kept = [(kind, body) for kind, body in chunks if kind not in _WEBP_DROPPED]
+    if kept and kept[0][0] == b"VP8X":
+        flags = kept[0][1][0] & ~(_VP8X_EXIF | _VP8X_XMP)
+        if orientation is not None:
+            flags |= _VP8X_EXIF
+            kept.append((b"EXIF", orientation))  # after the image data, as the format says
+        kept[0] = (b"VP8X", bytes([flags]) + kept[0][1][1:])
+    body = b"WEBP" + b"".join(
+        kind + struct.pack("<I", len(chunk)) + chunk + b"\x00" * (len(chunk) & 1)
+        for kind, chunk in kept
+    )
+    return b"RIFF" + struct.pack("<I", len(body)) + body
 
 
 def _kind_for_extension(extension: str) -> Kind | None:

@@ -51,6 +51,11 @@ class Room(Space):
     # A direct conversation's members' ids, sorted, comma-separated: the same people open the
     # same conversation (unique: two people opening it at once get one).
     member_key = models.CharField(max_length=100, null=True, blank=True, unique=True)
+    # A direct conversation opened for three or more people: its people may name it and leave
+    # it (a conversation of two is neither named nor left; decision 016).
+    is_group = models.BooleanField(default=False)
+    # The name a group conversation's people gave it; empty: it is called by its people's names.
+    title = models.CharField(max_length=80, blank=True)
     name = models.CharField(max_length=80)
     slug = models.SlugField(max_length=90, unique=True)
     topic = models.CharField(max_length=300, blank=True)
@@ -73,7 +78,7 @@ class Room(Space):
         ]
 
     def __str__(self) -> str:
-        return self.name if self.is_direct else f"#{self.name}"
+        return (self.title or self.name) if self.is_direct else f"#{self.name}"
 
     @property
     def is_direct(self) -> bool:

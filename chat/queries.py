@@ -147,10 +147,10 @@ def followed(user: User) -> list[dict[str, object]]:
     `kind` ("room" or "direct": the sidebar lists direct conversations apart)."""
     visible = Room.objects.visible_to(user).values("pk")
     rows = RoomVisit.objects.filter(user=user, room__in=visible).order_by("room__name")
-    fields = ("id", "name", "slug", "is_private", "last_seq", "read", "kind")
+    fields = ("id", "name", "slug", "is_private", "last_seq", "read", "kind", "title")
     values = rows.values_list(
         "room_id", "room__name", "room__slug", "room__is_private", "room__last_seq",
-        "last_read_seq", "room__kind",
+        "last_read_seq", "room__kind", "room__title",
     )  # fmt: skip
     return [dict(zip(fields, row, strict=True)) for row in values]
 
@@ -275,7 +275,8 @@ def people_for_mention(room: Room, text: object, *, exclude: User) -> list[dict[
 # --- Direct conversations and pins --------------------------------------------------------------
 def direct_conversations(user: User) -> list[dict[str, object]]:
     """The person's direct conversations, latest activity first, in two queries: `id`,
-    `slug`, `url`, `title` (the other people's names), `others` [{id, name}], `unread`,
+    `slug`, `url`, `title` (its name, else the other people's names), `name` (the name its
+    people gave it, or ""), `group` (3+ people: named and left), `others` [{id, name}], `unread`,
     `last_seq`, `read` (their read mark), `last_activity` (the newest message's time, else
     when it was opened)."""
     if not user.is_authenticated or not user.is_active:
@@ -298,7 +299,9 @@ def direct_conversations(user: User) -> list[dict[str, object]]:
                 "id": room.pk,
                 "slug": room.slug,
                 "url": room.get_absolute_url(),
-                "title": ", ".join(person.name for person in others),
+                "title": room.title or ", ".join(person.name for person in others),
+                "name": room.title,
+                "group": room.is_group,
                 "others": [{"id": person.pk, "name": person.name} for person in others],
                 "unread": max(0, room.unread or 0),
                 "last_seq": room.last_seq,

@@ -137,7 +137,8 @@ def _label(room: Room, request: HttpRequest) -> dict[str, object]:
     if not room.is_direct:
         return {"room_label": f"#{room.name}"}
     people = queries.direct_people(room, request.user)
-    return {"room_label": ", ".join(p.name for p in people) or "Just you", "dm_people": people}
+    label = room.title or ", ".join(p.name for p in people) or "Just you"
+    return {"room_label": label, "dm_people": people, "dm_others": len(people)}
 
 
 @login_required
@@ -219,6 +220,43 @@ def direct(request: HttpRequest) -> HttpResponse:
     return render(request, "chat/direct.html", context, status=400 if form.errors else 200)
 
 
+def _get_direct_for_user(request: HttpRequest, slug: str) -> Room:
+    room = _get_room_for_user(request, slug)
+    if not room.is_direct:
+        raise Http404("No such conversation")
+    return room
+
+
+@login_required
+@require_POST
+def rename_direct(request: HttpRequest, slug: str) -> HttpResponse:
+    """Name a group conversation (an empty name: its people's names again)."""
+    room = _get_direct_for_user(request, slug)
+    try:
+        actions.rename_direct(room=room, user=request.user, title=request.POST.get("title", ""))
+    except ValidationError as exc:
+        if request.htmx:
+            return inline_error(request, exc.messages[0], 400)
+        flash.error(request, exc.messages[0])
+    return redirect(room)
+
+
+@login_required
+@require_POST
+def leave_direct(request: HttpRequest, slug: str) -> HttpResponse:
+    """Leave a group conversation: back to the list, which no longer has it."""
+    room = _get_direct_for_user(request, slug)
+    try:
+        actions.leave_direct(room=room, user=request.user)
+    except ValidationError as exc:
+        if request.htmx:
+            return inline_error(request, exc.messages[0], 400)
+        flash.error(request, exc.messages[0])
+        return redirect(room)
+    flash.success(request, f"You left {room.title or 'the conversation'}.")
+    return redirect("direct:list")
+
+
 @login_required
 def thread(request: HttpRequest, slug: str, message_id: int) -> HttpResponse:
     room = _get_room_for_user(request, slug)
@@ -275,15 +313,32 @@ def messages(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 @require_POST
 def post(request: HttpRequest, slug: str) -> HttpResponse:
-    """The composer without JavaScript: the same action the socket calls."""
+    """The composer without JavaScript: the text and its files in one multipart POST, through
+    the same actions the page's upload and the socket call. A refused file sends nothing,
+    says why and keeps the text; its fellow uploads of this request are taken back."""
     room = _get_room_for_user(request, slug)
     body = request.POST.get("body", "")
+    uploads = request.FILES.getlist("file")
+    taken: list[Attachment] = []
     try:
+        if len(uploads) > actions.MAX_PER_MESSAGE:
+            raise ValidationError(f"A message carries at most {actions.MAX_PER_MESSAGE} files.")
+        for upload in uploads:
+            taken.append(actions.upload_attachment(room=room, user=request.user, upload=upload))
         actions.post_message(
-            room=room, author=request.user, body=body, client_id=request.POST.get("client_id", "")
+            room=room,
+            author=request.user,
+            body=body,
+            client_id=request.POST.get("client_id", ""),
+            attachments=[attachment.pk for attachment in taken],
         )
-    except ValidationError as exc:
-        flash.error(request, exc.messages[0])
+    except (ValidationError, PermissionDenied) as exc:
+        for attachment in taken:
+            actions.remove_attachment(attachment=attachment, user=request.user)
+        if isinstance(exc, PermissionDenied):
+            raise  # 403, as before: a viewer has no composer
+        text = exc.messages[0] + (" Nothing was sent: choose the files again." if uploads else "")
+        flash.error(request, text)
         request.session[f"draft-{room.pk}"] = body[: actions.MAX_BODY * 2]  # nothing typed is lost
     return redirect(room)
 

@@ -80,7 +80,7 @@ def sidebar(request: HttpRequest) -> dict[str, object]:
     directs = [room for room in rooms if room["kind"] == "direct"]
     titles = chat.direct_titles(user, [room["id"] for room in directs])
     for room in directs:
-        room["title"] = titles[room["id"]]
+        room["title"] = room["title"] or titles[room["id"]]
     directs.sort(key=lambda room: (not room["unread"], room["title"].casefold()))
     return {
         "nav_state": state,

@@ -76,6 +76,19 @@ def _message(user: User, message_id: int) -> MessageModel:
     return get_object_or_404(chat_queries.messages_of(room), pk=message_id)
 
 
+def _direct_of(user: User, slug: str) -> RoomModel:
+    """One of the person's direct conversations (REST's: a room, or one they left, is absent)."""
+    room = chat_queries.room_for(user, slug)
+    if not room.is_direct:
+        raise RoomModel.DoesNotExist("No such conversation")
+    return room
+
+
+def _direct_answer(user: User, slug: str) -> DirectConversation:
+    found = next(dm for dm in chat_queries.direct_conversations(user) if dm["slug"] == slug)
+    return DirectConversation.of(answers.direct_answer(found))
+
+
 def _fresh(user: User, message_id: int) -> Message:
     return Message.from_model(_message(user, message_id))
 
@@ -283,6 +296,40 @@ class Mutation:
         user = person(info)
         chat_actions.resolve_thread(message=_message(user, id), user=user, resolved=resolved)
         return _fresh(user, id)
+
+    @strawberry.mutation(
+        description="Pin a message to its room (pinned: false unpins): owners and mentors; "
+        "in a direct conversation, any member."
+    )
+    def pin_message(self, info: Info, id: int, pinned: bool = True) -> Message:
+        user = person(info)
+        chat_actions.pin_message(message=_message(user, id), user=user, pinned=pinned)
+        return _fresh(user, id)
+
+    @strawberry.mutation(description="Unpin a message (who may pin it may unpin it).")
+    def unpin_message(self, info: Info, id: int) -> Message:
+        user = person(info)
+        chat_actions.pin_message(message=_message(user, id), user=user, pinned=False)
+        return _fresh(user, id)
+
+    @strawberry.mutation(
+        description="Name a group conversation for all its people (empty: their names). A "
+        "conversation of two cannot be named."
+    )
+    def rename_direct_conversation(self, info: Info, slug: str, name: str) -> DirectConversation:
+        user = person(info)
+        room = _direct_of(user, slug)
+        chat_actions.rename_direct(room=room, user=user, title=name)
+        return _direct_answer(user, slug)
+
+    @strawberry.mutation(
+        description="Leave a group conversation (true); its messages stay for the others. A "
+        "conversation of two cannot be left."
+    )
+    def leave_direct_conversation(self, info: Info, slug: str) -> bool:
+        user = person(info)
+        chat_actions.leave_direct(room=_direct_of(user, slug), user=user)
+        return True
 
     @strawberry.mutation(description="Move my read mark forward to a seq.")
     def mark_read(self, info: Info, room: str, seq: int) -> Room:

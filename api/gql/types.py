@@ -191,7 +191,9 @@ class MessagePage:
 class DirectConversation:
     id: int
     slug: str
-    title: str = strawberry.field(description="The other people's names.")
+    title: str = strawberry.field(description="Its name, else the other people's names.")
+    name: str = strawberry.field(description="The name its people gave it, or empty.")
+    group: bool = strawberry.field(description="3+ people: any of them may name or leave it.")
     others: list[Person]
     unread: int
     last_seq: int

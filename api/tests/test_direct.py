@@ -116,3 +116,116 @@ def test_graphql_lists_my_direct_conversations(bearer, dm, alice, bob, charlie):
     ]
     outsider = bearer(charlie).post("/graphql/", query, format="json").json()
     assert outsider["data"]["directConversations"] == []
+
+
+# --- Group conversations: naming and leaving (REST and GraphQL) ---------------------------------
+@pytest.fixture
+def group(alice, bob, charlie):
+    return actions.open_direct(alice, [bob, charlie])
+
+
+def _gql(client, query: str, **variables):
+    return client.post("/graphql/", {"query": query, "variables": variables}, format="json").json()
+
+
+RENAME = "mutation($s: String!, $n: String!) { renameDirectConversation(slug: $s, name: $n) { slug title name group } }"  # noqa: E501
+LEAVE = "mutation($s: String!) { leaveDirectConversation(slug: $s) }"
+
+
+def test_a_participant_names_a_group_over_rest(bearer, group, bob, charlie):
+    answer = bearer(bob).patch(f"/api/v1/dms/{group.slug}/", {"name": "Study"}, format="json")
+    assert answer.status_code == 200
+    assert answer.json()["title"] == "Study" and answer.json()["name"] == "Study"
+    assert answer.json()["group"] is True
+    assert bearer(charlie).get(f"/api/v1/dms/{group.slug}/").json()["title"] == "Study"
+
+
+def test_a_pair_cannot_be_named_or_left_over_rest(bearer, dm, bob):
+    client = bearer(bob)
+    named = client.patch(f"/api/v1/dms/{dm.slug}/", {"name": "Us"}, format="json")
+    assert named.status_code == 400 and "cannot be renamed" in named.json()["detail"]
+    left = client.post(f"/api/v1/dms/{dm.slug}/leave/")
+    assert left.status_code == 400 and "cannot be left" in left.json()["detail"]
+    assert dm.members.count() == 2
+
+
+def test_a_name_too_long_is_refused(bearer, group, bob):
+    answer = bearer(bob).patch(f"/api/v1/dms/{group.slug}/", {"name": "x" * 81}, format="json")
+    assert answer.status_code == 400
+
+
+def test_a_participant_leaves_over_rest_and_then_gets_404(bearer, group, charlie):
+    client = bearer(charlie)
+    assert client.post(f"/api/v1/dms/{group.slug}/leave/").status_code == 204
+    assert client.get(f"/api/v1/dms/{group.slug}/").status_code == 404
+    assert client.post(f"/api/v1/dms/{group.slug}/leave/").status_code == 404
+    assert (
+        client.patch(f"/api/v1/dms/{group.slug}/", {"name": "x"}, format="json").status_code == 404
+    )
+    assert client.get(f"/api/v1/rooms/{group.slug}/messages/").status_code == 404
+    assert client.get("/api/v1/dms/").json() == []
+
+
+def test_an_outsider_gets_404_for_naming_and_leaving(bearer, group, vera):
+    client = bearer(vera)
+    assert client.get(f"/api/v1/dms/{group.slug}/").status_code == 404
+    assert (
+        client.patch(f"/api/v1/dms/{group.slug}/", {"name": "x"}, format="json").status_code == 404
+    )
+    assert client.post(f"/api/v1/dms/{group.slug}/leave/").status_code == 404
+    assert group.members.count() == 3
+
+
+def test_a_room_is_not_a_direct_conversation_over_rest(bearer, general, alice):
+    assert bearer(alice).get("/api/v1/dms/general/").status_code == 404
+    assert bearer(alice).post("/api/v1/dms/general/leave/").status_code == 404
+
+
+def test_graphql_names_and_leaves_a_group(bearer, group, bob, charlie):
+    named = _gql(bearer(bob), RENAME, s=group.slug, n="Plans")
+    assert named["data"]["renameDirectConversation"] == {
+        "slug": group.slug,
+        "title": "Plans",
+        "name": "Plans",
+        "group": True,
+    }
+    assert _gql(bearer(charlie), LEAVE, s=group.slug) == {"data": {"leaveDirectConversation": True}}
+    again = _gql(bearer(charlie), LEAVE, s=group.slug)
+    assert again["errors"][0]["extensions"]["code"] == "not_found"
+    renamed = _gql(bearer(charlie), RENAME, s=group.slug, n="Mine")
+    assert renamed["errors"][0]["extensions"]["code"] == "not_found"
+    assert Room.objects.get(pk=group.pk).title == "Plans"
+
+
+def test_graphql_refuses_an_outsider_and_a_pair(bearer, group, dm, vera, bob):
+    outsider = _gql(bearer(vera), LEAVE, s=group.slug)
+    assert outsider["errors"][0]["extensions"]["code"] == "not_found"
+    pair = _gql(bearer(bob), RENAME, s=dm.slug, n="Us")
+    assert pair["errors"][0]["extensions"]["code"] == "invalid"
+    assert "cannot be renamed" in pair["errors"][0]["message"]
+
+
+PIN = "mutation($id: Int!) { pinMessage(id: $id) { id pinned } }"
+UNPIN = "mutation($id: Int!) { unpinMessage(id: $id) { id pinned } }"
+
+
+def test_graphql_pins_with_the_rooms_policy(bearer, alice, bob, charlie, general):
+    message = actions.post_message(room=general, author=bob, body="pin", client_id="p1").message
+    refused = _gql(bearer(bob), PIN, id=message.pk)  # not a moderator of #general
+    assert refused["errors"][0]["extensions"]["code"] == "forbidden"
+    assert _gql(bearer(alice), PIN, id=message.pk)["data"]["pinMessage"]["pinned"] is True
+    listed = bearer(bob).get("/api/v1/rooms/general/pins/").json()
+    assert [p["id"] for p in listed["pinned"]] == [message.pk]
+    assert _gql(bearer(alice), UNPIN, id=message.pk)["data"]["unpinMessage"]["pinned"] is False
+
+
+def test_graphql_pins_in_a_dm_for_participants_only(bearer, group, alice, bob, charlie, vera):
+    message = actions.post_message(room=group, author=alice, body="plan", client_id="p1").message
+    assert _gql(bearer(bob), PIN, id=message.pk)["data"]["pinMessage"]["pinned"] is True
+    outsider = _gql(bearer(vera), UNPIN, id=message.pk)
+    assert outsider["errors"][0]["extensions"]["code"] == "not_found"
+    actions.leave_direct(room=group, user=charlie)
+    former = _gql(bearer(charlie), UNPIN, id=message.pk)
+    assert former["errors"][0]["extensions"]["code"] == "not_found"
+    message.refresh_from_db()
+    assert message.pinned_at is not None

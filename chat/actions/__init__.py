@@ -8,7 +8,7 @@ from chat.actions.attachments import (
     remove_attachment,
     upload_attachment,
 )
-from chat.actions.direct import DIRECT_MAX, open_direct
+from chat.actions.direct import DIRECT_MAX, leave_direct, open_direct, rename_direct
 from chat.actions.messages import (
     MAX_BODY,
     NewPost,
@@ -53,6 +53,7 @@ __all__ = [
     "due_previews",
     "edit_message",
     "fetch_preview",
+    "leave_direct",
     "mark_mentions_seen",
     "mark_read",
     "open_direct",
@@ -63,6 +64,7 @@ __all__ = [
     "prune_unposted",
     "remove_attachment",
     "remove_preview",
+    "rename_direct",
     "resolve_thread",
     "send_typing",
     "toggle_reaction",

@@ -415,3 +415,162 @@ def test_a_direct_conversations_files_are_its_members_only(as_person, alice, bob
     people = as_person("alice").get(reverse("chat:people", args=[direct.slug])).json()
     assert [person["name"] for person in people["results"]] == ["Bob"]
     assert upload(as_person("charlie"), direct, "a.txt", b"hi").status_code == 404
+
+
+# --- Metadata of every image kind ----------------------------------------------------------------
+def _gps_exif(orientation: int | None = None) -> Image.Exif:
+    exif = Image.Exif()
+    if orientation:
+        exif[0x0112] = orientation
+    exif[0x8825] = {1: "N", 2: (48.0, 51.0, 24.0)}  # where it was taken
+    exif[0x010F] = "PhoneMaker"
+    return exif
+
+
+def _stored(attachment: Attachment) -> bytes:
+    with default_storage.open(attachment.file.name) as stored:
+        return stored.read()
+
+
+def _uploaded(bob, general, name: str, content: bytes) -> Attachment:
+    return actions.upload_attachment(
+        room=general, user=bob, upload=SimpleUploadedFile(name, content)
+    )
+
+
+def test_a_png_loses_its_text_chunks_and_exif_but_keeps_pixels_and_transparency(bob, general):
+    from PIL import PngImagePlugin
+
+    picture = Image.new("RGBA", (30, 20), (10, 20, 30, 0))
+    picture.putpixel((3, 4), (250, 1, 2, 128))
+    info = PngImagePlugin.PngInfo()
+    info.add_text("Comment", "taken at 48.8566 N, home")
+    info.add_itxt("XML:com.adobe.xmp", "<x:xmpmeta>GPSLatitude 48,51N</x:xmpmeta>")
+    info.add_text("Author", "Bob's phone", zip=True)
+    out = io.BytesIO()
+    picture.save(out, "PNG", pnginfo=info, exif=_gps_exif(orientation=6).tobytes())
+    original = out.getvalue()
+    assert b"48.8566" in original and b"PhoneMaker" in original
+    attachment = _uploaded(bob, general, "shot.png", original)
+    stored = _stored(attachment)
+    for secret in (b"48.8566", b"GPSLatitude", b"PhoneMaker", b"tEXt", b"iTXt", b"zTXt"):
+        assert secret not in stored
+    assert attachment.size == len(stored)
+    kept = Image.open(io.BytesIO(stored))
+    assert kept.format == "PNG" and kept.mode == "RGBA"
+    assert kept.tobytes() == picture.tobytes()  # pixels and alpha untouched
+    assert dict(kept.getexif()) == {0x0112: 6}  # the orientation stays
+    assert kept.text == {}
+
+
+def test_a_webp_loses_its_exif_and_xmp_but_keeps_pixels_and_transparency(bob, general):
+    picture = Image.new("RGBA", (30, 20), (10, 20, 30, 0))
+    picture.putpixel((3, 4), (250, 1, 2, 255))
+    out = io.BytesIO()
+    picture.save(
+        out, "WEBP", lossless=True, exif=_gps_exif().tobytes(),
+        xmp=b"<x:xmpmeta>GPSLatitude 48,51N</x:xmpmeta>",
+    )  # fmt: skip
+    original = out.getvalue()
+    assert b"PhoneMaker" in original and b"GPSLatitude" in original
+    attachment = _uploaded(bob, general, "shot.webp", original)
+    stored = _stored(attachment)
+    assert b"PhoneMaker" not in stored and b"GPSLatitude" not in stored
+    assert b"EXIF" not in stored and b"XMP " not in stored
+    assert attachment.size == len(stored)
+    kept = Image.open(io.BytesIO(stored))
+    assert kept.format == "WEBP" and kept.mode == "RGBA"
+    assert kept.tobytes() == Image.open(io.BytesIO(original)).tobytes()  # as sent
+    assert not kept.info.get("exif") and not kept.info.get("xmp")
+
+
+def test_an_animated_webp_keeps_its_frames_without_its_metadata(bob, general):
+    frames = [Image.new("RGB", (16, 16), color) for color in ((255, 0, 0), (0, 0, 255))]
+    out = io.BytesIO()
+    frames[0].save(
+        out, "WEBP", save_all=True, append_images=frames[1:], duration=[100, 200], loop=0,
+        lossless=True, exif=_gps_exif().tobytes(),
+    )  # fmt: skip
+    attachment = _uploaded(bob, general, "moving.webp", out.getvalue())
+    stored = _stored(attachment)
+    assert b"PhoneMaker" not in stored
+    kept = Image.open(io.BytesIO(stored))
+    assert kept.n_frames == 2
+    kept.seek(1)
+    assert kept.convert("RGB").getpixel((5, 5)) == (0, 0, 255)
+
+
+def test_an_animated_png_and_gif_keep_their_frames(bob, general):
+    frames = [Image.new("RGB", (16, 16), color) for color in ((255, 0, 0), (0, 0, 255))]
+    for name, form in (("moving.png", "PNG"), ("moving.gif", "GIF")):
+        out = io.BytesIO()
+        frames[0].save(out, form, save_all=True, append_images=frames[1:], duration=100, loop=0)
+        attachment = _uploaded(bob, general, name, out.getvalue())
+        kept = Image.open(io.BytesIO(_stored(attachment)))
+        assert kept.format == form and kept.n_frames == 2
+        kept.seek(1)
+        assert kept.convert("RGB").getpixel((5, 5)) == (0, 0, 255)
+
+
+def test_a_png_without_metadata_is_stored_as_sent(bob, general):
+    original = png_bytes((10, 10))
+    assert _stored(_uploaded(bob, general, "plain.png", original)) == original
+
+
+# --- The composer without JavaScript: text and files in one multipart POST ---------------------
+def _post_form(client, room, body, *files_sent, client_id="nojs1"):
+    data = {"body": body, "client_id": client_id}
+    if files_sent:
+        data["file"] = [SimpleUploadedFile(name, content) for name, content in files_sent]
+    return client.post(reverse("chat:post", args=[room.slug]), data, follow=True)
+
+
+def test_the_no_js_composer_posts_text_and_files_in_one_go(as_person, general):
+    response = _post_form(
+        as_person("bob"), general, "my screenshot", ("shot.png", png_bytes((40, 30))),
+        ("log.txt", b"line one\n"),
+    )  # fmt: skip
+    assert response.status_code == 200
+    message = Message.objects.get(room=general)
+    assert message.body == "my screenshot"
+    assert sorted(a.name for a in message.attachments.all()) == ["log.txt", "shot.png"]
+    assert "shot.png" in response.content.decode()
+
+
+def test_the_no_js_composer_posts_a_file_without_text(as_person, general):
+    _post_form(as_person("bob"), general, "", ("shot.png", png_bytes((40, 30))))
+    message = Message.objects.get(room=general)
+    assert message.body == "" and message.attachments.count() == 1
+
+
+def test_a_refused_file_keeps_the_text_and_says_why(as_person, general):
+    client = as_person("bob")
+    response = _post_form(
+        client, general, "see attached", ("ok.png", png_bytes((10, 10))),
+        ("page.html", b"<html><script>alert(1)</script></html>"),
+    )  # fmt: skip
+    html = response.content.decode()
+    assert "Not attached: page.html" in html
+    assert ">see attached</textarea>" in html  # the draft is back in the composer
+    assert not Message.objects.filter(room=general).exists()
+    assert not Attachment.objects.filter(room=general).exists()  # nothing half-sent waits
+
+
+def test_a_file_over_the_limit_keeps_the_text(as_person, general, settings):
+    settings.ATTACHMENT_MAX_BYTES = 1000
+    response = _post_form(as_person("bob"), general, "big one", ("big.txt", b"a" * 2000))
+    html = response.content.decode()
+    assert "a file is at most" in html and ">big one</textarea>" in html
+    assert not Message.objects.filter(room=general).exists()
+
+
+def test_the_no_js_composer_form_sends_files(as_person, general):
+    html = as_person("bob").get(general.get_absolute_url()).content.decode()
+    assert 'enctype="multipart/form-data"' in html
+    assert 'name="file"' in html and 'id="composer-file"' in html
+
+
+def test_a_viewer_cannot_post_files_without_js(as_person, private_room):
+    response = _post_form(as_person("vera"), private_room, "hi", ("a.txt", b"hi"))
+    assert response.status_code == 403 and not Message.objects.exists()
+    assert not Attachment.objects.exists()

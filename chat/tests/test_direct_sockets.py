@@ -45,7 +45,9 @@ async def test_a_new_dm_is_followed_at_once_by_the_other_persons_open_tab(alice,
         await database_sync_to_async(actions.post_message)(
             room=room, author=alice, body="hello", client_id="n1"
         )
-        (activity,) = await frames_until(me, "activity")  # the unread count, live
+        frames = await frames_until(me, "activity")  # the unread count, live
+        assert [f["type"] for f in frames] == ["direct", "activity"]  # its row, then the count
+        activity = frames[-1]
         assert (activity["room"], activity["seq"]) == (room.pk, 1)
 
 

@@ -35,6 +35,19 @@ window.NexusLive = Object.assign(window.NexusLive || {}, {
     return dialog;
   },
 
+  // A direct conversation's names in a live frame list everyone (rendered once for all its
+  // people): each page drops its own person.
+  hideMe(root) {
+    const me = document.getElementById("sidebar")?.dataset.me;
+    if (!me || !root) return;
+    for (const person of root.querySelectorAll(`[data-person="${me}"]`)) person.remove();
+    for (const people of root.querySelectorAll(".dm-people")) {
+      const first = people.querySelector(".dm-person");
+      if (!first) people.textContent = "Just you";
+      else first.querySelector(".dm-sep")?.remove();
+    }
+  },
+
   // The first element of a server-rendered fragment.
   fragment(html) {
     const template = document.createElement("template");
@@ -121,6 +134,8 @@ document.addEventListener("submit", (event) => {
     } else if (frame.type === "export") {   // an export of mine progressed: its row, as the server drew it
       showExport(frame);
       return;
+    } else if (frame.type === "direct") {   // a conversation of mine opened, named, or left
+      showDirect(frame);
     } else if (frame.type === "activity" || frame.type === "read") {
       const entry = state.rooms[String(frame.room)] || (state.rooms[String(frame.room)] = [0, 0]);
       entry[0] = Math.max(entry[0], frame.seq);
@@ -130,6 +145,38 @@ document.addEventListener("submit", (event) => {
       return;
     }
     render();
+  }
+
+  // A direct conversation in the /dm/ list and the sidebar: added on top when new, its name
+  // replaced when it changed (its badges and place kept), removed when I left it.
+  function showDirect(frame) {
+    const id = String(frame.id);
+    const rows = [document.getElementById(`dm-entry-${id}`), document.getElementById(`side-dm-${id}`)];
+    if (frame.left) {
+      for (const row of rows) row?.remove();
+      delete state.rooms[id];
+      state.direct = (state.direct || []).filter((room) => String(room) !== id);
+      return;
+    }
+    if (!(id in state.rooms)) state.rooms[id] = [0, 0];
+    if (!(state.direct || []).map(String).includes(id)) (state.direct ||= []).push(frame.id);
+    const box = window.NexusLive.fragment(frame.html);
+    window.NexusLive.hideMe(box);
+    const fresh = [box.querySelector(".direct-entry"), box.querySelector(`#side-dm-${id}`)];
+    const lists = [document.getElementById("dm-list"), document.getElementById("side-directs-list")];
+    fresh.forEach((row, index) => {
+      const list = lists[index];
+      if (!list || !row) return;
+      const shown = rows[index];
+      if (shown) {
+        const name = index === 0 ? "a" : ".side-name";
+        shown.querySelector(name)?.replaceWith(row.querySelector(name));
+        return;
+      }
+      list.prepend(row);
+      list.hidden = false;
+      document.getElementById(index === 0 ? "dm-empty" : "side-directs")?.toggleAttribute("hidden", index === 0);
+    });
   }
 
   // The Exports page: a row replaced as its export progresses, a new one (another tab) added on
@@ -166,6 +213,39 @@ document.addEventListener("submit", (event) => {
   render();
   const live = new window.NexusLive.LiveSocket({ path: "/ws/me/", onFrame: handle });
   live.start();
+})();
+
+// Due dates by the viewer's own calendar: the server drew "overdue" / "due soon" by its date
+// (UTC); a card due today is not overdue here because it is tomorrow in UTC, nor still "soon"
+// when the day is over here. Tiles that arrive live are said again as they are inserted.
+(() => {
+  const WORDS = { overdue: "⚠ Overdue · ", soon: "Due soon · ", later: "Due " };
+  const DAY = 24 * 60 * 60 * 1000;
+  const localToday = () => {
+    const now = new Date();
+    return Date.UTC(now.getFullYear(), now.getMonth(), now.getDate());
+  };
+  function sayDue(element, today) {
+    if (element.hasAttribute("data-due-fixed")) return;   // archived: never overdue
+    const [year, month, day] = element.dataset.due.split("-").map(Number);
+    if (!year || !month || !day) return;
+    const days = Math.round((Date.UTC(year, month - 1, day) - today) / DAY);
+    const soon = Number(element.dataset.nearDays || 2);
+    const state = days < 0 ? "overdue" : days <= soon ? "soon" : "later";
+    element.className = `due due-${state}`;
+    const word = element.querySelector(".due-word");
+    if (word && word.textContent !== WORDS[state]) word.textContent = WORDS[state];
+  }
+  function sayAll(root) {
+    const today = localToday();
+    if (root.matches?.("[data-due]")) sayDue(root, today);
+    for (const element of root.querySelectorAll?.("[data-due]") || []) sayDue(element, today);
+  }
+  sayAll(document);
+  new MutationObserver((changes) => {
+    for (const change of changes) for (const node of change.addedNodes) if (node.nodeType === 1) sayAll(node);
+  }).observe(document.body, { childList: true, subtree: true });
+  setInterval(() => sayAll(document), 60 * 1000);   // midnight passes on an open page
 })();
 
 // Copy buttons on code blocks (rendered by the server with data-copy-code).

@@ -100,6 +100,12 @@
     for (const file of files) upload(form, file);
   }
 
+  // With JavaScript, files go up one at a time as they are chosen: the input hides behind the
+  // Attach button (app.css, html.js; also in thread panels drawn later), and is emptied once
+  // read, so its files never go with a form's POST. Without it, the input is the control.
+  document.documentElement.classList.add("js");
+  for (const box of room.querySelectorAll(".composer-files")) refresh(box.closest("form"));
+
   // What room.js sends with the message, and what it clears once sent.
   window.NexusLive = Object.assign(window.NexusLive || {}, {
     attachmentsOf(form) {

@@ -175,6 +175,7 @@
         break;
       case "room": {
         const head = fragment(frame.html);
+        window.NexusLive.hideMe(head);   // a direct conversation's header lists everyone
         if (head) document.getElementById("room-head")?.replaceWith(head);
         room.dataset.archived = String(frame.data.archived);   // the server refuses writes anyway
         const composer = document.getElementById("composer");

@@ -23,6 +23,7 @@ SIGNED_IN = [
     "thread",
     "dms",
     "dm",
+    "group-dm",
     "mentions",
     "search",
     "board",
@@ -37,6 +38,15 @@ SIGNED_IN = [
 ANONYMOUS = {"sign-in": "/accounts/login/", "sign-up": "/accounts/signup/"}
 # The pages docs/screenshots shows (`make screenshots`), taken where axe has just looked.
 PICTURED = {"home": "shell", "room": "room", "dm": "dm", "board": "board", "card": "card"}
+
+
+def team_member(team):
+    """A third person of the team (Vera, its viewer): a group conversation needs three."""
+    return (
+        team.memberships.exclude(user__email__in=["alice@example.com", "bob@example.com"])
+        .first()
+        .user
+    )
 
 
 @pytest.fixture
@@ -61,6 +71,7 @@ def places(alice, bob, team) -> dict[str, str]:
         "thread": f"{room.get_absolute_url()}threads/{question.pk}/",
         "dms": "/dm/",
         "dm": direct.get_absolute_url(),
+        "group-dm": chat.open_direct(alice, [bob, team_member(team)]).get_absolute_url(),
         "mentions": "/rooms/mentions/",
         "search": "/search/?q=caching",
         "board": board.get_absolute_url(),
@@ -100,8 +111,10 @@ def _keyboard_reachable(page: Page) -> list[str]:
 
 
 def _settle(page: Page, name: str) -> None:
-    if name in ("room", "board", "thread", "dm", "card"):
+    if name in ("room", "board", "thread", "dm", "group-dm", "card"):
         expect(page.locator("#connection")).to_have_text("Live")
+    if name == "group-dm":  # its settings (name, leave) open, as someone about to use them
+        page.locator("#dm-settings summary").click()
 
 
 @pytest.mark.parametrize("scheme", SCHEMES)
