@@ -174,9 +174,10 @@ if REDIS_URL:
     if CHANNEL_LAYER_BACKEND == "pubsub":
         # Redis PUBLISH to a group, fanned out in each process: no per-channel capacity (the
         # per-consumer queue is unbounded), no group expiry; at-most-once like the list layer.
+        # channels_redis's own, with a lighter inbox per socket (nexus_live/layers.py).
         CHANNEL_LAYERS = {
             "default": {
-                "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+                "BACKEND": "nexus_live.layers.PubSubChannelLayer",
                 "CONFIG": {
                     "hosts": _redis_hosts,
                     "prefix": env.str("CHANNEL_LAYER_PREFIX", default="nexus"),
