@@ -131,7 +131,14 @@ class Hub:
         )
         lines += ["", "## Technologies", ""]
         lines += [", ".join(_text(tag) for tag in tags) if tags else "No tags yet.", ""]
-        lines += ["## Challenges", "", "| Challenge | Solution | Board |", "|---|---|---|"]
+        lines += ["## Challenges", ""]
+        if self.solved:
+            lines += ["| Challenge | Solution | Board |", "|---|---|---|"]
+        else:
+            lines.append(
+                "No challenge solved yet: a card is listed here once it is in its board's last"
+                " column (promote a resolved thread, or move a card there)."
+            )
         for card in self.solved:
             mark = " (verified)" if self._verified(card) else ""
             first = (card.solution.strip().splitlines() or [""])[0][:120]

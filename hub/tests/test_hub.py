@@ -236,3 +236,12 @@ def test_the_hub_links_back_to_the_team_and_its_schemas(as_person, team, alice, 
     visitor = as_person("charlie").get(reverse("hub:page", args=[team.slug]))
     assert visitor.status_code == 200  # an outsider reads the public hub, not the schemas
     assert f'href="{reverse("hub:schemas", args=[team.slug])}"' not in visitor.text
+
+
+def test_a_new_teams_hub_says_what_comes_there(as_person, team):
+    """With nothing solved yet, README's challenges were an empty table: a header and no row."""
+    readme = Hub(team, public=False).file("README.md")
+    assert "| Challenge | Solution | Board |" not in readme
+    assert "No challenge solved yet" in readme
+    page = as_person("bob").get(reverse("hub:page", args=[team.slug]))
+    assert page.status_code == 200 and "No challenge solved yet" in page.text
