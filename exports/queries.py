@@ -3,7 +3,7 @@
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from accounts.models import User
+from accounts.models import Team, User
 from exports.models import Export
 
 LISTED = 50  # exports on the page, newest first
@@ -17,3 +17,8 @@ def exports_of(user: User) -> QuerySet[Export]:
 def export_for(user: User, pk: int) -> Export | None:
     """One of the person's exports; someone else's is as absent as one that never was."""
     return exports_of(user).filter(pk=pk).first()
+
+
+def hub_teams(user: User) -> QuerySet[Team]:
+    """The teams whose hub the person may export (their members', viewers too: decision 024)."""
+    return Team.objects.filter(memberships__user=user).order_by("name", "pk").distinct()

@@ -65,6 +65,7 @@ def exports(request: HttpRequest) -> HttpResponse:
     context = {
         "exports": queries.exports_of(request.user)[: queries.LISTED],
         "offer": _offer(request),
+        "hub_teams": queries.hub_teams(request.user),
         "error": error,
         "keep_hours": settings.EXPORT_KEEP_HOURS,
         "nav": "exports",

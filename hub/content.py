@@ -131,7 +131,14 @@ class Hub:
         )
         lines += ["", "## Technologies", ""]
         lines += [", ".join(_text(tag) for tag in tags) if tags else "No tags yet.", ""]
-        lines += ["## Challenges", "", "| Challenge | Solution | Board |", "|---|---|---|"]
+        lines += ["## Challenges", ""]
+        if self.solved:
+            lines += ["| Challenge | Solution | Board |", "|---|---|---|"]
+        else:
+            lines.append(
+                "No challenge solved yet: a card is listed here once it is in its board's last"
+                " column (promote a resolved thread, or move a card there)."
+            )
         for card in self.solved:
             mark = " (verified)" if self._verified(card) else ""
             first = (card.solution.strip().splitlines() or [""])[0][:120]
@@ -198,10 +205,10 @@ class Hub:
         room = self._room_shown(card)
         if room is not None:
             lines.append(
-                f"- Discussed in #{_text(room.name)}: {_link(card.source.get_absolute_url())}"
+                f"- Discussed in #{_text(room.name)}: {_path_link('the thread', card.source)}"
             )
         if not self.public or not card.board.is_private:
-            lines.append(f"- The card: {_link(card.get_absolute_url())}")
+            lines.append(f"- {_path_link('The card', card)}")
         lines += [f"- {_link(link)}" for link in card.link_list()]
         return "\n".join(lines) + "\n"
 
@@ -215,6 +222,13 @@ class Hub:
                 archive.writestr(f"{root}/{name}", self.file(name) or "")
                 yield pipe.take(), 1
         yield pipe.take(), 0
+
+
+def _path_link(label: str, target: object) -> str:
+    """A Markdown link to one of the app's own pages. An autolink (`<…>`) is only made of an
+    absolute URL, so a path in one was shown as text; the path is ours (ids, slugs,
+    `?thread=`), in `<…>` so nothing in it can end the link."""
+    return f"[{label}](<{target.get_absolute_url()}>)"
 
 
 def _cell(value: str) -> str:

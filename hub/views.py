@@ -79,6 +79,11 @@ def _get_board_for_reporter(request: HttpRequest, board_id: int) -> Board:
     board = get_object_or_404(Board.objects.select_related("team"), pk=board_id)
     if not account_policies.can_view_space(request.user, board):
         raise Http404("No such board")
+    if board.team is None:
+        raise PermissionDenied(
+            "API problems are reported on a team's board, against the team's API schema: "
+            "this board has no team."
+        )
     if not policies.can_report(request.user, board):
         raise PermissionDenied("You cannot add cards to this board.")
     return board

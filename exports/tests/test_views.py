@@ -125,3 +125,15 @@ def test_the_old_address_offers_a_large_board_in_the_background(
     page = client.get(response["Location"]).content.decode()
     assert "Export Real-world challenges as JSON" in page
     assert not Export.objects.exists()  # a GET starts nothing: the button does
+
+
+def test_the_page_offers_the_hub_of_each_of_ones_teams(client, bob, charlie, team):
+    """A team's hub zip was only reachable from the hub's page: the Exports page, where a new
+    person looks for exports, did not say it existed."""
+    client.force_login(bob)
+    page = client.get(LIST).content.decode()
+    assert '<input type="hidden" name="kind" value="hub">' in page
+    assert f'<input type="hidden" name="team" value="{team.slug}">' in page
+    assert f"Export the hub of {team.name}" in page
+    client.force_login(charlie)  # in no team: nothing to offer
+    assert 'name="kind" value="hub"' not in client.get(LIST).content.decode()

@@ -215,3 +215,33 @@ def test_the_api_sets_visibility_and_exports(team, alice, bob, world):
         reverse("api:exports"), {"kind": "hub", "format": "zip", "team": team.slug}, format="json"
     )
     assert started.status_code == 202 and started.json()["team"] == team.slug
+
+
+def test_a_challenge_page_links_to_its_card_and_thread(as_person, team, world):
+    """The hub's own links were written as autolinks of paths (`</boards/1/cards/2/>`), which
+    Markdown only makes of absolute URLs: the page showed them as text."""
+    card = world["open"]
+    name = Hub(team, public=False).challenge_name(card)
+    page = as_person("bob").get(reverse("hub:file", args=[team.slug, name]))
+    assert f'href="{card.get_absolute_url()}"' in page.text
+    assert f'href="{card.source.get_absolute_url()}"' in page.text
+    assert "&lt;/boards/" not in page.text and "&lt;/rooms/" not in page.text
+
+
+def test_the_hub_links_back_to_the_team_and_its_schemas(as_person, team, alice, world):
+    member = as_person("bob").get(reverse("hub:page", args=[team.slug]))
+    assert f'href="{team.get_absolute_url()}"' in member.text
+    assert f'href="{reverse("hub:schemas", args=[team.slug])}"' in member.text
+    actions.set_hub_public(team=team, user=alice, public=True)
+    visitor = as_person("charlie").get(reverse("hub:page", args=[team.slug]))
+    assert visitor.status_code == 200  # an outsider reads the public hub, not the schemas
+    assert f'href="{reverse("hub:schemas", args=[team.slug])}"' not in visitor.text
+
+
+def test_a_new_teams_hub_says_what_comes_there(as_person, team):
+    """With nothing solved yet, README's challenges were an empty table: a header and no row."""
+    readme = Hub(team, public=False).file("README.md")
+    assert "| Challenge | Solution | Board |" not in readme
+    assert "No challenge solved yet" in readme
+    page = as_person("bob").get(reverse("hub:page", args=[team.slug]))
+    assert page.status_code == 200 and "No challenge solved yet" in page.text

@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 
 from accounts.models import Membership
+from boards import actions as board_actions
 from boards.models import Card
 from hub import actions
 from hub.models import ApiReport
@@ -153,3 +154,12 @@ def test_a_removed_member_can_no_longer_report_or_read_schemas(as_person, team, 
     assert client.get(reverse("hub:schemas", args=[team.slug])).status_code == 404
     with pytest.raises(PermissionDenied):
         actions.report_problem(board=board, user=bob, schema=schema, fields=FIELDS)
+
+
+def test_a_board_without_a_team_says_why_it_has_no_reports(as_person, bob):
+    """Its creator edits it, yet was told "You cannot add cards to this board"."""
+    lone = board_actions.create_board(user=bob, name="Mine")
+    answer = as_person("bob").get(reverse("hub:report", args=[lone.pk]))
+    assert answer.status_code == 403
+    assert "You cannot add cards" not in answer.text
+    assert "a team&#x27;s board" in answer.text or "a team's board" in answer.text
