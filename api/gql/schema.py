@@ -33,6 +33,7 @@ from api.gql.types import (
     Message,
     MessageEvent,
     PostedMessage,
+    Promoted,
     Reacted,
     Room,
     Team,
@@ -330,6 +331,49 @@ class Mutation:
         user = person(info)
         chat_actions.leave_direct(room=_direct_of(user, slug), user=user)
         return True
+
+    @strawberry.mutation(
+        description="Accept a reply as its thread's answer (the asker; one at a time: another "
+        "accepted before is no longer, and loses its verification)."
+    )
+    def accept(self, info: Info, id: int) -> Message:
+        user = person(info)
+        chat_actions.accept_answer(message=_message(user, id), user=user, accepted=True)
+        return _fresh(user, id)
+
+    @strawberry.mutation(description="Take back the accepted answer (the asker).")
+    def unaccept(self, info: Info, id: int) -> Message:
+        user = person(info)
+        chat_actions.accept_answer(message=_message(user, id), user=user, accepted=False)
+        return _fresh(user, id)
+
+    @strawberry.mutation(
+        description="Verify the accepted answer (a mentor of the room, not its author)."
+    )
+    def verify(self, info: Info, id: int) -> Message:
+        user = person(info)
+        chat_actions.verify_answer(message=_message(user, id), user=user, verified=True)
+        return _fresh(user, id)
+
+    @strawberry.mutation(description="Take back a verification (a mentor of the room).")
+    def unverify(self, info: Info, id: int) -> Message:
+        user = person(info)
+        chat_actions.verify_answer(message=_message(user, id), user=user, verified=False)
+        return _fresh(user, id)
+
+    @strawberry.mutation(
+        description="Promote a thread (its first message) to a challenge card on one of my "
+        "boards. A thread has one card: promoting it again answers that card (created: false)."
+    )
+    def promote(self, info: Info, id: int, board: int) -> Promoted:
+        user = person(info)
+        message = _message(user, id)
+        space = board_queries.visible_boards(user).filter(pk=board).first()
+        if space is None:
+            raise Failure("invalid", "No such board of yours.")
+        promoted = board_actions.promote_message(message=message, user=user, board=space)
+        card = board_queries.card_for(user, promoted.card.pk)
+        return Promoted(card=Card.from_model(card), created=promoted.created)
 
     @strawberry.mutation(description="Move my read mark forward to a seq.")
     def mark_read(self, info: Info, room: str, seq: int) -> Room:
