@@ -18,6 +18,7 @@ from chat.models import (
     Mention,
     Message,
     MessagePreview,
+    QuestionClaim,
     Room,
     RoomMember,
     RoomVisit,
@@ -106,6 +107,68 @@ def open_questions(messages: QuerySet[Message]) -> QuerySet[Message]:
     return messages.filter(resolved_at__isnull=True, deleted_at__isnull=True).filter(
         Q(body__contains="?") | Q(reply_count__gt=0)
     )
+
+
+# --- The mentor help queue (decision 023) ------------------------------------------------------
+QUEUE_LIMIT = 200  # the oldest open questions a queue shows
+
+
+def queue_rooms(user: User) -> QuerySet[Room]:
+    """The rooms whose open questions a mentor's queue holds: rooms they can see (and so
+    moderate), not direct conversations, not archived (read only: nobody can answer)."""
+    return Room.objects.visible_to(user).rooms().filter(is_archived=False)
+
+
+def is_queued(message: Message) -> bool:
+    """Whether `message` belongs in the help queue: an open question (`open_questions`) of a
+    room that is not archived nor a direct conversation. No query (the room is loaded)."""
+    room = message.room
+    return (
+        message.parent_id is None
+        and message.deleted_at is None
+        and message.resolved_at is None
+        and ("?" in message.body or message.reply_count > 0)
+        and room.kind == Room.Kind.ROOM
+        and not room.is_archived
+    )
+
+
+def _queue_questions() -> QuerySet[Message]:
+    """Questions with what the queue shows of them: the first reply by someone other than the
+    asker (`first_reply_at`) and the mentors on it (`claim_list`), in two queries."""
+    others = Message.objects.filter(parent=OuterRef("pk"), deleted_at__isnull=True).filter(
+        ~Q(author=OuterRef("author"))
+    )
+    claims = QuestionClaim.objects.select_related("user").order_by("created_at", "pk")
+    return (
+        Message.objects.filter(parent__isnull=True)
+        .select_related("author", "room")
+        .annotate(first_reply_at=Subquery(others.order_by("created_at").values("created_at")[:1]))
+        .prefetch_related(Prefetch("claims", queryset=claims, to_attr="claim_list"))
+    )
+
+
+def help_queue(user: User, limit: int = QUEUE_LIMIT) -> list[Message]:
+    """Every open question in the rooms a mentor can see, oldest first (at most `limit`);
+    nothing for anyone else."""
+    if not policies.can_see_queue(user):
+        return []
+    rooms = queue_rooms(user).values("pk")
+    found = open_questions(_queue_questions().filter(room__in=rooms))
+    return list(found.order_by("created_at", "pk")[:limit])
+
+
+def questions_visible_to(user: User) -> QuerySet[Message]:
+    """Threads' first messages in the rooms a person may see (what a claim looks up)."""
+    visible = Room.objects.visible_to(user).values("pk")
+    return Message.objects.select_related("room", "author").filter(
+        parent__isnull=True, room__in=visible
+    )
+
+
+def queue_question(message_id: int) -> Message | None:
+    """One thread's first message as the queue shows it (open or not), or None."""
+    return _queue_questions().filter(pk=message_id).first()
 
 
 def latest_page(messages: QuerySet[Message]) -> list[Message]:

@@ -34,6 +34,7 @@ from api.gql.types import (
     MessageEvent,
     PostedMessage,
     Promoted,
+    QueueQuestion,
     Reacted,
     Room,
     Team,
@@ -48,7 +49,7 @@ from boards.models import Column as ColumnModel
 from chat import actions as chat_actions
 from chat import events as room_events
 from chat import queries as chat_queries
-from chat.events import message_data
+from chat.events import message_data, queue_data
 from chat.models import Message as MessageModel
 from chat.models import Room as RoomModel
 from nexus_live.writes import read
@@ -88,6 +89,20 @@ def _direct_of(user: User, slug: str) -> RoomModel:
 def _direct_answer(user: User, slug: str) -> DirectConversation:
     found = next(dm for dm in chat_queries.direct_conversations(user) if dm["slug"] == slug)
     return DirectConversation.of(answers.direct_answer(found))
+
+
+def _queue_person(info: Info) -> User:
+    user = person(info)
+    if not policies.can_see_queue(user):
+        raise Failure("forbidden", "The help queue is for mentors.")
+    return user
+
+
+def _claimed(info: Info, id: int, claimed: bool) -> QueueQuestion:
+    user = _queue_person(info)
+    question = get_object_or_404(chat_queries.questions_visible_to(user), pk=id)
+    chat_actions.claim_question(message=question, user=user, claimed=claimed)
+    return QueueQuestion.of(queue_data(chat_queries.queue_question(id)))
 
 
 def _fresh(user: User, message_id: int) -> Message:
@@ -138,6 +153,14 @@ class Query:
         if not q.strip():
             raise Failure("invalid", "Say what to search for: q.")
         return [Message.of(message_data(m)) for m in chat_queries.search_messages(user, q)]
+
+    @strawberry.field(
+        description="The help queue: every open question of the rooms I can see, oldest "
+        "first (mentors only: others are forbidden; at most 200)."
+    )
+    def help_queue(self, info: Info) -> list[QueueQuestion]:
+        user = _queue_person(info)
+        return [QueueQuestion.of(queue_data(q)) for q in chat_queries.help_queue(user)]
 
     @strawberry.field(description="Boards I can see.")
     def boards(self, info: Info) -> list[Board]:
@@ -374,6 +397,17 @@ class Mutation:
         promoted = board_actions.promote_message(message=message, user=user, board=space)
         card = board_queries.card_for(user, promoted.card.pk)
         return Promoted(card=Card.from_model(card), created=promoted.created)
+
+    @strawberry.mutation(
+        description="I'm on it: tell the other mentors I am helping with an open question "
+        "(several may; a claim stops nobody)."
+    )
+    def claim(self, info: Info, id: int) -> QueueQuestion:
+        return _claimed(info, id, True)
+
+    @strawberry.mutation(description="Take back my claim on a question.")
+    def unclaim(self, info: Info, id: int) -> QueueQuestion:
+        return _claimed(info, id, False)
 
     @strawberry.mutation(description="Move my read mark forward to a seq.")
     def mark_read(self, info: Info, room: str, seq: int) -> Room:

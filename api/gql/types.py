@@ -400,6 +400,46 @@ class Reacted:
 
 
 @strawberry.type
+class QueueRoom:
+    id: int
+    slug: str
+    name: str
+
+
+@strawberry.type
+class QueueClaim:
+    user: Person = strawberry.field(description="The mentor on it.")
+    at: str = strawberry.field(description="ISO 8601.")
+
+
+@strawberry.type(description="An open question of the mentor help queue (decision 023).")
+class QueueQuestion:
+    id: int = strawberry.field(description="The thread's first message.")
+    event: int = strawberry.field(description="The room event of its last change.")
+    room: QueueRoom
+    author: Person
+    title: str = strawberry.field(description="The question's first line.")
+    url: str
+    asked_at: str = strawberry.field(description="ISO 8601.")
+    reply_count: int
+    replied: bool = strawberry.field(description="Someone other than the asker replied.")
+    first_reply_at: str | None
+    resolved: bool
+    claims: list[QueueClaim] = strawberry.field(description="The mentors on it, first first.")
+
+    @classmethod
+    def of(cls, data: dict) -> "QueueQuestion":
+        """From `chat.events.queue_data` (what REST answers, what a live frame carries)."""
+        return _build(
+            cls,
+            data,
+            room=_build(QueueRoom, data["room"]),
+            author=_build(Person, data["author"]),
+            claims=[QueueClaim(user=_build(Person, c["user"]), at=c["at"]) for c in data["claims"]],
+        )
+
+
+@strawberry.type
 class Promoted:
     card: Card
     created: bool = strawberry.field(

@@ -30,3 +30,23 @@ def short_time(value: datetime | None) -> str:
 @functools.lru_cache(maxsize=1024)
 def _short_time(year: int, month: int, day: int, hour: int, minute: int, language: str) -> str:
     return date_format(datetime(year, month, day, hour, minute), "M j, H:i")
+
+
+def waiting_text(seconds: float) -> str:
+    """How long a question has waited, as the help queue says it: "4 min", "3 h", "2 d"."""
+    minutes = max(0, int(seconds // 60))
+    if minutes < 60:
+        return f"{minutes} min"
+    if minutes < 48 * 60:
+        return f"{minutes // 60} h"
+    return f"{minutes // (24 * 60)} d"
+
+
+@register.filter
+def waiting(value: datetime | None) -> str:
+    """`waiting_text` of the time since `value` (the queue's script keeps it current)."""
+    if not isinstance(value, datetime):
+        return ""
+    from django.utils import timezone
+
+    return waiting_text((timezone.now() - value).total_seconds())
