@@ -51,6 +51,7 @@ def claim(request: HttpRequest, message_id: int) -> HttpResponse:
 
 @login_required
 def times(request: HttpRequest) -> HttpResponse:
-    """Per room and week: time to first reply and to resolution (filled in by the charts)."""
+    """Per room and week: time to first reply and to resolution, charted and as a table."""
     _mentor(request)
-    return render(request, "chat/queue_times.html", {"nav": "queue"})
+    context = {"times": queries.response_times(request.user), "nav": "queue"}
+    return render(request, "chat/queue_times.html", context)
