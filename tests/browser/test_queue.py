@@ -11,6 +11,7 @@ from chat import actions
 from chat.models import Message, Room
 from conftest import make_person
 from tests.browser.conftest import PHONE, SCREENSHOTS_DIR, off_the_loop
+from tests.browser.test_accessibility import _blocking
 
 pytestmark = pytest.mark.django_db(transaction=True)
 ON_IT = "I\u2019m on it"  # the button's words, with the typographic apostrophe
@@ -86,6 +87,7 @@ def test_a_question_appears_live_is_claimed_and_leaves(
 
     SCREENSHOTS_DIR.mkdir(parents=True, exist_ok=True)
     assert _fits(second)
+    assert not _blocking(first) and not _blocking(second)  # axe: light desktop, dark phone
     second.screenshot(path=SCREENSHOTS_DIR / "help-queue-phone-dark.png", full_page=True)
     first.screenshot(path=SCREENSHOTS_DIR / "help-queue-light.png", full_page=True)
 
@@ -112,6 +114,7 @@ def test_response_time_charts_at_phone_width_in_dark_mode(
     expect(chart.locator("canvas")).to_have_count(1)  # uPlot drew it
     expect(page.locator(".queue-times-table").first).to_contain_text("Asked")
     assert _fits(page)
+    assert not _blocking(page)
     SCREENSHOTS_DIR.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=SCREENSHOTS_DIR / "response-times-phone-dark.png", full_page=True)
     assert console_errors(page) == []
