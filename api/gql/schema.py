@@ -34,6 +34,7 @@ from api.gql.types import (
     MessageEvent,
     PostedMessage,
     Promoted,
+    QueueEvent,
     QueueQuestion,
     Reacted,
     Room,
@@ -571,6 +572,23 @@ async def _follow(info: Info, find, key, module, group_of, since: int | None, co
                     yield item
 
 
+def _whole_queue(user: User | None) -> QueueEvent | None:
+    """The person's whole queue as an event; None if they may no longer see one."""
+    if user is None or not policies.can_see_queue(user):
+        return None
+    questions = [QueueQuestion.of(queue_data(q)) for q in chat_queries.help_queue(user)]
+    return QueueEvent(type="queue", id=None, question=None, questions=questions)
+
+
+def _queue_event(frame: dict) -> QueueEvent | None:
+    if frame["type"] == "queue_item":
+        question = QueueQuestion.of(frame["data"])
+        return QueueEvent(type="queue_item", id=frame["id"], question=question, questions=None)
+    if frame["type"] == "queue_removed":
+        return QueueEvent(type="queue_removed", id=frame["id"], question=None, questions=None)
+    return None
+
+
 def _still_visible(user: User | None, space) -> bool:
     if user is None:
         return False
@@ -600,6 +618,35 @@ class Subscription:
         )
         async for item in messages:
             yield item
+
+    @strawberry.subscription(
+        description="The mentor help queue (decision 023): the whole queue first, then each "
+        "question that is new, changed or gone. Mentors only."
+    )
+    async def help_queue(self, info: Info) -> AsyncGenerator[QueueEvent, None]:
+        ws = info.context.get("ws")
+        if ws is None:
+            raise Failure("invalid", "Subscribe over the WebSocket (graphql-transport-ws).")
+        if ws.user is None or not policies.can_see_queue(ws.user):
+            raise Failure("forbidden", "The help queue is for mentors.")
+        while True:  # again whenever the person's teams change: other groups to listen to
+            groups = await read(room_events.queue_groups, ws.user)
+            async with ws.listening(groups) as events:
+                whole = await read(_whole_queue, ws.user)
+                if whole is None:
+                    raise Failure("forbidden", "The help queue is for mentors.")
+                yield whole
+                while True:
+                    event = await events.get()
+                    if event["type"] in ("access.changed", "queue.stale"):
+                        if set(await read(room_events.queue_groups, ws.user)) != set(groups):
+                            break
+                        if (whole := await read(_whole_queue, ws.user)) is None:
+                            raise Failure("forbidden", "The help queue is for mentors.")
+                        yield whole
+                    for text in _frames(event):
+                        if (item := _queue_event(_parsed(text))) is not None:
+                            yield item
 
     @strawberry.subscription(
         description="A board's changes: cards added, edited, moved, archived; columns; "

@@ -440,6 +440,18 @@ class QueueQuestion:
 
 
 @strawberry.type
+class QueueEvent:
+    type: str = strawberry.field(
+        description="queue (the whole queue, in `questions`: first, and after an access "
+        "change or a room archived), queue_item (`question` is new or changed) or "
+        "queue_removed (`id` left the queue)."
+    )
+    id: int | None
+    question: QueueQuestion | None
+    questions: list[QueueQuestion] | None
+
+
+@strawberry.type
 class Promoted:
     card: Card
     created: bool = strawberry.field(

@@ -202,3 +202,42 @@ async def test_api_clients_who_are_not_mentors_are_refused_the_queue(bob):
         await socket.send_to(text_data=json.dumps({"action": "subscribe", "queue": True}))
         error = await next_frame(socket)
         assert (error["type"], error["code"]) == ("error", "forbidden")
+
+
+# --- GraphQL: subscription { helpQueue { … } } ---------------------------------------------------
+QUEUE_GQL = """subscription { helpQueue { type id question { id title claims { user { name } } }
+  questions { id } } }"""
+
+
+async def test_graphql_subscribers_follow_the_queue(bob, maya, team, private_room):
+    from api.tests.test_graphql_socket import acked, init, next_event, receive, socket, subscribe
+    from api.tests.test_graphql_socket import token_of as gql_token
+
+    async with socket() as communicator:
+        assert acked(await init(communicator, await gql_token(maya)))
+        await subscribe(communicator, QUEUE_GQL)
+        assert (await next_event(communicator))["helpQueue"]["questions"] == []
+        question = await database_sync_to_async(_ask)(private_room, bob, "Why?", "q1")
+        item = (await next_event(communicator))["helpQueue"]
+        assert item["type"] == "queue_item" and item["question"]["title"] == "Why?"
+        await database_sync_to_async(actions.claim_question)(message=question, user=maya)
+        item = (await next_event(communicator))["helpQueue"]
+        assert item["question"]["claims"] == [{"user": {"name": "Maya"}}]
+
+        def leave():
+            from nexus_live import events
+
+            Membership.objects.filter(user=maya, team=team).delete()
+            events.access_changed(maya.pk)
+
+        await database_sync_to_async(leave)()
+        assert (await next_event(communicator))["helpQueue"]["questions"] == []
+        await database_sync_to_async(_ask)(private_room, bob, "Still?", "q2")
+        assert await communicator.receive_nothing(timeout=0.3)
+
+    async with socket() as communicator:  # a learner is refused
+        assert acked(await init(communicator, await gql_token(bob)))
+        await subscribe(communicator, QUEUE_GQL)
+        refused = await receive(communicator)
+        errors = refused["payload"] if refused["type"] == "error" else refused["payload"]["errors"]
+        assert [error["extensions"]["code"] for error in errors] == ["forbidden"], refused
