@@ -8,7 +8,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("chat", "0012_link_previews"),
+        ("chat", "0013_mentions_of_comments"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
