@@ -8,7 +8,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("chat", "0013_mentions_of_comments"),
+        ("chat", "0014_dm_groups"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
