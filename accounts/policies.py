@@ -223,3 +223,16 @@ def can_delete_comment(user: User, comment: "CommentLike") -> bool:
 class CommentLike(Protocol):
     author_id: int | None
     board: Space
+
+
+def can_see_queue(user: User) -> bool:
+    """The mentor help queue (decision 023): mentors only; each sees the open questions of
+    the rooms they can see (a mentor moderates every room they see)."""
+    return user.is_authenticated and user.is_active and user.track == "mentor"
+
+
+def can_claim(user: User, question: MessageLike) -> bool:
+    """Say "I'm on it" (or take it back) on an open question: a mentor of its room, not in
+    an archived room nor a direct conversation."""
+    room = question.room
+    return can_see_queue(user) and not room.is_archived and can_moderate(user, room)

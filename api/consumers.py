@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from urllib.parse import parse_qs
 
 from channels.consumer import get_handler_name
-from django.core.exceptions import ObjectDoesNotExist, ValidationError
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 
 from accounts import policies
 from api import tokens
@@ -49,7 +49,7 @@ def api_frame(text: str, key: str, value: object) -> str:
 
 @dataclass
 class Subscription:
-    key: str  # "room", "board" or "me": what the client sent, and what each frame carries
+    key: str  # "room", "board", "me" or "queue": what the client sent, what each frame carries
     value: object  # the room's slug, the board's id, or True
     space: Space | None = None
     groups: list[str] = field(default_factory=list)
@@ -150,8 +150,14 @@ class EventsConsumer(LiveConsumer):
             sub = Subscription("board", board_id, space)
         elif frame.get("me") is True:
             return Subscription("me", True, None)
+        elif frame.get("queue") is True:  # the mentor help queue (decision 023)
+            if not policies.can_see_queue(self.user):
+                raise PermissionDenied("The help queue is for mentors.")
+            return Subscription("queue", True, None)
         else:
-            raise ValidationError('Name a "room" (slug), a "board" (id) or "me": true.')
+            raise ValidationError(
+                'Name a "room" (slug), a "board" (id), "me": true or "queue": true.'
+            )
         if sub.space is None or not policies.can_view_space(self.user, sub.space):
             raise ObjectDoesNotExist
         return sub
@@ -161,12 +167,16 @@ class EventsConsumer(LiveConsumer):
             return [room_events.room_group(sub.space)]
         if sub.key == "board":
             return [board_events.board_group(sub.space)]
+        if sub.key == "queue":
+            return room_events.queue_groups(self.user)
         rooms = queries.followed_rooms(self.user)
         return [room_events.user_group(self.user), *map(room_events.activity_group, rooms)]
 
     def _catch_up(self, sub: Subscription, since: int | None) -> list[str]:
         if sub.key == "me":
             return [events.frame("state", **queries.nav_state(self.user))]
+        if sub.key == "queue":
+            return [room_events.queue_frame(self.user)]
         module = room_events if sub.key == "room" else board_events
         if since is None:  # no history: from where the space was before joining its group
             since = sub.space.last_event
@@ -201,7 +211,7 @@ class EventsConsumer(LiveConsumer):
     async def do_unsubscribe(self, frame: dict) -> None:
         if not await self.signed_in():
             return
-        key = next((key for key in ("room", "board", "me") if key in frame), None)
+        key = next((key for key in ("room", "board", "me", "queue") if key in frame), None)
         value = frame.get(key)
         if key == "board":
             value = as_int(value)
@@ -255,10 +265,20 @@ class EventsConsumer(LiveConsumer):
         if not await self.still_signed_in():
             return
         for sub in list(self.subscriptions.values()):
-            if sub.key == "me":
+            if sub.key == "queue" and not policies.can_see_queue(self.user):
+                self.subscriptions.pop((sub.key, sub.value), None)
+                await self._end(sub, reason="no access")
+            elif sub.key in ("me", "queue"):
                 await self._refresh_me(sub)
             else:
                 await self._still_visible(sub)
+
+    async def queue_stale(self, event: dict) -> None:
+        """A room was archived or unarchived: the queue as it is now."""
+        sub = self._subscription_of(event)
+        if sub is not None and sub.key == "queue":
+            for text in await read(self._catch_up, sub, None):
+                await self.send(text_data=api_frame(text, sub.key, sub.value))
 
     async def _still_visible(self, sub: Subscription) -> bool:
         def visible() -> bool:

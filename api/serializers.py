@@ -190,6 +190,32 @@ class Message(serializers.Serializer):
     card = MessageCard(allow_null=True, help_text="The challenge card this thread was promoted to.")
 
 
+class QueueRoom(serializers.Serializer):
+    id = serializers.IntegerField()
+    slug = serializers.CharField()
+    name = serializers.CharField()
+
+
+class QueueClaim(serializers.Serializer):
+    user = Person(help_text="The mentor on it.")
+    at = serializers.DateTimeField()
+
+
+class QueueQuestion(serializers.Serializer):
+    id = serializers.IntegerField(help_text="The thread's first message.")
+    event = serializers.IntegerField(help_text="The room event of its last change.")
+    room = QueueRoom()
+    author = Person(help_text="Who asked.")
+    title = serializers.CharField(help_text="The question's first line.")
+    url = serializers.CharField(help_text="The thread's page.")
+    asked_at = serializers.DateTimeField()
+    reply_count = serializers.IntegerField()
+    replied = serializers.BooleanField(help_text="Someone other than the asker replied.")
+    first_reply_at = serializers.DateTimeField(allow_null=True)
+    resolved = serializers.BooleanField()
+    claims = QueueClaim(many=True, help_text="The mentors who said they are on it, first first.")
+
+
 class MessagePage(serializers.Serializer):
     results = Message(many=True)
     has_more = serializers.BooleanField(help_text="More in the direction asked.")

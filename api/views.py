@@ -5,7 +5,7 @@ import re
 
 from django.conf import settings
 from django.contrib.auth import authenticate
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import prefetch_related_objects
 from django.http import Http404
 from django.shortcuts import get_object_or_404
@@ -32,7 +32,7 @@ from boards.models import Card, Column
 from chat import actions as chat_actions
 from chat import files as chat_files
 from chat import queries as chat_queries
-from chat.events import attachment_data, message_data, pins_data
+from chat.events import attachment_data, message_data, pins_data, queue_data
 from chat.models import Message
 from exports import actions as export_actions
 from exports import queries as export_queries
@@ -594,6 +594,52 @@ class VerifiedView(APIView):
     )
     def delete(self, request: Request, slug: str, message_id: int) -> Response:
         return self.post(request, slug, message_id, verified=False)
+
+
+# --- The mentor help queue (decision 023) ------------------------------------------------------
+def _mentor_only(user) -> None:
+    if not policies.can_see_queue(user):
+        raise PermissionDenied("The help queue is for mentors.")
+
+
+class QueueView(APIView):
+    @extend_schema(
+        operation_id="helpQueue",
+        tags=["queue"],
+        summary="The help queue: every open question of the rooms I can see, oldest first",
+        description="Mentors only (others: 403). At most 200; live as `queue_item` and "
+        "`queue_removed` frames on /ws/queue/.",
+        responses={200: s.QueueQuestion(many=True), **_errors(401, 403, 429)},
+    )
+    def get(self, request: Request) -> Response:
+        _mentor_only(request.user)
+        return Response([queue_data(q) for q in chat_queries.help_queue(request.user)])
+
+
+class ClaimView(APIView):
+    @extend_schema(
+        operation_id="claimQuestion",
+        tags=["queue"],
+        summary="I'm on it: tell the other mentors I am helping with this question",
+        description="A mentor of its room; several may claim one, and a claim stops nobody "
+        "from helping. An open question only (400 otherwise).",
+        request=None,
+        responses={200: s.QueueQuestion, **WRITE_ERRORS},
+    )
+    def post(self, request: Request, message_id: int, claimed: bool = True) -> Response:
+        _mentor_only(request.user)
+        question = get_object_or_404(chat_queries.questions_visible_to(request.user), pk=message_id)
+        chat_actions.claim_question(message=question, user=request.user, claimed=claimed)
+        return Response(queue_data(chat_queries.queue_question(message_id)))
+
+    @extend_schema(
+        operation_id="unclaimQuestion",
+        tags=["queue"],
+        summary="Take back my claim",
+        responses={200: s.QueueQuestion, **WRITE_ERRORS},
+    )
+    def delete(self, request: Request, message_id: int) -> Response:
+        return self.post(request, message_id, claimed=False)
 
 
 class PromoteView(APIView):

@@ -7,6 +7,7 @@ from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.db.models import (
+    Case,
     Exists,
     F,
     FloatField,
@@ -16,6 +17,7 @@ from django.db.models import (
     QuerySet,
     Subquery,
     Value,
+    When,
     prefetch_related_objects,
 )
 from django.http import Http404
@@ -190,12 +192,44 @@ def tags_visible_to(user: User, limit: int = 500) -> QuerySet[Tag]:
 
 
 CARD_SEARCH_LIMIT = 50
+# Verified first, then accepted, among comparably relevant results (decision 023): a card's
+# relevance is multiplied by its answer's boost, so a verified solution beats an unverified
+# one only if it is at least 1/1.2 as relevant (one step: 1/1.1), and a verified card that
+# shares a word or two never beats an exact match. Thresholds look at relevance alone.
+VERIFIED_BOOST = 1.2
+ACCEPTED_BOOST = 1.1
+TITLE_LIKENESS = 0.5  # the weight of the title's trigram likeness beside the full-text rank
+
+
+def answer_boost() -> Case:
+    """A card's answer tier as a factor of its relevance (SQL): verified, accepted, neither."""
+    return Case(
+        When(source__answer__verified_at__isnull=False, then=Value(VERIFIED_BOOST)),
+        When(source__answer__isnull=False, then=Value(ACCEPTED_BOOST)),
+        default=Value(1.0),
+        output_field=FloatField(),
+    )
+
+
+def boost_of(card: Card) -> float:
+    """`answer_boost` of a card read with its source and answer (CARD_SOURCE)."""
+    answer = card.source.answer if card.source_id and card.source else None
+    if answer is None:
+        return 1.0
+    return VERIFIED_BOOST if answer.verified_at is not None else ACCEPTED_BOOST
+
+
+def _title_likeness(text: str) -> Func:
+    """How much of the words `text` the card's title holds (pg_trgm's word_similarity, 0-1):
+    full-text rank alone saturates, and hardly tells a title from words scattered in a text."""
+    return Func(F("title"), Value(text), function="word_similarity", output_field=FloatField())
 
 
 def search_cards(user: User, text: str) -> QuerySet[Card] | list[Card]:
     """The best matching live cards of the boards `user` can see: PostgreSQL full-text search
     (a title match counts most; the GIN index of migration 0006 holds the same expression),
-    every word as a substring on SQLite."""
+    ranked by full-text rank plus the title's likeness, times the answer's boost; every word as
+    a substring on SQLite, verified and accepted answers first."""
     text = search_text(text)
     if not text:
         return []
@@ -209,14 +243,19 @@ def search_cards(user: User, text: str) -> QuerySet[Card] | list[Card]:
         return (
             found.annotate(document=_card_document())
             .filter(document=query)
-            .annotate(rank=SearchRank(F("document"), query))
+            .annotate(
+                rank=(SearchRank(F("document"), query) + _title_likeness(text) * TITLE_LIKENESS)
+                * answer_boost()
+            )
             .order_by("-rank", "-updated_at")[:CARD_SEARCH_LIMIT]
         )
     for word in text.split():
         found = found.filter(
             Q(title__icontains=word) | Q(problem__icontains=word) | Q(solution__icontains=word)
         )
-    return found.order_by("-updated_at")[:CARD_SEARCH_LIMIT]
+    # Every card found holds every word (comparably relevant): the answer's tier decides.
+    found = found.annotate(boost=answer_boost())
+    return found.order_by("-boost", "-updated_at")[:CARD_SEARCH_LIMIT]
 
 
 def _card_document() -> SearchVector:
@@ -249,7 +288,7 @@ def solved_cards(user: User) -> QuerySet[Card]:
         board__in=Board.objects.visible_to(user).values("pk"),
         archived_at__isnull=True,
         column_id=Subquery(last_column.values("pk")[:1]),
-    ).select_related("board", "column")
+    ).select_related("board", "column", *CARD_SOURCE)
 
 
 def similar_solved(user: User, text: str, limit: int = SIMILAR_LIMIT) -> list[Card]:
@@ -257,7 +296,8 @@ def similar_solved(user: User, text: str, limit: int = SIMILAR_LIMIT) -> list[Ca
     `score`: on PostgreSQL full-text rank over any of its words (stemmed, stop words dropped)
     plus the trigram similarity of the card's title to the question, so a paraphrase that
     shares a few words still finds its original; on SQLite a count of shared words. Nothing
-    below SIMILAR_MIN_SCORE, nothing for fewer than SIMILAR_MIN_WORDS words."""
+    below SIMILAR_MIN_SCORE, nothing for fewer than SIMILAR_MIN_WORDS words. The order is the
+    score times the answer's boost (verified, accepted: `answer_boost`)."""
     words = _WORD.findall(search_text(text).casefold())
     if len(words) < SIMILAR_MIN_WORDS:
         return []
@@ -266,18 +306,14 @@ def similar_solved(user: User, text: str, limit: int = SIMILAR_LIMIT) -> list[Ca
     if connection.vendor == "postgresql":
         # Each word an alternative: websearch syntax never fails, and words hold no operator.
         query = SearchQuery(" or ".join(words), search_type="websearch", config=SEARCH_CONFIG)
-        likeness = Func(
-            F("title"),
-            Value(" ".join(words)),
-            function="word_similarity",
-            output_field=FloatField(),
-        )
+        likeness = _title_likeness(" ".join(words))
         found = (
             cards.annotate(document=_card_document())
             .filter(document=query)
-            .annotate(score=SearchRank(F("document"), query) + likeness * 0.5)
+            .annotate(score=SearchRank(F("document"), query) + likeness * TITLE_LIKENESS)
             .filter(score__gte=SIMILAR_MIN_SCORE)
-            .order_by("-score", "-updated_at")[:limit]
+            .annotate(ranked=F("score") * answer_boost())
+            .order_by("-ranked", "-updated_at")[:limit]
         )
         return list(found)
     wanted = {word for word in words if word not in _COMMON and len(word) > 2}
@@ -294,7 +330,7 @@ def similar_solved(user: User, text: str, limit: int = SIMILAR_LIMIT) -> list[Ca
         card.score = shared / (2 * len(wanted))
         if card.score >= SIMILAR_MIN_SCORE:
             scored.append(card)
-    scored.sort(key=lambda card: (-card.score, -card.updated_at.timestamp()))
+    scored.sort(key=lambda card: (-card.score * boost_of(card), -card.updated_at.timestamp()))
     return scored[:limit]
 
 

@@ -180,3 +180,60 @@ class UserConsumer(LiveConsumer):
         if event.get("new"):  # a room read for the first time: follow its count from now on
             await self.join([room_events.activity_group(event["room"])])
         await self.send(text_data=event["frame"])
+
+
+class QueueConsumer(LiveConsumer):
+    """/ws/queue/: a mentor's help queue (decision 023). Joins the queue groups of what the
+    person may see (public rooms, each of their teams), then sends the whole queue (`queue`);
+    after that each change comes as `queue_item` or `queue_removed`. An access change (a team
+    joined or left, no longer a mentor) joins and leaves groups, and sends the queue again."""
+
+    kind = "queue"
+
+    async def authorise(self) -> bool:
+        if not policies.can_see_queue(self.user):
+            return False
+        self.queue_groups = await read(room_events.queue_groups, self.user)
+        return True
+
+    def own_groups(self) -> list[str]:
+        return list(self.queue_groups)
+
+    async def opened(self) -> None:
+        await self.send_queue()
+
+    async def send_queue(self) -> None:
+        await self.send(text_data=await read(room_events.queue_frame, self.user))
+
+    async def reauthorised(self) -> None:
+        wanted = set(self.queue_groups)
+        joined = {group for group in self.groups_joined if group.startswith("queue-")}
+        await self.leave(sorted(joined - wanted))
+        await self.join(sorted(wanted - joined))
+        await self.send_queue()
+
+    async def queue_stale(self, event: dict) -> None:
+        """A room was archived or unarchived: its questions leave or come back."""
+        await self.send_queue()
+
+    async def do_sync(self, frame: dict) -> None:
+        """The whole queue again (a page back from being away)."""
+        self.take_sync()
+        await self.send_queue()
+
+    async def do_claim(self, frame: dict) -> None:
+        """{"action": "claim", "id": <question>, "claimed": false to take it back}."""
+        claimed = frame.get("claimed") is not False
+        question_id = as_int(frame.get("id"))
+
+        def claim() -> None:
+            question = (
+                Message.objects.select_related("room", "author")
+                .filter(
+                    parent__isnull=True, room__in=Room.objects.visible_to(self.user).values("pk")
+                )
+                .get(pk=question_id)
+            )
+            actions.claim_question(message=question, user=self.user, claimed=claimed)
+
+        await write(claim)

@@ -323,3 +323,92 @@ def events_since(room: Room, since: int) -> list[str]:
     )
     frames = [message_frame("message", message) for message in messages.order_by("event")]
     return [*frames, frame("synced", event=last_event, seq=last_seq)]
+
+
+# --- The mentor help queue (decision 023) ------------------------------------------------------
+QUEUE_PUBLIC = "queue-public"
+
+
+def queue_group(room: Room) -> str | None:
+    """Where a room's queue changes go: its visibility, not the room itself, so that a queue
+    socket joins a few groups (public, each of its person's teams) whatever the rooms, and a
+    room made later is heard at once. A direct conversation has no queue."""
+    if room.is_direct:
+        return None
+    if not room.is_private:
+        return QUEUE_PUBLIC
+    return f"queue-team-{room.team_id}"
+
+
+def queue_groups(user: User) -> list[str]:
+    """The groups a mentor's queue socket listens to: exactly the rooms they may see."""
+    teams = user.memberships.values_list("team_id", flat=True).order_by("team_id")
+    return [QUEUE_PUBLIC, *(f"queue-team-{pk}" for pk in teams)]
+
+
+def queue_data(question: Message) -> dict:
+    """A question as the queue shows it (`chat.queries.queue_question` loads what it needs):
+    the REST API's and GraphQL's shape too."""
+    from boards.actions.challenges import question_title
+
+    first = question.first_reply_at
+    return {
+        "id": question.pk,
+        "event": question.event,
+        "room": {"id": question.room_id, "slug": question.room.slug, "name": question.room.name},
+        "author": {"id": question.author_id, "name": question.author.name},
+        "title": question_title(question.body),
+        "url": question.thread_url,
+        "asked_at": question.created_at.isoformat(),
+        "reply_count": question.reply_count,
+        "replied": first is not None,
+        "first_reply_at": first.isoformat() if first else None,
+        "resolved": question.resolved_at is not None,
+        "claims": [
+            {"user": {"id": c.user_id, "name": c.user.name}, "at": c.created_at.isoformat()}
+            for c in question.claim_list
+        ],
+    }
+
+
+def render_queue_item(question: Message) -> str:
+    """One question of the queue, rendered once for every mentor (who may claim is theirs to
+    see: the page's script shows "I'm on it" or "Leave it" by the claimers' ids)."""
+    from boards.actions.challenges import question_title
+
+    question.title = question_title(question.body)
+    return render_to_string("chat/queue.html#item", {"question": question})
+
+
+def queue_item_frame(question: Message) -> str:
+    """An open question, new or changed (a reply, a claim, an edit, reopened)."""
+    return frame(
+        "queue_item",
+        event=question.event,
+        id=question.pk,
+        room=question.room_id,
+        html=render_queue_item(question),
+        data=queue_data(question),
+    )
+
+
+def queue_removed_frame(question: Message) -> str:
+    """A question left the queue: resolved, deleted, no longer asking."""
+    data = {"id": question.pk, "room": question.room_id, "event": question.event}
+    return frame(
+        "queue_removed", event=question.event, id=question.pk, room=question.room_id, data=data
+    )
+
+
+def queue_frame(user: User) -> str:
+    """The person's whole queue, as it is now: a queue socket's first frame (and after `sync`
+    or an access change)."""
+    from chat.queries import help_queue
+
+    questions = help_queue(user)
+    from boards.actions.challenges import question_title
+
+    for question in questions:
+        question.title = question_title(question.body)
+    html = render_to_string("chat/queue.html#list", {"questions": questions})
+    return frame("queue", html=html, data={"questions": [queue_data(q) for q in questions]})

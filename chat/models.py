@@ -250,6 +250,25 @@ class Message(models.Model):
         ]
 
 
+class QuestionClaim(models.Model):
+    """A mentor's "I'm on it" on an open question of the help queue (decision 023): who is
+    helping, shown to the other mentors. Several may claim one; a claim stops nobody."""
+
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="claims")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="question_claims"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["message", "user"], name="one_claim_per_mentor")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} on {self.message}"
+
+
 class MessageEdit(models.Model):
     """The text a message had before an edit: edits keep their history."""
 

@@ -1,7 +1,9 @@
 """Every non-trivial read of rooms and messages: timelines, open questions, unread counts,
 mentions, search. Pages, sockets and (later) the API ask here; nothing here writes."""
 
+import datetime
 import re
+import statistics
 
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 from django.core.exceptions import ValidationError
@@ -18,6 +20,7 @@ from chat.models import (
     Mention,
     Message,
     MessagePreview,
+    QuestionClaim,
     Room,
     RoomMember,
     RoomVisit,
@@ -106,6 +109,143 @@ def open_questions(messages: QuerySet[Message]) -> QuerySet[Message]:
     return messages.filter(resolved_at__isnull=True, deleted_at__isnull=True).filter(
         Q(body__contains="?") | Q(reply_count__gt=0)
     )
+
+
+# --- The mentor help queue (decision 023) ------------------------------------------------------
+QUEUE_LIMIT = 200  # the oldest open questions a queue shows
+
+
+def queue_rooms(user: User) -> QuerySet[Room]:
+    """The rooms whose open questions a mentor's queue holds: rooms they can see (and so
+    moderate), not direct conversations, not archived (read only: nobody can answer)."""
+    return Room.objects.visible_to(user).rooms().filter(is_archived=False)
+
+
+def is_queued(message: Message) -> bool:
+    """Whether `message` belongs in the help queue: an open question (`open_questions`) of a
+    room that is not archived nor a direct conversation. No query (the room is loaded)."""
+    room = message.room
+    return (
+        message.parent_id is None
+        and message.deleted_at is None
+        and message.resolved_at is None
+        and ("?" in message.body or message.reply_count > 0)
+        and room.kind == Room.Kind.ROOM
+        and not room.is_archived
+    )
+
+
+def _queue_questions() -> QuerySet[Message]:
+    """Questions with what the queue shows of them: the first reply by someone other than the
+    asker (`first_reply_at`) and the mentors on it (`claim_list`), in two queries."""
+    others = Message.objects.filter(parent=OuterRef("pk"), deleted_at__isnull=True).filter(
+        ~Q(author=OuterRef("author"))
+    )
+    claims = QuestionClaim.objects.select_related("user").order_by("created_at", "pk")
+    return (
+        Message.objects.filter(parent__isnull=True)
+        .select_related("author", "room")
+        .annotate(first_reply_at=Subquery(others.order_by("created_at").values("created_at")[:1]))
+        .prefetch_related(Prefetch("claims", queryset=claims, to_attr="claim_list"))
+    )
+
+
+def help_queue(user: User, limit: int = QUEUE_LIMIT) -> list[Message]:
+    """Every open question in the rooms a mentor can see, oldest first (at most `limit`);
+    nothing for anyone else."""
+    if not policies.can_see_queue(user):
+        return []
+    rooms = queue_rooms(user).values("pk")
+    found = open_questions(_queue_questions().filter(room__in=rooms))
+    return list(found.order_by("created_at", "pk")[:limit])
+
+
+def questions_visible_to(user: User) -> QuerySet[Message]:
+    """Threads' first messages in the rooms a person may see (what a claim looks up)."""
+    visible = Room.objects.visible_to(user).values("pk")
+    return Message.objects.select_related("room", "author").filter(
+        parent__isnull=True, room__in=visible
+    )
+
+
+def queue_question(message_id: int) -> Message | None:
+    """One thread's first message as the queue shows it (open or not), or None."""
+    return _queue_questions().filter(pk=message_id).first()
+
+
+# --- Response times: per room and week (decision 023) -------------------------------------------
+TIMES_WEEKS = 12  # weeks back, this one included
+TIMES_ROWS_MAX = 50_000  # questions read at most (the newest): the page stays bounded
+
+
+def _week_of(moment: datetime.datetime) -> datetime.date:
+    """The Monday (UTC) of the week `moment` falls in."""
+    day = moment.astimezone(datetime.UTC).date()
+    return day - datetime.timedelta(days=day.weekday())
+
+
+def _spread(values: list[float]) -> dict[str, float] | None:
+    """Median and 90th percentile (linear between the nearest ranks) of seconds; None if none."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    if len(ordered) == 1:
+        return {"median": ordered[0], "p90": ordered[0]}
+    p90 = statistics.quantiles(ordered, n=10, method="inclusive")[8]
+    return {"median": statistics.median(ordered), "p90": p90}
+
+
+def response_times(user: User, *, weeks: int = TIMES_WEEKS, now=None) -> dict:
+    """Per room a mentor can see and per week (the question's, Monday UTC) of the last `weeks`:
+    how many questions were asked, the time to a first reply by someone other than the asker
+    and the time to resolution (median and p90, in seconds, of those that got one). Rooms
+    without a question in those weeks are left out."""
+    from django.utils import timezone
+
+    now = now or timezone.now()
+    this_week = _week_of(now)
+    starts = [this_week - datetime.timedelta(weeks=back) for back in range(weeks - 1, -1, -1)]
+    since = datetime.datetime.combine(starts[0], datetime.time(), tzinfo=datetime.UTC)
+    others = Message.objects.filter(parent=OuterRef("pk"), deleted_at__isnull=True).filter(
+        ~Q(author=OuterRef("author"))
+    )
+    visible = Room.objects.visible_to(user).rooms()
+    asked = Message.objects.filter(
+        parent__isnull=True, deleted_at__isnull=True, created_at__gte=since
+    ).filter(room__in=visible.values("pk"))
+    questions = (
+        asked.filter(Q(body__contains="?") | Q(reply_count__gt=0))
+        .annotate(first_reply_at=Subquery(others.order_by("created_at").values("created_at")[:1]))
+        .order_by("-created_at")
+        .values_list("room_id", "created_at", "first_reply_at", "resolved_at")[:TIMES_ROWS_MAX]
+    )
+    cells: dict[tuple[int, datetime.date], dict[str, list]] = {}
+    for room_id, asked_at, replied, resolved in questions:
+        week = _week_of(asked_at)
+        cell = cells.setdefault((room_id, week), {"asked": 0, "reply": [], "done": []})
+        cell["asked"] += 1
+        if replied is not None:
+            cell["reply"].append((replied - asked_at).total_seconds())
+        if resolved is not None:
+            cell["done"].append((resolved - asked_at).total_seconds())
+    empty = {"asked": 0, "reply": [], "done": []}
+    result = []
+    for room in Room.objects.filter(pk__in={pk for pk, _ in cells}).order_by("name"):
+        rows = []
+        for week in starts:
+            cell = cells.get((room.pk, week), empty)
+            rows.append(
+                {
+                    "week": week.isoformat(),
+                    "asked": cell["asked"],
+                    "replied": len(cell["reply"]),
+                    "first_reply": _spread(cell["reply"]),
+                    "resolved": len(cell["done"]),
+                    "resolution": _spread(cell["done"]),
+                }
+            )
+        result.append({"id": room.pk, "slug": room.slug, "name": room.name, "weeks": rows})
+    return {"weeks": [week.isoformat() for week in starts], "rooms": result}
 
 
 def latest_page(messages: QuerySet[Message]) -> list[Message]:

@@ -17,6 +17,7 @@ urlpatterns = [
     path("teams/<slug:slug>/webhooks/", include("webhooks.urls")),
     path("rooms/", include("chat.urls")),
     path("dm/", include("chat.direct_urls")),
+    path("queue/", include("chat.queue_urls")),
     path("boards/", include("boards.urls")),
     path("exports/", include("exports.urls")),
     path("", include("hub.urls")),

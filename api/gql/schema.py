@@ -33,6 +33,9 @@ from api.gql.types import (
     Message,
     MessageEvent,
     PostedMessage,
+    Promoted,
+    QueueEvent,
+    QueueQuestion,
     Reacted,
     Room,
     Team,
@@ -47,7 +50,7 @@ from boards.models import Column as ColumnModel
 from chat import actions as chat_actions
 from chat import events as room_events
 from chat import queries as chat_queries
-from chat.events import message_data
+from chat.events import message_data, queue_data
 from chat.models import Message as MessageModel
 from chat.models import Room as RoomModel
 from nexus_live.writes import read
@@ -87,6 +90,20 @@ def _direct_of(user: User, slug: str) -> RoomModel:
 def _direct_answer(user: User, slug: str) -> DirectConversation:
     found = next(dm for dm in chat_queries.direct_conversations(user) if dm["slug"] == slug)
     return DirectConversation.of(answers.direct_answer(found))
+
+
+def _queue_person(info: Info) -> User:
+    user = person(info)
+    if not policies.can_see_queue(user):
+        raise Failure("forbidden", "The help queue is for mentors.")
+    return user
+
+
+def _claimed(info: Info, id: int, claimed: bool) -> QueueQuestion:
+    user = _queue_person(info)
+    question = get_object_or_404(chat_queries.questions_visible_to(user), pk=id)
+    chat_actions.claim_question(message=question, user=user, claimed=claimed)
+    return QueueQuestion.of(queue_data(chat_queries.queue_question(id)))
 
 
 def _fresh(user: User, message_id: int) -> Message:
@@ -137,6 +154,14 @@ class Query:
         if not q.strip():
             raise Failure("invalid", "Say what to search for: q.")
         return [Message.of(message_data(m)) for m in chat_queries.search_messages(user, q)]
+
+    @strawberry.field(
+        description="The help queue: every open question of the rooms I can see, oldest "
+        "first (mentors only: others are forbidden; at most 200)."
+    )
+    def help_queue(self, info: Info) -> list[QueueQuestion]:
+        user = _queue_person(info)
+        return [QueueQuestion.of(queue_data(q)) for q in chat_queries.help_queue(user)]
 
     @strawberry.field(description="Boards I can see.")
     def boards(self, info: Info) -> list[Board]:
@@ -331,6 +356,60 @@ class Mutation:
         chat_actions.leave_direct(room=_direct_of(user, slug), user=user)
         return True
 
+    @strawberry.mutation(
+        description="Accept a reply as its thread's answer (the asker; one at a time: another "
+        "accepted before is no longer, and loses its verification)."
+    )
+    def accept(self, info: Info, id: int) -> Message:
+        user = person(info)
+        chat_actions.accept_answer(message=_message(user, id), user=user, accepted=True)
+        return _fresh(user, id)
+
+    @strawberry.mutation(description="Take back the accepted answer (the asker).")
+    def unaccept(self, info: Info, id: int) -> Message:
+        user = person(info)
+        chat_actions.accept_answer(message=_message(user, id), user=user, accepted=False)
+        return _fresh(user, id)
+
+    @strawberry.mutation(
+        description="Verify the accepted answer (a mentor of the room, not its author)."
+    )
+    def verify(self, info: Info, id: int) -> Message:
+        user = person(info)
+        chat_actions.verify_answer(message=_message(user, id), user=user, verified=True)
+        return _fresh(user, id)
+
+    @strawberry.mutation(description="Take back a verification (a mentor of the room).")
+    def unverify(self, info: Info, id: int) -> Message:
+        user = person(info)
+        chat_actions.verify_answer(message=_message(user, id), user=user, verified=False)
+        return _fresh(user, id)
+
+    @strawberry.mutation(
+        description="Promote a thread (its first message) to a challenge card on one of my "
+        "boards. A thread has one card: promoting it again answers that card (created: false)."
+    )
+    def promote(self, info: Info, id: int, board: int) -> Promoted:
+        user = person(info)
+        message = _message(user, id)
+        space = board_queries.visible_boards(user).filter(pk=board).first()
+        if space is None:
+            raise Failure("invalid", "No such board of yours.")
+        promoted = board_actions.promote_message(message=message, user=user, board=space)
+        card = board_queries.card_for(user, promoted.card.pk)
+        return Promoted(card=Card.from_model(card), created=promoted.created)
+
+    @strawberry.mutation(
+        description="I'm on it: tell the other mentors I am helping with an open question "
+        "(several may; a claim stops nobody)."
+    )
+    def claim(self, info: Info, id: int) -> QueueQuestion:
+        return _claimed(info, id, True)
+
+    @strawberry.mutation(description="Take back my claim on a question.")
+    def unclaim(self, info: Info, id: int) -> QueueQuestion:
+        return _claimed(info, id, False)
+
     @strawberry.mutation(description="Move my read mark forward to a seq.")
     def mark_read(self, info: Info, room: str, seq: int) -> Room:
         user = person(info)
@@ -493,6 +572,23 @@ async def _follow(info: Info, find, key, module, group_of, since: int | None, co
                     yield item
 
 
+def _whole_queue(user: User | None) -> QueueEvent | None:
+    """The person's whole queue as an event; None if they may no longer see one."""
+    if user is None or not policies.can_see_queue(user):
+        return None
+    questions = [QueueQuestion.of(queue_data(q)) for q in chat_queries.help_queue(user)]
+    return QueueEvent(type="queue", id=None, question=None, questions=questions)
+
+
+def _queue_event(frame: dict) -> QueueEvent | None:
+    if frame["type"] == "queue_item":
+        question = QueueQuestion.of(frame["data"])
+        return QueueEvent(type="queue_item", id=frame["id"], question=question, questions=None)
+    if frame["type"] == "queue_removed":
+        return QueueEvent(type="queue_removed", id=frame["id"], question=None, questions=None)
+    return None
+
+
 def _still_visible(user: User | None, space) -> bool:
     if user is None:
         return False
@@ -522,6 +618,35 @@ class Subscription:
         )
         async for item in messages:
             yield item
+
+    @strawberry.subscription(
+        description="The mentor help queue (decision 023): the whole queue first, then each "
+        "question that is new, changed or gone. Mentors only."
+    )
+    async def help_queue(self, info: Info) -> AsyncGenerator[QueueEvent, None]:
+        ws = info.context.get("ws")
+        if ws is None:
+            raise Failure("invalid", "Subscribe over the WebSocket (graphql-transport-ws).")
+        if ws.user is None or not policies.can_see_queue(ws.user):
+            raise Failure("forbidden", "The help queue is for mentors.")
+        while True:  # again whenever the person's teams change: other groups to listen to
+            groups = await read(room_events.queue_groups, ws.user)
+            async with ws.listening(groups) as events:
+                whole = await read(_whole_queue, ws.user)
+                if whole is None:
+                    raise Failure("forbidden", "The help queue is for mentors.")
+                yield whole
+                while True:
+                    event = await events.get()
+                    if event["type"] in ("access.changed", "queue.stale"):
+                        if set(await read(room_events.queue_groups, ws.user)) != set(groups):
+                            break
+                        if (whole := await read(_whole_queue, ws.user)) is None:
+                            raise Failure("forbidden", "The help queue is for mentors.")
+                        yield whole
+                    for text in _frames(event):
+                        if (item := _queue_event(_parsed(text))) is not None:
+                            yield item
 
     @strawberry.subscription(
         description="A board's changes: cards added, edited, moved, archived; columns; "

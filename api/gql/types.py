@@ -96,6 +96,37 @@ class LinkPreview:
     image_height: int | None
 
 
+@strawberry.type(description="A mentor's verification of an accepted answer.")
+class Verified:
+    by: Person
+    at: str = strawberry.field(description="ISO 8601.")
+
+    @classmethod
+    def of(cls, data: dict | None) -> "Verified | None":
+        return None if data is None else cls(by=_build(Person, data["by"]), at=data["at"])
+
+
+@strawberry.type(description="The challenge card a thread was promoted to.")
+class CardLink:
+    id: int
+    board: int
+    url: str
+
+
+@strawberry.type(description="The thread a card was promoted from (no room name: ids only).")
+class CardSource:
+    message: int
+    room: int
+    url: str
+
+
+@strawberry.type(description="The reply its asker accepted as the thread's answer.")
+class AcceptedAnswer:
+    message: int
+    author: Person
+    url: str
+
+
 @strawberry.type
 class Message:
     id: int
@@ -118,10 +149,15 @@ class Message:
         description="Cards of its first links, once fetched."
     )
     pinned: bool = strawberry.field(description="Pinned to its room's header.")
+    accepted: bool = strawberry.field(description="This reply is its thread's accepted answer.")
+    verified: Verified | None = strawberry.field(description="A mentor verified this answer.")
+    answer: int | None = strawberry.field(description="A thread's first message: its answer.")
+    card: CardLink | None = strawberry.field(description="The card this thread became.")
 
     @classmethod
     def of(cls, data: dict) -> "Message":
         """From `message_data` (what REST answers, what a live frame carries)."""
+        card = data.get("card")
         return _build(
             cls,
             data,
@@ -129,6 +165,8 @@ class Message:
             reactions=[_build(Reaction, r) for r in data["reactions"]],
             attachments=[_build(Attachment, a) for a in data["attachments"]],
             previews=[_build(LinkPreview, p) for p in data["previews"]],
+            verified=Verified.of(data.get("verified")),
+            card=None if card is None else _build(CardLink, card),
         )
 
     @classmethod
@@ -286,10 +324,23 @@ class Card:
     has_conflict: bool
     archived: bool
     updated_at: str | None
+    source: CardSource | None = strawberry.field(description="The thread it was promoted from.")
+    accepted: AcceptedAnswer | None = strawberry.field(description="Its thread's answer.")
+    verified: Verified | None = strawberry.field(description="A mentor verified that answer.")
 
     @classmethod
     def of(cls, data: dict) -> "Card":
-        return _build(cls, data, labels=[_build(Label, label) for label in data["labels"]])
+        source, accepted = data.get("source"), data.get("accepted")
+        return _build(
+            cls,
+            data,
+            labels=[_build(Label, label) for label in data["labels"]],
+            source=None if source is None else _build(CardSource, source),
+            accepted=None
+            if accepted is None
+            else _build(AcceptedAnswer, accepted, author=_build(Person, accepted["author"])),
+            verified=Verified.of(data.get("verified")),
+        )
 
     @classmethod
     def from_model(cls, card: CardModel) -> "Card":
@@ -346,6 +397,66 @@ class PostedMessage:
 class Reacted:
     reacted: bool = strawberry.field(description="True: added; false: taken back.")
     message: Message
+
+
+@strawberry.type
+class QueueRoom:
+    id: int
+    slug: str
+    name: str
+
+
+@strawberry.type
+class QueueClaim:
+    user: Person = strawberry.field(description="The mentor on it.")
+    at: str = strawberry.field(description="ISO 8601.")
+
+
+@strawberry.type(description="An open question of the mentor help queue (decision 023).")
+class QueueQuestion:
+    id: int = strawberry.field(description="The thread's first message.")
+    event: int = strawberry.field(description="The room event of its last change.")
+    room: QueueRoom
+    author: Person
+    title: str = strawberry.field(description="The question's first line.")
+    url: str
+    asked_at: str = strawberry.field(description="ISO 8601.")
+    reply_count: int
+    replied: bool = strawberry.field(description="Someone other than the asker replied.")
+    first_reply_at: str | None
+    resolved: bool
+    claims: list[QueueClaim] = strawberry.field(description="The mentors on it, first first.")
+
+    @classmethod
+    def of(cls, data: dict) -> "QueueQuestion":
+        """From `chat.events.queue_data` (what REST answers, what a live frame carries)."""
+        return _build(
+            cls,
+            data,
+            room=_build(QueueRoom, data["room"]),
+            author=_build(Person, data["author"]),
+            claims=[QueueClaim(user=_build(Person, c["user"]), at=c["at"]) for c in data["claims"]],
+        )
+
+
+@strawberry.type
+class QueueEvent:
+    type: str = strawberry.field(
+        description="queue (the whole queue, in `questions`: first, and after an access "
+        "change or a room archived), queue_item (`question` is new or changed) or "
+        "queue_removed (`id` left the queue)."
+    )
+    id: int | None
+    question: QueueQuestion | None
+    questions: list[QueueQuestion] | None
+
+
+@strawberry.type
+class Promoted:
+    card: Card
+    created: bool = strawberry.field(
+        description="False: the thread already had its card, which is the answer."
+    )
 
 
 @strawberry.type

@@ -204,7 +204,8 @@ def test_a_resolve_sends_the_message_and_the_card_frames(
     monkeypatch.setattr("nexus_live.events._send", lambda group, event, *a: sent.append(group))
     with django_capture_on_commit_callbacks(execute=True):
         chat_actions.resolve_thread(message=question, user=bob)
-    assert sorted(set(sent)) == [f"board-{board.pk}", f"room-{question.room_id}"]
+    queue = f"queue-team-{question.room.team_id}"  # it leaves the mentors' help queue
+    assert sorted(set(sent)) == [f"board-{board.pk}", queue, f"room-{question.room_id}"]
 
 
 def test_an_archived_card_does_not_follow(board, question, promoted, bob):

@@ -26,6 +26,7 @@ from chat.actions.previews import (
     prune_previews,
     remove_preview,
 )
+from chat.actions.queue import claim_question
 from chat.actions.reactions import toggle_reaction
 from chat.actions.reads import mark_mentions_seen, mark_read
 from chat.actions.rooms import (
@@ -48,6 +49,7 @@ __all__ = [
     "Posted",
     "accept_answer",
     "archive_room",
+    "claim_question",
     "create_room",
     "delete_message",
     "due_previews",

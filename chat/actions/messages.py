@@ -15,7 +15,7 @@ from accounts import policies
 from accounts.models import User
 from chat import events as room_events
 from chat.models import Mention, Message, MessageEdit, MessagePreview, Notification, Room
-from chat.queries import mentioned_people
+from chat.queries import is_queued, mentioned_people, queue_question
 from nexus_live import events, metrics, ratelimit
 from nexus_live.markdown import render_markdown
 from nexus_live.text import plain_text
@@ -225,6 +225,33 @@ def _publish_new(message: Message) -> None:
         events.forward(room_events.activity_frame(room.pk, message.seq), order=message.seq),
         coalesce=True,
     )
+    if is_queued(message):  # a new question: the mentors' queues (no query: nothing yet)
+        message.first_reply_at, message.claim_list = None, []
+        text = room_events.queue_item_frame(message)
+        events.publish_on_commit(room_events.queue_group(room), events.forward(text))
+
+
+def _queue_state(message: Message) -> tuple:
+    """What the help queue shows of a message: a change that alters none of it sends none."""
+    return (is_queued(message), message.body, message.reply_count)
+
+
+def _publish_queue(message: Message, before: tuple, *, requeue: bool = False) -> None:
+    """After a change to a thread's first message, inside its transaction: its help-queue
+    frame once it commits (decision 023), if the queue shows anything new of it."""
+    group = room_events.queue_group(message.room)
+    after = _queue_state(message)
+    if group is None or message.parent_id is not None or not (before[0] or after[0]):
+        return
+    if after == before and not requeue:
+        return
+    if after[0]:
+        question = queue_question(message.pk)
+        question.room = message.room
+        text = room_events.queue_item_frame(question)
+    else:
+        text = room_events.queue_removed_frame(message)
+    events.publish_on_commit(group, events.forward(text))
 
 
 # --- Group commit: the plain posts of many sockets, one statement ------------------------------
@@ -427,9 +454,13 @@ def _record_notifications(message: Message, user_ids: list[int], reason: str) ->
     )
 
 
-def _change(message: Message, apply: Callable[[Message], None]) -> Message:
+def _change(
+    message: Message, apply: Callable[[Message], None], *, requeue: bool = False
+) -> Message:
     """Change a message as the room's next event: lock, `apply(locked)`, save, publish.
-    Must run inside a transaction; the frame carries the event so clients drop stale ones."""
+    Must run inside a transaction; the frame carries the event so clients drop stale ones.
+    A question's change reaches the help queue too (`requeue`: even if its text, replies and
+    status did not change: a claim)."""
     room, author = message.room, message.author
     event = _next_event(room)
     locked = (
@@ -438,11 +469,13 @@ def _change(message: Message, apply: Callable[[Message], None]) -> Message:
         .get(pk=message.pk)
     )
     locked.room, locked.author = room, author
+    before = _queue_state(locked)
     apply(locked)
     locked.event = event
     locked.save()
     text = room_events.message_frame("message_changed", locked)
     events.publish_on_commit(room_events.room_group(room), events.forward(text))
+    _publish_queue(locked, before, requeue=requeue)
     return locked
 
 

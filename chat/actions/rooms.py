@@ -82,4 +82,7 @@ def archive_room(*, room: Room, user: User, archived: bool = True) -> Room:
     with transaction.atomic():
         Room.objects.filter(pk=room.pk).update(is_archived=archived)
         _room_changed(room)
+        if (group := room_events.queue_group(room)) is not None:
+            # Its open questions leave the help queues (or come back): each queue reads again.
+            events.publish_on_commit(group, {"type": "queue.stale"})
     return room
