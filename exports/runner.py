@@ -119,7 +119,7 @@ def _source(export: Export) -> tuple[int, formats.Chunks]:
             raise Refused("The team is gone.")
         if not policies.can_view_team(user, export.team):
             raise Refused("You can no longer see it.")
-        hub = Hub(export.team, public=False)
+        hub = Hub(export.team, public=False, absolute_links=True)
         return len(hub.names()), hub.zip_chunks()
     space = export.board if export.kind == Kind.BOARD else export.room
     if space is None:

@@ -16,6 +16,7 @@ from accounts.models import Team
 from boards.models import Board, Card, Column, Comment
 from exports.formats import _link, _markdown, _text
 from hub.models import ApiSchema
+from webhooks.outbox import absolute
 
 BEST_PRACTICE_TAGS = {"best-practice", "best practice", "best-practices", "best practices"}
 NAME_MAX = 60  # characters of a title in a file name
@@ -28,8 +29,11 @@ def _safe_name(stem: str, fallback: str) -> str:
 
 
 class Hub:
-    def __init__(self, team: Team, *, public: bool) -> None:
-        self.team, self.public = team, public
+    """`absolute_links`: the zip's files are read away from the site, so their links to its
+    pages are full addresses (SITE_DOMAIN); the pages keep paths."""
+
+    def __init__(self, team: Team, *, public: bool, absolute_links: bool = False) -> None:
+        self.team, self.public, self.absolute_links = team, public, absolute_links
 
     @property
     def is_public(self) -> bool:
@@ -205,12 +209,19 @@ class Hub:
         room = self._room_shown(card)
         if room is not None:
             lines.append(
-                f"- Discussed in #{_text(room.name)}: {_path_link('the thread', card.source)}"
+                f"- Discussed in #{_text(room.name)}: {self._link_to('the thread', card.source)}"
             )
         if not self.public or not card.board.is_private:
-            lines.append(f"- {_path_link('The card', card)}")
+            lines.append(f"- {self._link_to('The card', card)}")
         lines += [f"- {_link(link)}" for link in card.link_list()]
         return "\n".join(lines) + "\n"
+
+    def _link_to(self, label: str, target: object) -> str:
+        """A Markdown link to one of the app's own pages. An autolink (`<…>`) is only made of
+        an absolute URL, so a path in one was shown as text; the path is ours (ids, slugs,
+        `?thread=`), in `<…>` so nothing in it can end the link."""
+        path = target.get_absolute_url()
+        return f"[{label}](<{absolute(path) if self.absolute_links else path}>)"
 
     # --- the zip ----------------------------------------------------------------------------
     def zip_chunks(self) -> Iterator[tuple[bytes, int]]:
@@ -222,13 +233,6 @@ class Hub:
                 archive.writestr(f"{root}/{name}", self.file(name) or "")
                 yield pipe.take(), 1
         yield pipe.take(), 0
-
-
-def _path_link(label: str, target: object) -> str:
-    """A Markdown link to one of the app's own pages. An autolink (`<…>`) is only made of an
-    absolute URL, so a path in one was shown as text; the path is ours (ids, slugs,
-    `?thread=`), in `<…>` so nothing in it can end the link."""
-    return f"[{label}](<{target.get_absolute_url()}>)"
 
 
 def _cell(value: str) -> str:

@@ -180,6 +180,23 @@ def test_the_zip_holds_the_hub(team, bob, world, media):
     assert export.items_done == len(names)
 
 
+def test_the_zips_links_lead_back_to_the_site(team, bob, world, media, settings):
+    """A downloaded file is read away from the site: its links to the card and the thread are
+    the site's full addresses (SITE_DOMAIN), not paths; the pages keep paths."""
+    settings.SITE_DOMAIN = "nexus.example"
+    export = export_actions.start_export(user=bob, kind="hub", format="zip", team=team)
+    assert runner.run(export.pk) is True
+    export.refresh_from_db()
+    with export.file.open("rb") as handle:
+        archive = zipfile.ZipFile(io.BytesIO(handle.read()))
+    challenges = [n for n in archive.namelist() if n.startswith("project-nexus/challenges/")]
+    texts = [archive.read(name).decode() for name in challenges]
+    assert any("(<https://nexus.example/boards/" in text for text in texts)
+    assert not any("(</boards/" in text for text in texts)
+    page = Hub(team, public=False).file(challenges[0].removeprefix("project-nexus/"))
+    assert "(</boards/" in page
+
+
 def test_the_zip_is_refused_once_removed(team, bob, world):
     export = export_actions.start_export(user=bob, kind="hub", format="zip", team=team)
     Membership.objects.filter(team=team, user=bob).delete()
