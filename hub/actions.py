@@ -81,7 +81,7 @@ def fetch_schema(schema_id: int) -> bool:
         return _failed(schema, exc.messages[0])
     except outbound.Refused as exc:
         return _failed(schema, f"That address is not fetched: {exc}")
-    except httpx.HTTPError as exc:
+    except (httpx.HTTPError, httpx.InvalidURL, UnicodeError) as exc:  # IDNAError: a UnicodeError
         return _failed(schema, f"Fetching it failed: {exc.__class__.__name__}")
     title, api_version = openapi.title_of(parsed)
     ApiSchema.objects.filter(pk=schema.pk, status=ApiSchema.Status.PENDING).update(
