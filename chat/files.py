@@ -130,6 +130,18 @@ def check_upload(upload: UploadedFile) -> Checked:
 
 
 _ORIENTATION = 0x0112
+# What Pillow raises reading an EXIF block that is not what it says (not TIFF, bad offsets,
+# values of the wrong type): such a block is left out like any other, never a 500.
+_BAD_EXIF = (SyntaxError, ValueError, TypeError, struct.error, OSError, KeyError, IndexError)
+
+
+def _orientation_of(image: Image.Image) -> int | None:
+    """Which way is up (1-8, EXIF's values), or None: none said, or not readable."""
+    try:
+        found = image.getexif().get(_ORIENTATION)
+    except _BAD_EXIF:
+        return None
+    return found if isinstance(found, int) and 1 <= found <= 8 else None
 
 
 def _without_metadata(image: Image.Image, upload: UploadedFile) -> ContentFile | None:
@@ -143,7 +155,7 @@ def _without_metadata(image: Image.Image, upload: UploadedFile) -> ContentFile |
     upload.seek(0)
     original = upload.read()
     upload.seek(0)
-    orientation = image.getexif().get(_ORIENTATION)
+    orientation = _orientation_of(image)
     strip = _png_without_metadata if image.format == "PNG" else _webp_without_metadata
     cleaned = strip(original, _orientation_exif(orientation))
     if cleaned is None or cleaned == original:
@@ -173,7 +185,7 @@ def _jpeg_without_metadata(image: Image.Image) -> ContentFile | None:
     if not (image.info.get("exif") or image.info.get("xmp")):
         return None
     keep = Image.Exif()
-    if orientation := image.getexif().get(_ORIENTATION):
+    if orientation := _orientation_of(image):
         keep[_ORIENTATION] = orientation
     out = io.BytesIO()
     extra = {"icc_profile": image.info["icc_profile"]} if image.info.get("icc_profile") else {}
@@ -308,7 +320,10 @@ def thumbnail(
 ) -> tuple[ContentFile, int, int]:
     """A WebP of at most `box`, turned upright (EXIF), first frame of an animation; its size."""
     image.seek(0)
-    small = ImageOps.exif_transpose(image) or image
+    try:
+        small = ImageOps.exif_transpose(image) or image
+    except _BAD_EXIF:  # an EXIF block Pillow cannot read: the picture as it is stored
+        small = image
     small = small.convert(
         "RGBA" if "A" in small.getbands() or "transparency" in small.info else "RGB"
     )

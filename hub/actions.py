@@ -81,7 +81,7 @@ def fetch_schema(schema_id: int) -> bool:
         return _failed(schema, exc.messages[0])
     except outbound.Refused as exc:
         return _failed(schema, f"That address is not fetched: {exc}")
-    except httpx.HTTPError as exc:
+    except (httpx.HTTPError, httpx.InvalidURL, UnicodeError) as exc:  # IDNAError: a UnicodeError
         return _failed(schema, f"Fetching it failed: {exc.__class__.__name__}")
     title, api_version = openapi.title_of(parsed)
     ApiSchema.objects.filter(pk=schema.pk, status=ApiSchema.Status.PENDING).update(
@@ -115,6 +115,10 @@ def _text(value: object, what: str, limit: int) -> str:
     text = "" if value is None else str(value)
     if "\x00" in text:
         raise ValidationError(f"The {what} holds a NUL character.")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValidationError(f"The {what} holds a lone surrogate.") from None
     if len(text) > limit:
         raise ValidationError(f"The {what} is over {limit:,} characters.")
     return text
@@ -131,6 +135,11 @@ def check_report(schema: ApiSchema, fields: dict) -> dict:
     request_path = str(fields.get("request_path") or "").strip() or path
     if not request_path.startswith("/") or any(c in request_path for c in "\r\n "):
         errors["request_path"] = "The path sent starts with / and holds no spaces: /users/42."
+    else:
+        try:
+            _text(request_path[:500], "path sent", 500)
+        except ValidationError as exc:
+            errors["request_path"] = exc.messages[0]
     try:
         status = int(str(fields.get("status") or ""))
         if not 100 <= status <= 599:

@@ -79,6 +79,8 @@ class Hub:
             return None
         if self.public and (room.is_private or room.team_id not in (None, self.team.pk)):
             return None
+        if room.is_private and room.team_id != self.team.pk:
+            return None  # every member reads the hub; only the other team sees that room
         return room
 
     def _verified(self, card: Card) -> bool:

@@ -3,6 +3,7 @@ use (`openapi: 3.x`, a `paths` object), and asked what an operation answers. No 
 structure we rely on is small, and openapi-spec-validator is only a test tool's dependency here."""
 
 import json
+import math
 from typing import Any
 
 import yaml
@@ -74,9 +75,41 @@ def check(document: Any) -> dict:
             if method in item and not isinstance(item[method], dict):
                 raise ValidationError(f"{method.upper()} {path[:80]} must be an object.")
     try:  # YAML dates and other non-JSON scalars become text; the stored form is JSON
-        return json.loads(json.dumps(document, default=str))
-    except (ValueError, RecursionError):
+        return _plain(document)
+    except RecursionError:
         raise ValidationError("The schema is nested too deeply.") from None
+
+
+def _plain(node: Any) -> Any:
+    """`node` as JSON PostgreSQL stores: keys are text (YAML's may be dates, numbers, null),
+    other scalars that are not JSON become text; no NUL, lone surrogate, NaN or infinity."""
+    if isinstance(node, dict):
+        return {_key(key): _plain(value) for key, value in node.items()}
+    if isinstance(node, list):
+        return [_plain(value) for value in node]
+    if isinstance(node, float) and not math.isfinite(node):
+        raise ValidationError("The schema holds NaN or an infinity, which JSON has not.")
+    if node is None or isinstance(node, (bool, int, float)):
+        return node
+    return _string(node if isinstance(node, str) else str(node))
+
+
+def _key(key: Any) -> str:
+    if isinstance(key, str):
+        return _string(key)
+    if key is None or isinstance(key, (bool, int, float)):
+        return _string(json.dumps(key))
+    return _string(str(key))
+
+
+def _string(text: str) -> str:
+    if "\x00" in text:
+        raise ValidationError("The schema holds a NUL character (\\u0000).")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValidationError("The schema holds a lone surrogate (\\ud800 and the like).") from None
+    return text
 
 
 def title_of(document: dict) -> tuple[str, str]:

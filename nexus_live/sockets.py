@@ -47,10 +47,13 @@ def signed_in_user(session_key: str | None) -> User | None:
 
 
 def session_key_of(scope: dict) -> str | None:
-    """The session cookie of the handshake's (first) Cookie header, as Channels reads it."""
+    """The session cookie of the handshake's (first) Cookie header, as Channels reads it; one
+    holding a NUL (a quoted `\\000` unquotes to one) is nobody's, as RejectNulMiddleware
+    answers it over HTTP (PostgreSQL would refuse the look-up)."""
     for name, value in scope.get("headers", ()):
         if name == b"cookie":
-            return parse_cookie(value.decode("latin1")).get(settings.SESSION_COOKIE_NAME)
+            key = parse_cookie(value.decode("latin1")).get(settings.SESSION_COOKIE_NAME)
+            return None if key is None or "\x00" in key else key
     return None
 
 

@@ -5,9 +5,14 @@ from django.core.exceptions import ValidationError
 
 
 def plain_text(value: object, what: str) -> str:
-    """A str without NUL characters (PostgreSQL refuses them) and with \\n line endings."""
+    """A str without NUL characters (PostgreSQL refuses them) and with \\n line endings; a
+    lone surrogate (GraphQL's JSON can carry "\\ud800"; PostgreSQL cannot store it) is refused."""
     if not isinstance(value, str):
         raise ValidationError(f"{what} is text.")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValidationError(f"{what} holds a lone surrogate, which is not text.") from None
     return value.replace("\x00", "").replace("\r\n", "\n")
 
 

@@ -135,3 +135,16 @@ def test_graphql_comments_and_mentions(card, alice, bob, dana):
     assert gone == {"deleteComment": {"deleted": True}}
     seen = ask("mutation { markMentionsSeen }", token=token).json()["data"]
     assert seen == {"markMentionsSeen": 0}
+
+
+def test_graphql_refuses_a_lone_surrogate_in_a_comment(card, bob):
+    """GraphQL's JSON carries "\\ud800" as a string (REST's serializers refuse it, sockets too):
+    it is `invalid`, not a server_error from PostgreSQL."""
+    token = tokens.sign_in(bob).access
+    add = "mutation($card: Int!, $body: String!) { addComment(card: $card, body: $body) { id } }"
+    refused = ask(add, {"card": card.pk, "body": "hi \ud800"}, token=token)
+    assert codes(refused) == ["invalid"]
+    added = ask(add, {"card": card.pk, "body": "hi"}, token=token).json()["data"]["addComment"]
+    edit = "mutation($id: Int!, $body: String!) { editComment(id: $id, body: $body) { body } }"
+    assert codes(ask(edit, {"id": added["id"], "body": "\udc00"}, token=token)) == ["invalid"]
+    assert card.comments.get().body == "hi"

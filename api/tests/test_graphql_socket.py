@@ -288,3 +288,11 @@ async def test_a_bad_subscription_gets_a_clear_error(bob):
         answer = await receive(communicator)
         assert answer["type"] == "error"
         assert answer["payload"][0]["extensions"]["code"] == "invalid"
+
+
+async def test_a_session_cookie_holding_a_nul_signs_nobody_in(bob):
+    """As on the page sockets (nexus_live.sockets.session_key_of): a quoted `\\000` unquotes to
+    a NUL, which PostgreSQL refuses in the session look-up; it is refused, not a crash."""
+    cookie = (b"cookie", b'sessionid="\\000abcdefghijklmnop"')
+    async with socket(headers=(ORIGIN, HOST, cookie)) as communicator:
+        assert refused(await init(communicator, None))

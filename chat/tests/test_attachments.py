@@ -517,6 +517,24 @@ def test_a_png_without_metadata_is_stored_as_sent(bob, general):
     assert _stored(_uploaded(bob, general, "plain.png", original)) == original
 
 
+@pytest.mark.parametrize(("name", "form"), [("odd.webp", "WEBP"), ("odd.png", "PNG")])
+def test_an_image_with_unreadable_exif_is_attached_without_it(bob, general, name, form):
+    """An EXIF block that is not TIFF (Pillow raises SyntaxError reading it) was a 500: the
+    picture is attached, its unreadable EXIF left out like any other."""
+    picture = Image.new("RGBA", (30, 20), (10, 20, 30, 0))
+    out = io.BytesIO()
+    lossless = {"lossless": True} if form == "WEBP" else {}
+    picture.save(out, form, exif=b"Exif\x00\x00GARBAGE-not-a-tiff-header PhoneMaker", **lossless)
+    original = out.getvalue()
+    assert b"PhoneMaker" in original
+    attachment = _uploaded(bob, general, name, original)
+    stored = _stored(attachment)
+    assert b"PhoneMaker" not in stored
+    kept = Image.open(io.BytesIO(stored))
+    assert kept.format == form and kept.size == (30, 20)
+    assert kept.tobytes() == Image.open(io.BytesIO(original)).tobytes()  # as sent
+
+
 # --- The composer without JavaScript: text and files in one multipart POST ---------------------
 def _post_form(client, room, body, *files_sent, client_id="nojs1"):
     data = {"body": body, "client_id": client_id}

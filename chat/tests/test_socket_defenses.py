@@ -253,3 +253,25 @@ async def test_with_the_channel_layer_down_a_socket_opens_and_posts_are_stored(
         ack = (await frames_until(socket, "ack", wait=5))[-1]
         assert ack["created"] is True
     assert await database_sync_to_async(Message.objects.filter(client_id="down1").exists)()
+
+
+@pytest.mark.parametrize(
+    "cookie",
+    [b'sessionid="\\000abcdefghijklmnop"', b"sessionid=" + b"a" * 5000, b"sessionid", b"=;;"],
+)
+async def test_a_hostile_session_cookie_is_signed_out_not_a_crash(general, cookie):
+    """The socket reads its cookie itself now: a quoted octal NUL (RFC 2109 unquoting makes it
+    a real one) is what the HTTP side answers 400 to; here it is 4401, not a database error."""
+    from channels.testing import WebsocketCommunicator
+
+    from chat.tests.conftest import HOST, ORIGIN, outcome
+    from nexus_live.asgi import application
+
+    socket = WebsocketCommunicator(
+        application, "/ws/rooms/general/", headers=[ORIGIN, HOST, (b"cookie", cookie)]
+    )
+    socket.accepted, _ = await socket.connect()
+    try:
+        assert await outcome(socket) == 4401
+    finally:
+        await socket.disconnect()

@@ -262,3 +262,30 @@ def test_a_new_teams_hub_says_what_comes_there(as_person, team):
     assert "No challenge solved yet" in readme
     page = as_person("bob").get(reverse("hub:page", args=[team.slug]))
     assert page.status_code == 200 and "No challenge solved yet" in page.text
+
+
+def test_the_members_hub_says_nothing_of_another_teams_private_room(
+    as_person, team, alice, bob, charlie, schema
+):
+    """A member of two teams promotes a thread of the other team's private room to this team's
+    board: the card's page tells this team's members only "a room you cannot see"; the hub
+    (read by all of them, zipped for any of them) must not name the room nor its people."""
+    from accounts.models import Role, Team
+
+    other = Team.objects.create(name="Other team", slug="other-team")
+    Membership.objects.create(team=other, user=charlie, role=Role.OWNER)
+    Membership.objects.create(team=other, user=bob, role=Role.MEMBER)
+    room = chat_actions.create_room(user=charlie, name="war-room", team=other, is_private=True)
+    asked = _thread(room, bob, charlie, "Which key leaked?", "The staging one", 9)
+    board = board_actions.create_board(user=alice, name="Ours", team=team)
+    card = board_actions.promote_message(message=asked, user=bob, board=board).card
+    card.refresh_from_db()
+    if card.column != card.board.columns.last():
+        _solve(card, bob)
+    hub = Hub(team, public=False)
+    text = _all_text(hub)
+    assert "Which key leaked?" in text  # the card itself is the team's
+    assert "war-room" not in text and "Charlie" not in text
+    page = as_person("alice").get(reverse("hub:file", args=[team.slug, hub.challenge_name(card)]))
+    assert page.status_code == 200
+    assert "war-room" not in page.text and "Charlie" not in page.text

@@ -98,3 +98,39 @@ def test_a_ref_loop_ends():
     looping = {"openapi": "3.1.0", "paths": {}, "components": {"schemas": loop}}
     assert openapi.shape(looping, {"$ref": "#/components/schemas/A"}) == "any"
     assert openapi.differences(looping, {"$ref": "#/components/schemas/A"}, {}) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [
+        ('{"openapi": "3.0.0", "info": {"title": "a\\u0000b"}, "paths": {}}', "NUL"),
+        ('{"openapi": "3.0.0", "paths": {"/x": {"get": {"summary": "\\u0000"}}}}', "NUL"),
+        ('openapi: 3.0.0\npaths: {}\ninfo:\n  title: "a\\0b"\n', "NUL"),
+        ('{"openapi": "3.0.0", "info": {"title": "\\ud800"}, "paths": {}}', "surrogate"),
+        ('{"openapi": "3.0.0", "paths": {"/x": {"get": {"summary": "\\udc00"}}}}', "surrogate"),
+        ('{"openapi": "3.0.0", "paths": {}, "x": NaN}', "NaN"),
+        ("openapi: 3.0.0\npaths: {}\nx: .nan\n", "NaN"),
+        ("openapi: 3.0.0\npaths: {}\nx: -.inf\n", "NaN"),
+    ],
+)
+def test_text_postgresql_refuses_is_a_clear_error(text, says):
+    """NUL, lone surrogates and NaN pass json.loads but not PostgreSQL (a 500 when stored)."""
+    with pytest.raises(ValidationError) as refused:
+        openapi.parse(text)
+    assert says in refused.value.messages[0]
+
+
+def test_yaml_keys_that_are_not_text_become_text():
+    """YAML keys may be dates, numbers or null; JSON's are strings (json.dumps' default= is
+    not asked about keys: a TypeError, a 500)."""
+    found = openapi.parse("openapi: 3.0.0\npaths: {}\ninfo:\n  2020-01-01: a\n  7: b\n  ~: c\n")
+    assert found["info"] == {"2020-01-01": "a", "7": "b", "null": "c"}
+
+
+def test_a_hostile_document_is_a_form_error_not_a_500(team, alice):
+    from hub import actions
+
+    with pytest.raises(ValidationError):
+        actions.register_schema(
+            team=team, user=alice, document='{"openapi": "3.0.0", "x": "\\u0000", "paths": {}}'
+        )

@@ -163,3 +163,32 @@ def test_a_board_without_a_team_says_why_it_has_no_reports(as_person, bob):
     assert answer.status_code == 403
     assert "You cannot add cards" not in answer.text
     assert "a team&#x27;s board" in answer.text or "a team's board" in answer.text
+
+
+def test_a_nul_in_the_path_sent_is_a_form_error_not_a_500(as_person, board, schema):
+    fields = {**FIELDS, "schema": "1", "request_path": "/pets/7\x00"}
+    answer = as_person("bob").post(reverse("hub:report", args=[board.pk]), fields)
+    assert answer.status_code == 400
+    assert "NUL" in answer.text
+    assert not Card.objects.filter(board=board).exists()
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"request_path": "/pets/\ud800"},
+        {"request_path": "/pets/7\x00"},
+        {"request_headers": "X-Note: \ud800"},
+        {"request_body": "\udc00"},
+        {"response_body": '"\ud800"'},
+    ],
+)
+def test_a_lone_surrogate_or_nul_is_refused_by_field(board, bob, schema, changes):
+    """GraphQL's JSON can carry a lone surrogate or a NUL (a page's form cannot: the NUL guard);
+    PostgreSQL stores neither (a 500)."""
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError) as refused:
+        actions.report_problem(board=board, user=bob, schema=schema, fields={**FIELDS, **changes})
+    assert list(refused.value.message_dict) == list(changes)
+    assert not Card.objects.filter(board=board).exists()

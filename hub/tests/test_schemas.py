@@ -151,3 +151,14 @@ def test_an_upload_over_the_cap_is_refused_in_the_form(as_person, team):
     answer = as_person("alice").post(reverse("hub:schemas", args=[team.slug]), {"file": big})
     assert answer.status_code == 400 and "over 1024 KB" in answer.text
     assert not ApiSchema.objects.exists()
+
+
+def test_a_url_httpx_cannot_even_build_fails_saying_why(team, alice, monkeypatch):
+    """`http://xn--/` passes the URL check but its host is not IDNA: httpx raises IDNAError
+    (a UnicodeError, not an HTTPError). The task crashed and the schema stayed "Fetching"."""
+    monkeypatch.setattr("hub.actions.queue", lambda *args, **kwargs: None)
+    schema = actions.register_schema(team=team, user=alice, url="http://xn--/openapi.json")
+    assert actions.fetch_schema(schema.pk) is False
+    schema.refresh_from_db()
+    assert schema.status == ApiSchema.Status.FAILED
+    assert schema.error.startswith("Fetching it failed")
