@@ -157,6 +157,8 @@ def check_report(schema: ApiSchema, fields: dict) -> dict:
             cleaned[name] = _text(fields.get(name), what, limit)
         except ValidationError as exc:
             errors[name] = exc.messages[0]
+    if "request_headers" not in errors:
+        cleaned["request_headers"] = _without_credentials(cleaned["request_headers"])
     if "response_body" not in errors:
         try:
             json.loads(cleaned["response_body"])
@@ -165,6 +167,23 @@ def check_report(schema: ApiSchema, fields: dict) -> dict:
     if errors:
         raise ValidationError(errors)
     return cleaned
+
+
+CREDENTIAL_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie", "set-cookie"})
+CREDENTIAL_WORDS = ("token", "secret", "key", "password", "session", "csrf")
+
+
+def _without_credentials(headers: str) -> str:
+    """The pasted headers with every credential's value replaced: the card is read by the whole
+    board, and a curl line that reproduces the request needs the reader's own token anyway."""
+    lines = []
+    for line in headers.splitlines():
+        name, colon, _ = line.partition(":")
+        key = name.strip().lower()
+        if colon and (key in CREDENTIAL_HEADERS or any(word in key for word in CREDENTIAL_WORDS)):
+            line = f"{name.strip()}: <redacted>"
+        lines.append(line)
+    return "\n".join(lines)
 
 
 def report_problem(*, board: Board, user: User, schema: ApiSchema, fields: dict) -> ApiReport:

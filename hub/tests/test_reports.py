@@ -34,6 +34,24 @@ def test_it_creates_a_card_bound_to_the_endpoint(board, bob, schema):
     assert report.expected_shape() == {"id": "integer", "name": "string", "tags?": ["string"]}
 
 
+def test_credentials_in_the_pasted_headers_are_never_kept(board, bob, schema, as_person):
+    """Everyone on the board reads the card: a token, cookie or API key pasted with the
+    request is replaced before it is stored, so the page and the curl line never show it."""
+    headers = (
+        "Authorization: Bearer s3cr3t-token\nCookie: sessionid=s3cr3t-cookie\n"
+        "X-Api-Key: s3cr3t-key\nx-auth-token: s3cr3t-auth\nAccept: application/json"
+    )
+    report = actions.report_problem(
+        board=board, user=bob, schema=schema, fields={**FIELDS, "request_headers": headers}
+    )
+    report.refresh_from_db()
+    assert "s3cr3t" not in report.request_headers and "s3cr3t" not in report.curl()
+    assert ("Authorization", "<redacted>") in report.header_pairs()
+    assert ("Accept", "application/json") in report.header_pairs()
+    page = as_person("bob").get(report.card.get_absolute_url())
+    assert page.status_code == 200 and b"s3cr3t" not in page.content
+
+
 def test_the_curl_line_is_quoted_safely(board, bob, schema, tmp_path):
     hostile = 'it\'s $(touch HACKED) `touch HACKED2` "q"\nsecond line\\n'
     fields = {**FIELDS, "operation": "POST /pets", "request_path": "/pets",
