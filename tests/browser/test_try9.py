@@ -5,6 +5,7 @@ from playwright.sync_api import expect
 
 from chat import actions as chat
 from chat.models import Room
+from tests.browser.conftest import PHONE
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -28,3 +29,21 @@ def test_someone_elses_message_offers_no_edit_or_delete(new_person_page, alice, 
     mine.hover()
     expect(mine.get_by_role("button", name="Edit")).to_be_visible()
     expect(mine.get_by_role("button", name="Delete")).to_be_visible()
+
+
+@pytest.mark.parametrize("viewport", [{"width": 1280, "height": 720}, PHONE])
+def test_a_group_conversations_names_have_their_comma_right_after_a_name(
+    new_person_page, alice, bob, charlie, viewport
+):
+    """The heading read "Bob , Charlie": the flex gap sat before the comma, not after it."""
+    room = chat.open_direct(alice, [bob, charlie])
+    page = new_person_page(alice, viewport=viewport)
+    page.goto(room.get_absolute_url())
+    head = page.locator("h1.direct-people")
+    expect(head).to_contain_text("Charlie")
+    people = head.locator(".dm-person")
+    expect(people).to_have_count(2)
+    first = people.nth(0).bounding_box()
+    comma = people.nth(1).locator(".dm-sep").bounding_box()
+    if abs(comma["y"] - first["y"]) < 4:  # on one line (a narrow screen may wrap)
+        assert comma["x"] - (first["x"] + first["width"]) < 1.5, (first, comma)
