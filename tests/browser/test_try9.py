@@ -47,3 +47,31 @@ def test_a_group_conversations_names_have_their_comma_right_after_a_name(
     comma = people.nth(1).locator(".dm-sep").bounding_box()
     if abs(comma["y"] - first["y"]) < 4:  # on one line (a narrow screen may wrap)
         assert comma["x"] - (first["x"] + first["width"]) < 1.5, (first, comma)
+
+
+def test_editing_a_message_puts_the_editor_in_place_of_its_text(new_person_page, alice):
+    """The folded text (and its "Show more") stayed above the editor, whose three-line box
+    hid most of a long message, and Save and Cancel were each as wide as the timeline."""
+    room = Room.objects.create(name="general", slug="general", created_by=alice)
+    long = "\n\n".join(f"line {number} of a long message" for number in range(30))
+    chat.post_message(room=room, author=alice, body=long, client_id="a1")
+    page = new_person_page(alice)
+    page.goto("/rooms/general/")
+    expect(page.locator("#connection")).to_have_text("Live")
+    message = page.locator("li.message").last
+    expect(message.get_by_role("button", name="Show more")).to_be_visible()
+    page.get_by_label("Message", exact=True).press("ArrowUp")
+    editor = message.get_by_label("Edit message")
+    expect(editor).to_be_focused()
+    expect(message.locator(":scope > .body")).to_be_hidden()
+    expect(message.get_by_role("button", name="Show more")).to_be_hidden()
+    expect(message.get_by_role("button", name="Delete")).to_be_hidden()  # no toolbar on it
+    assert editor.evaluate("(area) => area.rows") >= 8
+    form = message.locator("form.edit").bounding_box()
+    save = message.get_by_role("button", name="Save").bounding_box()
+    cancel = message.get_by_role("button", name="Cancel").bounding_box()
+    assert save["width"] < form["width"] / 4 and cancel["width"] < form["width"] / 4
+    assert abs(save["y"] - cancel["y"]) < 2  # side by side
+    editor.press("Escape")
+    expect(message.locator(":scope > .body")).to_be_visible()
+    expect(message.get_by_role("button", name="Show more")).to_be_visible()
