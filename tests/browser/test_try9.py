@@ -3,6 +3,7 @@
 import pytest
 from playwright.sync_api import expect
 
+from boards import actions as boards
 from chat import actions as chat
 from chat.models import Room
 from tests.browser.conftest import PHONE
@@ -75,3 +76,22 @@ def test_editing_a_message_puts_the_editor_in_place_of_its_text(new_person_page,
     editor.press("Escape")
     expect(message.locator(":scope > .body")).to_be_visible()
     expect(message.get_by_role("button", name="Show more")).to_be_visible()
+
+
+@pytest.mark.parametrize("viewport", [{"width": 1280, "height": 720}, PHONE])
+def test_the_comment_box_is_as_wide_as_the_cards_fields(new_person_page, alice, team, viewport):
+    """It was a form.stack: 28rem wide under a wider editor, a full-width "Comment" under an
+    empty line kept for errors."""
+    board = boards.create_board(user=alice, name="Challenges", team=team)
+    card = boards.create_card(
+        board=board, user=alice, column=board.columns.first(), title="CORS errors"
+    )
+    page = new_person_page(alice, viewport=viewport)
+    page.goto(card.get_absolute_url())
+    title = page.get_by_label("Title", exact=True).bounding_box()
+    box = page.get_by_label("Add a comment").bounding_box()
+    button = page.get_by_role("button", name="Comment", exact=True).bounding_box()
+    assert abs(box["width"] - title["width"]) < 2, (title, box)
+    assert button["width"] < box["width"] / 3
+    assert abs((button["x"] + button["width"]) - (box["x"] + box["width"])) < 2  # at its end
+    assert button["y"] - (box["y"] + box["height"]) < 16, (box, button)
