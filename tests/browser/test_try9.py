@@ -1,11 +1,14 @@
 """What a new user's try (issue 9, try9) found in the room: each test failed before its fix."""
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
 from boards import actions as boards
 from chat import actions as chat
 from chat.models import Room
+from conftest import make_person
 from tests.browser.conftest import PHONE
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -95,3 +98,22 @@ def test_the_comment_box_is_as_wide_as_the_cards_fields(new_person_page, alice, 
     assert button["width"] < box["width"] / 3
     assert abs((button["x"] + button["width"]) - (box["x"] + box["width"])) < 2  # at its end
     assert button["y"] - (box["y"] + box["height"]) < 16, (box, button)
+
+
+def test_the_sidebar_keeps_me_and_sign_out_in_view_when_its_lists_are_long(new_person_page, alice):
+    """A handful of rooms and conversations pushed "Sign out" below a 720 px window: the
+    foot scrolled away with the lists (Slack keeps it put)."""
+    Room.objects.create(name="general", slug="general", created_by=alice)
+    for number in range(10):
+        chat.open_direct(alice, [make_person(f"p{number}@example.com", f"Person {number}")])
+    page = new_person_page(alice, viewport={"width": 1280, "height": 600})
+    page.goto("/rooms/general/")
+    sidebar = page.get_by_role("navigation", name="Main")
+    expect(sidebar.get_by_role("link", name="Person 9")).to_be_attached()
+    assert sidebar.evaluate("(nav) => nav.scrollHeight > nav.clientHeight")  # it does scroll
+    sign_out = sidebar.get_by_role("button", name="Sign out")
+    expect(sign_out).to_be_in_viewport(ratio=1)
+    sidebar.evaluate("(nav) => nav.scrollTo(0, nav.scrollHeight / 2)")
+    expect(sign_out).to_be_in_viewport(ratio=1)
+    profile = sidebar.get_by_role("link", name=re.compile("Alice"))
+    expect(profile).to_be_in_viewport(ratio=1)
