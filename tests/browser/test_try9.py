@@ -117,3 +117,22 @@ def test_the_sidebar_keeps_me_and_sign_out_in_view_when_its_lists_are_long(new_p
     expect(sign_out).to_be_in_viewport(ratio=1)
     profile = sidebar.get_by_role("link", name=re.compile("Alice"))
     expect(profile).to_be_in_viewport(ratio=1)
+
+
+def test_a_long_name_in_the_sidebar_is_cut_with_an_ellipsis_not_overflowing(
+    new_person_page, alice, team
+):
+    """The lists' grid items took their text's width: "▦ Real-world challenges" (bold, the
+    current page) stuck out of the sidebar, which scrolled sideways."""
+    board = boards.create_board(user=alice, name="Real-world challenges of the cohort", team=team)
+    page = new_person_page(alice)
+    page.goto(f"/boards/{board.pk}/")
+    sidebar = page.get_by_role("navigation", name="Main")
+    link = sidebar.locator('a[aria-current="page"]')
+    expect(link).to_contain_text("Real-world")
+    assert sidebar.evaluate("(nav) => nav.scrollWidth <= nav.clientWidth")
+    side = sidebar.bounding_box()
+    box = link.bounding_box()
+    assert box["x"] + box["width"] <= side["x"] + side["width"], (side, box)
+    name = link.locator(".side-name")
+    assert name.evaluate("(span) => span.scrollWidth > span.clientWidth")  # cut, with "…"
