@@ -136,3 +136,21 @@ def test_a_long_name_in_the_sidebar_is_cut_with_an_ellipsis_not_overflowing(
     assert box["x"] + box["width"] <= side["x"] + side["width"], (side, box)
     name = link.locator(".side-name")
     assert name.evaluate("(span) => span.scrollWidth > span.clientWidth")  # cut, with "…"
+
+
+def test_with_a_card_open_the_add_card_box_still_shows_its_placeholder(
+    new_person_page, alice, team
+):
+    """Beside the editor the columns narrow: the box shrank to "Card titl"."""
+    board = boards.create_board(user=alice, name="Challenges", team=team)
+    card = boards.create_card(board=board, user=alice, title="CORS errors")
+    page = new_person_page(alice, viewport={"width": 1280, "height": 720})
+    page.goto(f"/boards/{board.pk}/")
+    page.locator(f'[data-open-card="{card.pk}"]').click()
+    expect(page.locator(".card-editor")).to_be_visible()
+    for form in page.locator("form.add-card").all():
+        box = form.locator("input[name=title]")
+        assert box.evaluate("(input) => input.clientWidth") >= 112  # 7rem: "Card title" fits
+        column = form.locator("xpath=ancestor::*[contains(@class, 'column')][1]").bounding_box()
+        button = form.get_by_role("button", name="Add card").bounding_box()
+        assert button["x"] + button["width"] <= column["x"] + column["width"]
