@@ -154,3 +154,19 @@ def test_with_a_card_open_the_add_card_box_still_shows_its_placeholder(
         column = form.locator("xpath=ancestor::*[contains(@class, 'column')][1]").bounding_box()
         button = form.get_by_role("button", name="Add card").bounding_box()
         assert button["x"] + button["width"] <= column["x"] + column["width"]
+
+
+@pytest.mark.parametrize("viewport", [{"width": 1280, "height": 720}, PHONE])
+def test_a_thread_says_the_day_once_when_its_replies_are_of_the_questions_day(
+    new_person_page, alice, bob, viewport
+):
+    """The question and its replies are two lists: each began with its own "Today"."""
+    room = Room.objects.create(name="general", slug="general", created_by=alice)
+    question = chat.post_message(room=room, author=alice, body="How?", client_id="q1").message
+    chat.post_message(room=room, author=bob, body="Like so", client_id="a1", parent=question)
+    page = new_person_page(alice, viewport=viewport)
+    page.goto(f"/rooms/general/threads/{question.pk}/")
+    expect(page.locator("#connection")).to_have_text("Live")
+    expect(page.locator(".thread-replies li.message")).to_have_count(1)
+    expect(page.locator(".thread-root li.day-separator")).to_have_count(1)
+    expect(page.locator(".thread-replies li.day-separator")).to_have_count(0)
