@@ -68,7 +68,11 @@
     if (!list) return;
     for (const separator of list.querySelectorAll(":scope > li.day-separator")) separator.remove();
     let previous = null;
-    let previousDay = null;
+    // A thread's replies follow its question (a list of its own just above): its day is said once.
+    const root = list.classList.contains("thread-replies")
+      ? list.parentElement?.querySelector(":scope > ol.thread-root > li.message") : null;
+    const rootDate = root && createdAt(root);
+    let previousDay = rootDate ? dayKey(rootDate) : null;
     for (const item of list.querySelectorAll(":scope > li")) {
       if (!item.classList.contains("message") || item.classList.contains("pending")) {
         previous = null;   // "New since your last visit" or a message on its way: a new header

@@ -428,7 +428,8 @@
     const area = document.createElement("textarea");
     area.id = `edit-${id}`;
     area.value = source ? source.content.textContent : "";
-    area.rows = 3;
+    // Tall enough for the text (up to a dozen lines; it scrolls beyond): the editor replaces it.
+    area.rows = Math.min(12, Math.max(3, area.value.split("\n").length + 1));
     const save = document.createElement("button");
     save.type = "submit";
     save.className = "button small primary";
