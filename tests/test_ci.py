@@ -76,3 +76,19 @@ def test_it_updates_the_package_lists_before_installing_chromium(ci_run):
 
 def test_it_runs_make_test_last(ci_run):
     assert ci_run(TWO_CLUSTERS)[-1] == "make test"
+
+
+def test_every_apps_tests_are_collected():
+    """`make test` runs pytest's testpaths: an app whose tests folder is not listed there is
+    never tested (webhooks, exports and hub were not, until this test)."""
+    import tomllib
+
+    config = tomllib.loads((BASE_DIR / "pyproject.toml").read_text())
+    testpaths = set(config["tool"]["pytest"]["ini_options"]["testpaths"])
+    with_tests = {
+        path.parent.parent.name
+        for path in BASE_DIR.glob("*/tests/__init__.py")
+        if not path.parent.parent.name.startswith(".")
+    }
+    assert with_tests - testpaths == set()
+    assert "tests" in testpaths
