@@ -26,7 +26,14 @@ from urllib.parse import quote, urlsplit, urlunsplit
 import pytest
 from django.conf import settings
 from django.db import connection
-from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, sync_playwright
+from playwright.sync_api import (
+    Browser,
+    BrowserContext,
+    ConsoleMessage,
+    Page,
+    expect,
+    sync_playwright,
+)
 
 from conftest import PASSWORD
 
@@ -333,3 +340,21 @@ def worker(live_server_url):
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+@pytest.fixture
+def nexus(team, alice):
+    """The team's private room, for the tests of what one person's page shows another."""
+    from chat.models import Room
+
+    return Room.objects.create(
+        name="nexus", slug="nexus", team=team, is_private=True, created_by=alice
+    )
+
+
+def open_room(new_person_page, person, room, **options) -> Page:
+    """`person`'s page on `room`, once its socket says Live."""
+    page = new_person_page(person, **options)
+    page.goto(f"/rooms/{room.slug}/")
+    expect(page.locator("#connection")).to_have_text("Live")
+    return page

@@ -9,24 +9,10 @@ import pytest
 from PIL import Image
 from playwright.sync_api import expect
 
-from chat.models import Attachment, Mention, Message, Reaction, Room
-from tests.browser.conftest import PHONE, SCREENSHOTS_DIR
+from chat.models import Attachment, Mention, Message, Reaction
+from tests.browser.conftest import PHONE, SCREENSHOTS_DIR, open_room
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-def nexus(team, alice):
-    return Room.objects.create(
-        name="nexus", slug="nexus", team=team, is_private=True, created_by=alice
-    )
-
-
-def _open(new_person_page, person, room, **options):
-    page = new_person_page(person, **options)
-    page.goto(f"/rooms/{room.slug}/")
-    expect(page.locator("#connection")).to_have_text("Live")
-    return page
 
 
 def _png_base64() -> str:
@@ -51,8 +37,8 @@ def _paste_image(page) -> None:
 def test_a_pasted_image_reaches_the_room_as_a_thumbnail_and_no_outsider(
     new_person_page, console_errors, alice, bob, charlie, nexus
 ):
-    ben = _open(new_person_page, bob, nexus, permissions=["clipboard-read", "clipboard-write"])
-    ana = _open(new_person_page, alice, nexus)
+    ben = open_room(new_person_page, bob, nexus, permissions=["clipboard-read", "clipboard-write"])
+    ana = open_room(new_person_page, alice, nexus)
     composer = ben.locator("#composer")
     expect(composer).to_contain_text("Up to 10 MB: images (PNG, JPEG, GIF, WebP), PDF, zip, text")
     box = ben.get_by_label("Message", exact=True)
@@ -85,7 +71,7 @@ def test_a_pasted_image_reaches_the_room_as_a_thumbnail_and_no_outsider(
     ana.screenshot(path=SCREENSHOTS_DIR / "room-image.png")
     ana.keyboard.press("Escape")
     expect(viewer).to_be_hidden()
-    phone = _open(new_person_page, alice, nexus, viewport=PHONE)  # fits, composer on screen
+    phone = open_room(new_person_page, alice, nexus, viewport=PHONE)  # fits, composer on screen
     expect(phone.locator(".attachment-image img")).to_be_visible()
     expect(phone.get_by_label("Message", exact=True)).to_be_in_viewport()
     width = phone.evaluate("() => document.querySelector('.attachment-image img').clientWidth")
@@ -101,7 +87,7 @@ def test_a_pasted_image_reaches_the_room_as_a_thumbnail_and_no_outsider(
 
 
 def test_a_refused_file_says_why_and_keeps_the_text(new_person_page, console_errors, bob, nexus):
-    page = _open(new_person_page, bob, nexus)
+    page = open_room(new_person_page, bob, nexus)
     box = page.get_by_label("Message", exact=True)
     box.fill("Here is the page")
     page.locator("#composer .attach-input").set_input_files(
@@ -117,8 +103,8 @@ def test_a_refused_file_says_why_and_keeps_the_text(new_person_page, console_err
 
 
 def test_a_file_alone_is_sent_as_a_download(new_person_page, alice, bob, nexus):
-    ben = _open(new_person_page, bob, nexus)
-    ana = _open(new_person_page, alice, nexus)
+    ben = open_room(new_person_page, bob, nexus)
+    ana = open_room(new_person_page, alice, nexus)
     ben.locator("#composer .attach-input").set_input_files(
         files=[{"name": "notes.md", "mimeType": "text/markdown", "buffer": b"# Retries\n"}]
     )
@@ -132,7 +118,7 @@ def test_a_file_alone_is_sent_as_a_download(new_person_page, alice, bob, nexus):
 
 
 def test_an_autocompleted_mention(new_person_page, console_errors, alice, bob, nexus):
-    page = _open(new_person_page, alice, nexus)
+    page = open_room(new_person_page, alice, nexus)
     box = page.get_by_label("Message", exact=True)
     box.click()
     box.press_sequentially("Thanks @b")
@@ -156,7 +142,7 @@ def test_an_autocompleted_mention(new_person_page, console_errors, alice, bob, n
 
 
 def test_the_outsider_is_suggested_nobody_of_a_private_room(new_person_page, alice, nexus):
-    page = _open(new_person_page, alice, nexus)
+    page = open_room(new_person_page, alice, nexus)
     box = page.get_by_label("Message", exact=True)
     box.click()
     box.press_sequentially("@charl")
@@ -164,8 +150,8 @@ def test_the_outsider_is_suggested_nobody_of_a_private_room(new_person_page, ali
 
 
 def test_a_reaction_from_the_emoji_picker(new_person_page, console_errors, alice, bob, nexus):
-    ana = _open(new_person_page, alice, nexus)
-    ben = _open(new_person_page, bob, nexus)
+    ana = open_room(new_person_page, alice, nexus)
+    ben = open_room(new_person_page, bob, nexus)
     ana.get_by_label("Message", exact=True).fill("Deployed!")
     ana.get_by_label("Message", exact=True).press("Enter")
     message = ben.locator("#messages li.message").first
@@ -192,8 +178,8 @@ def test_a_reaction_from_the_emoji_picker(new_person_page, console_errors, alice
 
 
 def test_a_file_dropped_on_the_composer_is_attached(new_person_page, alice, bob, nexus):
-    ben = _open(new_person_page, bob, nexus)
-    ana = _open(new_person_page, alice, nexus)
+    ben = open_room(new_person_page, bob, nexus)
+    ana = open_room(new_person_page, alice, nexus)
     dropped = ben.evaluate_handle(
         """() => {
             const data = new DataTransfer();

@@ -9,9 +9,9 @@ import pytest
 from PIL import Image
 from playwright.sync_api import expect
 
-from chat.models import Room
 from chat.tests.test_previews import HTML
 from chat.tests.test_previews import page as page_with_tags
+from tests.browser.conftest import open_room
 from webhooks.tests.receiver import Receiver
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -23,20 +23,6 @@ def _png() -> bytes:
     return out.getvalue()
 
 
-@pytest.fixture
-def nexus(team, alice):
-    return Room.objects.create(
-        name="nexus", slug="nexus", team=team, is_private=True, created_by=alice
-    )
-
-
-def _open(new_person_page, person, room, **options):
-    page = new_person_page(person, **options)
-    page.goto(f"/rooms/{room.slug}/")
-    expect(page.locator("#connection")).to_have_text("Live")
-    return page
-
-
 def test_a_links_card_appears_live_and_its_author_removes_it(
     new_person_page, console_errors, alice, bob, nexus, worker
 ):
@@ -46,8 +32,8 @@ def test_a_links_card_appears_live_and_its_author_removes_it(
             (200, HTML, page_with_tags(title="Cursor <pagination>", image=image_url)),
             (200, {"Content-Type": "image/png"}, _png()),
         ]
-        author = _open(new_person_page, alice, nexus)
-        reader = _open(new_person_page, bob, nexus, color_scheme="dark")
+        author = open_room(new_person_page, alice, nexus)
+        reader = open_room(new_person_page, bob, nexus, color_scheme="dark")
 
         author.get_by_role("textbox", name="Message").fill(f"Read {site.url} before the review")
         author.get_by_role("textbox", name="Message").press("Enter")
